@@ -1,0 +1,160 @@
+package io.chatgateway.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+
+/**
+ * A frame the gateway sends. One record per wire {@code type}; {@code null} fields are left out
+ * of the JSON. Chat events ({@link ChatEvent}) carry the chat's gap-free {@code seq}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"type"})
+public sealed interface ServerMessage {
+
+    /** The wire {@code type}. */
+    @JsonProperty("type")
+    String type();
+
+    /** A server message that belongs to a chat's ordered log: it has a {@code seq}. */
+    sealed interface ChatEvent extends ServerMessage {
+        String chatId();
+
+        long seq();
+    }
+
+    /** What an agent sees of a customer: never more than the token said. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record CustomerInfo(String id, String name, String tier, List<String> tags) {
+        public CustomerInfo {
+            tags = tags == null ? List.of() : List.copyOf(tags);
+        }
+    }
+
+    /** What a customer sees of an agent. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AgentInfo(String id, String name) {
+    }
+
+    /** An open chat in an agent's {@code welcome}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record OpenChat(String chatId, CustomerInfo customer, long lastSeq) {
+    }
+
+    /** One group in an agent's {@code queue} frame. */
+    record GroupQueue(String group, int waiting, long oldestWaitSeconds, boolean overflow) {
+    }
+
+    /**
+     * {@code welcome} to a customer: their chat and its last seq. Addition to v1: {@code token},
+     * a gateway-signed token an anonymous shopper presents to resume after a reconnect.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record CustomerWelcome(String chatId, long lastSeq, String token) implements ServerMessage {
+        @Override
+        public String type() {
+            return "welcome";
+        }
+    }
+
+    /** {@code welcome} to an agent: their id and open chats. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AgentWelcome(String agentId, List<OpenChat> chats) implements ServerMessage {
+        public AgentWelcome {
+            chats = List.copyOf(chats);
+        }
+
+        @Override
+        public String type() {
+            return "welcome";
+        }
+    }
+
+    /** {@code queued}: the customer's place (1 = next) and an estimated wait. */
+    record Queued(String chatId, int position, long etaSeconds) implements ServerMessage {
+        @Override
+        public String type() {
+            return "queued";
+        }
+    }
+
+    /** {@code offer}: a chat offered to an agent, to accept or reject. */
+    record Offer(String chatId, CustomerInfo customer, String group, long expiresInSeconds) implements ServerMessage {
+        @Override
+        public String type() {
+            return "offer";
+        }
+    }
+
+    /** {@code assigned}: the chat now has an agent. Both sides get agent and customer. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Assigned(String chatId, long seq, AgentInfo agent, CustomerInfo customer) implements ChatEvent {
+        @Override
+        public String type() {
+            return "assigned";
+        }
+    }
+
+    /** {@code message}: chat text from {@code customer}, {@code agent} or {@code system}. */
+    record ChatText(String chatId, long seq, String from, String text, long ts) implements ChatEvent {
+        @Override
+        public String type() {
+            return "message";
+        }
+    }
+
+    /** {@code script}: a system text of a kind (greeting, queued, agent_left, ...). */
+    record Script(String chatId, long seq, String kind, String text) implements ChatEvent {
+        @Override
+        public String type() {
+            return "script";
+        }
+    }
+
+    /** {@code transferred}: the chat moved to another agent or group. */
+    record Transferred(String chatId, long seq, String to) implements ChatEvent {
+        @Override
+        public String type() {
+            return "transferred";
+        }
+    }
+
+    /** {@code closed}: the chat ended, with why. */
+    record Closed(String chatId, long seq, String reason) implements ChatEvent {
+        @Override
+        public String type() {
+            return "closed";
+        }
+    }
+
+    /** {@code warning}: an agent message was held, not sent. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Warning(String ref, String code, String message, String suggestion) implements ServerMessage {
+        @Override
+        public String type() {
+            return "warning";
+        }
+    }
+
+    /** {@code queue}: per-group waiting figures for agents. */
+    record QueueStatus(List<GroupQueue> groups) implements ServerMessage {
+        public QueueStatus {
+            groups = List.copyOf(groups);
+        }
+
+        @Override
+        public String type() {
+            return "queue";
+        }
+    }
+
+    /** {@code error}: what was wrong and what was expected. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Error(String ref, String code, String message) implements ServerMessage {
+        @Override
+        public String type() {
+            return "error";
+        }
+    }
+}
