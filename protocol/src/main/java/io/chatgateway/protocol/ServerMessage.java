@@ -149,6 +149,14 @@ public sealed interface ServerMessage {
         }
     }
 
+    /** {@code typing} (addition to v1): the other side of the chat is typing; not logged, no seq. */
+    record TypingNotice(String chatId, String from) implements ServerMessage {
+        @Override
+        public String type() {
+            return "typing";
+        }
+    }
+
     /** {@code error}: what was wrong and what was expected. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Error(String ref, String code, String message) implements ServerMessage {

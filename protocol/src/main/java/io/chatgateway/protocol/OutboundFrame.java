@@ -1,0 +1,32 @@
+package io.chatgateway.protocol;
+
+/**
+ * A server message on its way to one or more recipients, encoded at most once: the first
+ * {@link #bytes(MessageCodec)} call encodes, later calls (for other recipients) reuse the bytes.
+ */
+public final class OutboundFrame {
+    private final ServerMessage message;
+    private volatile byte[] bytes;
+
+    private OutboundFrame(ServerMessage message) {
+        this.message = message;
+    }
+
+    public static OutboundFrame of(ServerMessage message) {
+        return new OutboundFrame(message);
+    }
+
+    public ServerMessage message() {
+        return message;
+    }
+
+    /** The UTF-8 JSON of the message; the array is shared, so callers must not modify it. */
+    public byte[] bytes(MessageCodec codec) {
+        byte[] b = bytes;
+        if (b == null) {
+            b = codec.encode(message);
+            bytes = b;
+        }
+        return b;
+    }
+}

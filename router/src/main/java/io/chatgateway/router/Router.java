@@ -1,0 +1,49 @@
+package io.chatgateway.router;
+
+import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.router.internal.DefaultRouter;
+import io.chatgateway.router.store.ChatStore;
+import java.util.List;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The routing brain: takes what clients did and decides who chats with whom, what everybody is
+ * told, and when. It knows no sockets: clients are {@link Peer}s.
+ *
+ * <p>All methods are non-blocking and thread-safe. Events are processed one at a time, in the
+ * order they were submitted, on a worker of the injected {@link Scheduler}; the same scheduler
+ * drives timers and gives the clock, so tests run every rule in virtual time.
+ */
+public interface Router extends AutoCloseable {
+
+    /** A shopper's {@code hello} was authenticated; {@code resume} may be null. */
+    void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume);
+
+    /** Any later frame from a shopper. */
+    void customerFrame(Peer peer, ClientMessage message);
+
+    /** The shopper's connection closed. */
+    void customerGone(Peer peer);
+
+    /** An agent's {@code hello} was authenticated. */
+    void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume);
+
+    /** Any later frame from an agent. */
+    void agentFrame(Peer peer, ClientMessage message);
+
+    /** The agent's connection closed. */
+    void agentGone(Peer peer);
+
+    /** Live queue and agent figures, taken between two events. */
+    Mono<RouterSnapshot> snapshot();
+
+    /** Stops the router's worker; pending timers are dropped. */
+    @Override
+    void close();
+
+    /** The default router over a store, running on a worker of {@code scheduler}. */
+    static Router create(RouterOptions options, ChatStore store, Scheduler scheduler) {
+        return new DefaultRouter(options, store, scheduler);
+    }
+}

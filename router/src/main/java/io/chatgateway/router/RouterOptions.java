@@ -1,0 +1,194 @@
+package io.chatgateway.router;
+
+import io.chatgateway.protocol.AgentLevel;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Immutable router settings. Defaults (DOMAIN.md):
+ * <ul>
+ *   <li>{@link #DEFAULT_GROUP} {@code general}: for shoppers who name no group and agents who serve none.</li>
+ *   <li>{@link #DEFAULT_CAPACITY} 10 chats per agent, per level overridable ({@link Builder#capacity}).</li>
+ *   <li>{@link #DEFAULT_OWNERSHIP_RETENTION} 24 h: how long a returning shopper goes back to the agent
+ *       who first answered them. Longer keeps relationships, shorter spreads load.</li>
+ *   <li>{@link #DEFAULT_AGENT_RECONNECT_GRACE} 15 s: an agent whose connection drops keeps their chats
+ *       this long (not offered new ones); then the chats go back to the queue at their original place.
+ *       Zero re-queues at once; longer spares flaky desktops but lets shoppers wait on a dead agent.</li>
+ *   <li>{@link #DEFAULT_ABANDON_AFTER} 2 min: a waiting shopper whose widget is gone this long leaves the queue
+ *       (closed with reason {@code abandoned}), so ghosts do not hold places.</li>
+ *   <li>{@link #DEFAULT_AVERAGE_HANDLE_TIME} 5 min: used for the queue ETA until measured handling times exist.</li>
+ *   <li>{@link #DEFAULT_POSITION_UPDATES} 50: after the queue moves, this many shoppers at its head get a new position.</li>
+ *   <li>default language {@code en}, shop name {@code our shop}.</li>
+ * </ul>
+ */
+public final class RouterOptions {
+    public static final String DEFAULT_GROUP = "general";
+    public static final int DEFAULT_CAPACITY = 10;
+    public static final Duration DEFAULT_OWNERSHIP_RETENTION = Duration.ofHours(24);
+    public static final Duration DEFAULT_AGENT_RECONNECT_GRACE = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofMinutes(2);
+    public static final Duration DEFAULT_AVERAGE_HANDLE_TIME = Duration.ofMinutes(5);
+    public static final int DEFAULT_POSITION_UPDATES = 50;
+
+    private final String defaultGroup;
+    private final Map<AgentLevel, Integer> capacity;
+    private final Duration ownershipRetention;
+    private final Duration agentReconnectGrace;
+    private final Duration abandonAfter;
+    private final Duration averageHandleTime;
+    private final int positionUpdates;
+    private final String defaultLang;
+    private final String shopName;
+
+    private RouterOptions(Builder b) {
+        this.defaultGroup = b.defaultGroup;
+        this.capacity = Map.copyOf(b.capacity);
+        this.ownershipRetention = b.ownershipRetention;
+        this.agentReconnectGrace = b.agentReconnectGrace;
+        this.abandonAfter = b.abandonAfter;
+        this.averageHandleTime = b.averageHandleTime;
+        this.positionUpdates = b.positionUpdates;
+        this.defaultLang = b.defaultLang;
+        this.shopName = b.shopName;
+    }
+
+    public static RouterOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String defaultGroup() {
+        return defaultGroup;
+    }
+
+    public int capacity(AgentLevel level) {
+        return capacity.get(level);
+    }
+
+    public Duration ownershipRetention() {
+        return ownershipRetention;
+    }
+
+    public Duration agentReconnectGrace() {
+        return agentReconnectGrace;
+    }
+
+    public Duration abandonAfter() {
+        return abandonAfter;
+    }
+
+    public Duration averageHandleTime() {
+        return averageHandleTime;
+    }
+
+    public int positionUpdates() {
+        return positionUpdates;
+    }
+
+    public String defaultLang() {
+        return defaultLang;
+    }
+
+    public String shopName() {
+        return shopName;
+    }
+
+    /** Builder starting from the defaults. */
+    public static final class Builder {
+        private String defaultGroup = DEFAULT_GROUP;
+        private final Map<AgentLevel, Integer> capacity = new EnumMap<>(AgentLevel.class);
+        private Duration ownershipRetention = DEFAULT_OWNERSHIP_RETENTION;
+        private Duration agentReconnectGrace = DEFAULT_AGENT_RECONNECT_GRACE;
+        private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
+        private Duration averageHandleTime = DEFAULT_AVERAGE_HANDLE_TIME;
+        private int positionUpdates = DEFAULT_POSITION_UPDATES;
+        private String defaultLang = "en";
+        private String shopName = "our shop";
+
+        Builder() {
+            for (AgentLevel l : AgentLevel.values()) {
+                capacity.put(l, DEFAULT_CAPACITY);
+            }
+        }
+
+        public Builder defaultGroup(String g) {
+            if (g == null || g.isBlank()) {
+                throw new IllegalArgumentException("defaultGroup is empty (expected: a group name)");
+            }
+            this.defaultGroup = g;
+            return this;
+        }
+
+        /** Chats an agent of this level handles at once (1..100). */
+        public Builder capacity(AgentLevel level, int chats) {
+            if (chats < 1 || chats > 100) {
+                throw new IllegalArgumentException("capacity of " + level.wire() + ": " + chats + " (expected: 1..100)");
+            }
+            capacity.put(Objects.requireNonNull(level), chats);
+            return this;
+        }
+
+        public Builder ownershipRetention(Duration d) {
+            this.ownershipRetention = nonNegative("ownershipRetention", d);
+            return this;
+        }
+
+        public Builder agentReconnectGrace(Duration d) {
+            this.agentReconnectGrace = nonNegative("agentReconnectGrace", d);
+            return this;
+        }
+
+        public Builder abandonAfter(Duration d) {
+            this.abandonAfter = nonNegative("abandonAfter", d);
+            return this;
+        }
+
+        public Builder averageHandleTime(Duration d) {
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException("averageHandleTime " + d + " (expected: > 0)");
+            }
+            this.averageHandleTime = d;
+            return this;
+        }
+
+        public Builder positionUpdates(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("positionUpdates " + n + " (expected: >= 0)");
+            }
+            this.positionUpdates = n;
+            return this;
+        }
+
+        public Builder defaultLang(String lang) {
+            if (!"en".equals(lang) && !"zh-CN".equals(lang)) {
+                throw new IllegalArgumentException("defaultLang '" + lang + "' (expected: \"en\" or \"zh-CN\")");
+            }
+            this.defaultLang = lang;
+            return this;
+        }
+
+        public Builder shopName(String name) {
+            if (name == null || name.isBlank() || name.length() > 64) {
+                throw new IllegalArgumentException("shopName (expected: 1..64 chars)");
+            }
+            this.shopName = name;
+            return this;
+        }
+
+        private static Duration nonNegative(String name, Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException(name + " " + d + " (expected: >= 0)");
+            }
+            return d;
+        }
+
+        public RouterOptions build() {
+            return new RouterOptions(this);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.chatgateway.router;
+
+/** The root of the router module's exceptions. */
+public class RoutingException extends RuntimeException {
+    public RoutingException(String message) {
+        super(message);
+    }
+
+    public RoutingException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

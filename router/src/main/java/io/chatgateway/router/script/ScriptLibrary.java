@@ -1,0 +1,112 @@
+package io.chatgateway.router.script;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Every text the system shows a shopper or agent, by kind and language (zh-CN and en), with
+ * {@code {placeholder}} slots. Immutable; the surge issue makes it editable through the admin API.
+ */
+public final class ScriptLibrary {
+
+    /** The script kinds of PROTOCOL.md v1. */
+    public enum Kind {
+        GREETING, QUEUED, OVERFLOW, LEAVE_MESSAGE_ACK, SILENCE_CARE, CLOSING, CSAT_INVITE, AGENT_LEFT, TRANSFER;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final String EN = "en";
+    public static final String ZH = "zh-CN";
+    private static final Pattern SLOT = Pattern.compile("\\{([a-zA-Z]+)}");
+
+    private final Map<Kind, Map<String, String>> texts;
+    private final String defaultLang;
+
+    private ScriptLibrary(Map<Kind, Map<String, String>> texts, String defaultLang) {
+        this.texts = texts;
+        this.defaultLang = defaultLang;
+    }
+
+    /** The built-in wording, falling back to {@code defaultLang} for shoppers without a language. */
+    public static ScriptLibrary defaults(String defaultLang) {
+        if (!EN.equals(defaultLang) && !ZH.equals(defaultLang)) {
+            throw new IllegalArgumentException("defaultLang '" + defaultLang + "' (expected: \"en\" or \"zh-CN\")");
+        }
+        Map<Kind, Map<String, String>> t = new EnumMap<>(Kind.class);
+        put(t, Kind.GREETING,
+                "Hi{name}! You're chatting with {shop} customer service. Tell us what you need (an order number helps) and we'll take it from there.",
+                "您好{name}！这里是{shop}客服，请告诉我们您需要什么帮助（附上订单号会更快），我们马上为您处理。");
+        put(t, Kind.QUEUED,
+                "All our agents are helping other shoppers right now. You are number {position} in line; the wait is about {eta}. Please stay with us.",
+                "客服们正在为其他顾客服务，您目前排在第{position}位，预计等待约{eta}，请稍候。");
+        put(t, Kind.AGENT_LEFT,
+                "Your agent had to step away. You keep your place in line and the next free colleague will continue with you.",
+                "刚才的客服暂时离开了，您的排队位置保持不变，下一位空闲的同事会继续为您服务。");
+        put(t, Kind.CLOSING,
+                "Thank you for chatting with {shop}. We're glad we could help!",
+                "感谢您咨询{shop}，很高兴能为您服务！");
+        put(t, Kind.CSAT_INVITE,
+                "How did we do? Please rate this chat from 1 to 5.",
+                "请为本次服务打分（1-5分），您的评价对我们很重要。");
+        put(t, Kind.OVERFLOW,
+                "We're much busier than usual. You are number {position}; the wait is about {eta}. You can also leave us a message and we'll answer it in order.",
+                "当前咨询量非常大，您排在第{position}位，预计等待约{eta}。您也可以留言，我们会按顺序尽快回复。");
+        put(t, Kind.LEAVE_MESSAGE_ACK,
+                "Thanks, we've got your message (reference {ref}) and will answer it in order.",
+                "已收到您的留言（编号{ref}），我们会按顺序尽快回复。");
+        put(t, Kind.SILENCE_CARE,
+                "Are you still there? If there's anything else we can help with, just type it here.",
+                "请问您还在吗？如果还有其他需要帮助的地方，请随时告诉我们。");
+        put(t, Kind.TRANSFER,
+                "We're passing you to a colleague who can help with this; they'll see everything so far.",
+                "正在为您转接更合适的同事，对方能看到之前的全部对话。");
+        return new ScriptLibrary(t, defaultLang);
+    }
+
+    private static void put(Map<Kind, Map<String, String>> t, Kind kind, String en, String zh) {
+        Map<String, String> m = new HashMap<>();
+        m.put(EN, en);
+        m.put(ZH, zh);
+        t.put(kind, Map.copyOf(m));
+    }
+
+    /**
+     * The text of a kind in a language (the default language when {@code lang} is null or
+     * unknown), with placeholders filled; a placeholder without a value renders empty.
+     */
+    public String render(Kind kind, String lang, Map<String, String> values) {
+        Map<String, String> byLang = texts.get(kind);
+        String template = byLang.getOrDefault(lang == null ? defaultLang : lang, byLang.get(defaultLang));
+        Matcher m = SLOT.matcher(template);
+        StringBuilder out = new StringBuilder(template.length() + 32);
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(values.getOrDefault(m.group(1), "")));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** A wait in words a shopper understands, e.g. "2 minutes" / "2分钟". */
+    public String formatWait(long seconds, String lang) {
+        boolean zh = ZH.equals(lang == null ? defaultLang : lang);
+        if (seconds < 60) {
+            return zh ? "1分钟以内" : "under a minute";
+        }
+        long minutes = (seconds + 59) / 60;
+        if (zh) {
+            return minutes + "分钟";
+        }
+        return minutes == 1 ? "1 minute" : minutes + " minutes";
+    }
+
+    public String defaultLang() {
+        return defaultLang;
+    }
+}
