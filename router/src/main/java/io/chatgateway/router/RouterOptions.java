@@ -20,6 +20,8 @@ import java.util.Objects;
  *       (closed with reason {@code abandoned}), so ghosts do not hold places.</li>
  *   <li>{@link #DEFAULT_AVERAGE_HANDLE_TIME} 5 min: used for the queue ETA until measured handling times exist.</li>
  *   <li>{@link #DEFAULT_POSITION_UPDATES} 50: after the queue moves, this many shoppers at its head get a new position.</li>
+ *   <li>{@link #DEFAULT_MAX_PENDING_EVENTS} 100,000: events waiting for the router; beyond it clients get
+ *       {@code unavailable} instead of the gateway buffering without bound.</li>
  *   <li>default language {@code en}, shop name {@code our shop}.</li>
  * </ul>
  */
@@ -31,6 +33,7 @@ public final class RouterOptions {
     public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofMinutes(2);
     public static final Duration DEFAULT_AVERAGE_HANDLE_TIME = Duration.ofMinutes(5);
     public static final int DEFAULT_POSITION_UPDATES = 50;
+    public static final int DEFAULT_MAX_PENDING_EVENTS = 100_000;
 
     private final String defaultGroup;
     private final Map<AgentLevel, Integer> capacity;
@@ -39,6 +42,7 @@ public final class RouterOptions {
     private final Duration abandonAfter;
     private final Duration averageHandleTime;
     private final int positionUpdates;
+    private final int maxPendingEvents;
     private final String defaultLang;
     private final String shopName;
 
@@ -50,6 +54,7 @@ public final class RouterOptions {
         this.abandonAfter = b.abandonAfter;
         this.averageHandleTime = b.averageHandleTime;
         this.positionUpdates = b.positionUpdates;
+        this.maxPendingEvents = b.maxPendingEvents;
         this.defaultLang = b.defaultLang;
         this.shopName = b.shopName;
     }
@@ -90,6 +95,10 @@ public final class RouterOptions {
         return positionUpdates;
     }
 
+    public int maxPendingEvents() {
+        return maxPendingEvents;
+    }
+
     public String defaultLang() {
         return defaultLang;
     }
@@ -107,6 +116,7 @@ public final class RouterOptions {
         private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
         private Duration averageHandleTime = DEFAULT_AVERAGE_HANDLE_TIME;
         private int positionUpdates = DEFAULT_POSITION_UPDATES;
+        private int maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS;
         private String defaultLang = "en";
         private String shopName = "our shop";
 
@@ -161,6 +171,14 @@ public final class RouterOptions {
                 throw new IllegalArgumentException("positionUpdates " + n + " (expected: >= 0)");
             }
             this.positionUpdates = n;
+            return this;
+        }
+
+        public Builder maxPendingEvents(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxPendingEvents " + n + " (expected: >= 1)");
+            }
+            this.maxPendingEvents = n;
             return this;
         }
 

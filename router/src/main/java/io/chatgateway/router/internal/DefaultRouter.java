@@ -80,6 +80,7 @@ public final class DefaultRouter implements Router {
     private final Map<String, Disposable> abandonTimers = new HashMap<>();
     private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>(); // chatId -> ids
     private long chatCounter;
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
     public DefaultRouter(RouterOptions options, ChatStore store, Scheduler scheduler) {
         this.options = options;
@@ -145,8 +146,15 @@ public final class DefaultRouter implements Router {
 
     /** Runs an event on the worker; failures become an error frame for the peer, never a lost worker. */
     private void submit(Peer peer, String ref, Runnable task) {
+        // Refuse rather than buffer without bound; disconnects (no peer) always pass, they free capacity.
+        if (peer != null && pending.get() >= options.maxPendingEvents()) {
+            error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
+            return;
+        }
+        pending.incrementAndGet();
         try {
             worker.schedule(() -> {
+                pending.decrementAndGet();
                 try {
                     task.run();
                 } catch (StoreUnavailableException e) {
@@ -162,7 +170,8 @@ public final class DefaultRouter implements Router {
                 }
             });
         } catch (RejectedExecutionException e) {
-            // The router's queue is full or it is shutting down: refuse rather than buffer without bound.
+            pending.decrementAndGet();
+            // The router is shutting down.
             if (peer != null) {
                 error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
             }

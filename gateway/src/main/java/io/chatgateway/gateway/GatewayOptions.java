@@ -1,0 +1,221 @@
+package io.chatgateway.gateway;
+
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.ProtocolLimits;
+import io.chatgateway.router.RouterOptions;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Immutable gateway settings, read from the environment names of PROTOCOL.md (a properties file
+ * named by {@code CHAT_GATEWAY_CONFIG} may set the same names; the environment wins).
+ *
+ * <ul>
+ *   <li>{@code CHAT_GATEWAY_PORT} 8080 (0 = any free port, printed at start), {@code CHAT_GATEWAY_ADMIN_PORT} 8081,
+ *       {@code CHAT_GATEWAY_HOST} 0.0.0.0.</li>
+ *   <li>{@code CHAT_GATEWAY_JWT_SECRET}: HS256 secret, at least 32 bytes. Unset, a fixed development
+ *       secret is used and a warning logged: fine for the demo, never for production.</li>
+ *   <li>{@code CHAT_GATEWAY_ADMIN_TOKEN}: bearer token of the ops API; unset, a development token.</li>
+ *   <li>{@code CHAT_GATEWAY_STORE} {@code memory} (default) or {@code redis}; {@code CHAT_GATEWAY_REDIS_URI}.</li>
+ *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
+ *   <li>{@code CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS} 10, {@code CHAT_GATEWAY_MAX_FRAME_BYTES} 65536.</li>
+ *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per connection (bursts of twice that); above it
+ *       frames get {@code rate_limited}; {@code CHAT_GATEWAY_MAX_ERRORS_PER_MINUTE} 30, above it the
+ *       connection is closed with 1008 (repeated abuse).</li>
+ *   <li>{@code CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES} 1 MiB: a client that reads slower than we write is
+ *       closed (1013) once this much waits for it, so one slow phone cannot hold the node's memory.</li>
+ *   <li>{@code CHAT_GATEWAY_DEFAULT_LANG} en, {@code CHAT_GATEWAY_SHOP_NAME} "our shop",
+ *       {@code CHAT_GATEWAY_DEFAULT_GROUP} general, {@code CHAT_GATEWAY_CAPACITY_SENIOR|REGULAR|TRAINEE} 10,
+ *       {@code CHAT_GATEWAY_AGENT_GRACE_SECONDS} 15.</li>
+ * </ul>
+ */
+public final class GatewayOptions {
+    public static final String DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef";
+    public static final String DEV_ADMIN_TOKEN = "dev-admin-token";
+
+    private final String host;
+    private final int port;
+    private final int adminPort;
+    private final String jwtSecret;
+    private final boolean devSecret;
+    private final String adminToken;
+    private final boolean devAdminToken;
+    private final String store;
+    private final String redisUri;
+    private final boolean allowAnonymous;
+    private final Duration helloTimeout;
+    private final int maxFramesPerSecond;
+    private final int maxErrorsPerMinute;
+    private final long maxPendingOutboundBytes;
+    private final ProtocolLimits limits;
+    private final RouterOptions router;
+
+    private GatewayOptions(Map<String, String> c) {
+        host = c.getOrDefault("CHAT_GATEWAY_HOST", "0.0.0.0");
+        port = intIn(c, "CHAT_GATEWAY_PORT", 8080, 0, 65535);
+        adminPort = intIn(c, "CHAT_GATEWAY_ADMIN_PORT", 8081, 0, 65535);
+        String secret = c.get("CHAT_GATEWAY_JWT_SECRET");
+        devSecret = secret == null || secret.isEmpty();
+        jwtSecret = devSecret ? DEV_JWT_SECRET : secret;
+        if (jwtSecret.getBytes(StandardCharsets.UTF_8).length < 32) {
+            throw new GatewayException("CHAT_GATEWAY_JWT_SECRET is too short (expected: at least 32 bytes)");
+        }
+        String admin = c.get("CHAT_GATEWAY_ADMIN_TOKEN");
+        devAdminToken = admin == null || admin.isEmpty();
+        adminToken = devAdminToken ? DEV_ADMIN_TOKEN : admin;
+        store = c.getOrDefault("CHAT_GATEWAY_STORE", "memory");
+        if (!store.equals("memory") && !store.equals("redis")) {
+            throw new GatewayException("CHAT_GATEWAY_STORE is '" + store + "' (expected: memory or redis)");
+        }
+        redisUri = c.getOrDefault("CHAT_GATEWAY_REDIS_URI", "redis://127.0.0.1:6379");
+        allowAnonymous = bool(c, "CHAT_GATEWAY_ALLOW_ANONYMOUS", true);
+        helloTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
+        maxFramesPerSecond = intIn(c, "CHAT_GATEWAY_MAX_FRAMES_PER_SECOND", 20, 1, 10_000);
+        maxErrorsPerMinute = intIn(c, "CHAT_GATEWAY_MAX_ERRORS_PER_MINUTE", 30, 1, 100_000);
+        maxPendingOutboundBytes = intIn(c, "CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES", 1 << 20, 64 * 1024, Integer.MAX_VALUE);
+        limits = ProtocolLimits.builder()
+                .maxFrameBytes(intIn(c, "CHAT_GATEWAY_MAX_FRAME_BYTES", ProtocolLimits.DEFAULT_MAX_FRAME_BYTES, 1024, 1 << 20))
+                .build();
+        try {
+            RouterOptions.Builder r = RouterOptions.builder()
+                    .defaultLang(c.getOrDefault("CHAT_GATEWAY_DEFAULT_LANG", "en"))
+                    .shopName(c.getOrDefault("CHAT_GATEWAY_SHOP_NAME", "our shop"))
+                    .defaultGroup(c.getOrDefault("CHAT_GATEWAY_DEFAULT_GROUP", RouterOptions.DEFAULT_GROUP))
+                    .agentReconnectGrace(Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_AGENT_GRACE_SECONDS", 15, 0, 3600)));
+            for (AgentLevel l : AgentLevel.values()) {
+                r.capacity(l, intIn(c, "CHAT_GATEWAY_CAPACITY_" + l.name(), RouterOptions.DEFAULT_CAPACITY, 1, 100));
+            }
+            router = r.build();
+        } catch (IllegalArgumentException e) {
+            throw new GatewayException("bad router setting: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads the process environment (and the file named by {@code CHAT_GATEWAY_CONFIG}, if set). */
+    public static GatewayOptions fromEnvironment() {
+        return from(System.getenv());
+    }
+
+    /** Reads settings from a map of the documented names, as {@link #fromEnvironment()} does. */
+    public static GatewayOptions from(Map<String, String> env) {
+        Map<String, String> merged = new HashMap<>();
+        String file = env.get("CHAT_GATEWAY_CONFIG");
+        if (file != null && !file.isEmpty()) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new GatewayException("cannot read CHAT_GATEWAY_CONFIG file " + file + ": " + e.getMessage(), e);
+            }
+            p.stringPropertyNames().forEach(k -> merged.put(k, p.getProperty(k)));
+        }
+        env.forEach((k, v) -> {
+            if (k.startsWith("CHAT_GATEWAY_")) {
+                merged.put(k, v);
+            }
+        });
+        return new GatewayOptions(merged);
+    }
+
+    private static int intIn(Map<String, String> c, String name, int def, int min, int max) {
+        String v = c.get(name);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i < min || i > max) {
+                throw new NumberFormatException();
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            throw new GatewayException(name + " is '" + v + "' (expected: an integer " + min + ".." + max + ")");
+        }
+    }
+
+    private static boolean bool(Map<String, String> c, String name, boolean def) {
+        String v = c.get(name);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        if (v.equalsIgnoreCase("true") || v.equals("1")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("false") || v.equals("0")) {
+            return false;
+        }
+        throw new GatewayException(name + " is '" + v + "' (expected: true or false)");
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public String jwtSecret() {
+        return jwtSecret;
+    }
+
+    /** True when no secret was configured and the development secret is in use. */
+    public boolean devSecret() {
+        return devSecret;
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public boolean devAdminToken() {
+        return devAdminToken;
+    }
+
+    public String store() {
+        return store;
+    }
+
+    public String redisUri() {
+        return redisUri;
+    }
+
+    public boolean allowAnonymous() {
+        return allowAnonymous;
+    }
+
+    public Duration helloTimeout() {
+        return helloTimeout;
+    }
+
+    public int maxFramesPerSecond() {
+        return maxFramesPerSecond;
+    }
+
+    public int maxErrorsPerMinute() {
+        return maxErrorsPerMinute;
+    }
+
+    public long maxPendingOutboundBytes() {
+        return maxPendingOutboundBytes;
+    }
+
+    public ProtocolLimits limits() {
+        return limits;
+    }
+
+    public RouterOptions router() {
+        return router;
+    }
+}

@@ -1,0 +1,165 @@
+package io.chatgateway.gateway;
+
+import io.chatgateway.gateway.admin.AdminHandler;
+import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.gateway.ws.PublicChannelInitializer;
+import io.chatgateway.protocol.MessageCodec;
+import io.chatgateway.router.Router;
+import io.chatgateway.router.store.ChatStore;
+import io.chatgateway.router.store.MemoryChatStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A running gateway: the public WebSocket port, the admin port and the router behind them.
+ * Native epoll when the platform has it, NIO otherwise.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel publicChannel;
+    private final Channel adminChannel;
+    private final ChannelGroup sockets;
+    private final Router router;
+    private final Scheduler routerScheduler;
+    private final TokenService tokens;
+    private final String transport;
+
+    private GatewayServer(GatewayOptions options) {
+        if (options.store().equals("redis")) {
+            throw new GatewayException("CHAT_GATEWAY_STORE=redis is not available in this version (the scale-out work adds it); "
+                    + "use CHAT_GATEWAY_STORE=memory");
+        }
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        transport = epoll ? "epoll" : "nio";
+        boss = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(0, io);
+        sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
+        routerScheduler = Schedulers.newSingle("router", true);
+        ChatStore store = new MemoryChatStore();
+        router = Router.create(options.router(), store, routerScheduler);
+        tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
+        MessageCodec codec = MessageCodec.json(options.limits());
+        try {
+            publicChannel = new ServerBootstrap().group(boss, workers).channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                    .childHandler(new PublicChannelInitializer(options, codec, tokens, router, sockets))
+                    .bind(new InetSocketAddress(options.host(), options.port())).sync().channel();
+            adminChannel = new ServerBootstrap().group(boss, workers).channel(channelType)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
+                            ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
+                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), () -> true));
+                        }
+                    })
+                    .bind(new InetSocketAddress(options.host(), options.adminPort())).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new GatewayException("interrupted while binding", e);
+        } catch (RuntimeException e) {
+            close();
+            throw new GatewayException("cannot bind ports " + options.port() + "/" + options.adminPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts a gateway; returns once both ports listen. */
+    public static GatewayServer start(GatewayOptions options) {
+        GatewayServer s = new GatewayServer(options);
+        log.info("chat gateway listening: public port {} (WebSocket /ws/customer, /ws/agent), admin port {}, transport {}",
+                s.port(), s.adminPort(), s.transport);
+        if (options.devSecret()) {
+            log.warn("CHAT_GATEWAY_JWT_SECRET is not set: using the development secret. Set it in production.");
+        }
+        if (options.devAdminToken()) {
+            log.warn("CHAT_GATEWAY_ADMIN_TOKEN is not set: the ops API accepts the development token '{}'.", GatewayOptions.DEV_ADMIN_TOKEN);
+        }
+        return s;
+    }
+
+    /** The bound public port (useful with port 0). */
+    public int port() {
+        return ((InetSocketAddress) publicChannel.localAddress()).getPort();
+    }
+
+    public int adminPort() {
+        return ((InetSocketAddress) adminChannel.localAddress()).getPort();
+    }
+
+    /** The token service of this gateway (mints demo and test tokens with its secret). */
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return transport;
+    }
+
+    /** Tells every WebSocket client to reconnect elsewhere (1001), then stops. */
+    @Override
+    public void close() {
+        if (sockets != null) {
+            for (Channel ch : sockets) {
+                if (ch.pipeline().get(PublicChannelInitializer.CHAT_HANDLER) != null) {
+                    ch.writeAndFlush(new CloseWebSocketFrame(1001, "gateway shutting down; reconnect"))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            }
+            sockets.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        if (publicChannel != null) {
+            publicChannel.close().awaitUninterruptibly();
+        }
+        if (adminChannel != null) {
+            adminChannel.close().awaitUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+        if (router != null) {
+            router.close();
+        }
+        if (routerScheduler != null) {
+            routerScheduler.dispose();
+        }
+    }
+}

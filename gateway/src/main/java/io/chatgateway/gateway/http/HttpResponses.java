@@ -1,0 +1,95 @@
+package io.chatgateway.gateway.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The one place HTTP responses are written: JSON bodies, JSON errors, classpath resources. */
+public final class HttpResponses {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private HttpResponses() {
+    }
+
+    /** The shared mapper for admin JSON. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static void json(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String json) {
+        send(ctx, req, status, Unpooled.copiedBuffer(json, StandardCharsets.UTF_8), "application/json; charset=UTF-8");
+    }
+
+    public static void json(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, Object body) {
+        try {
+            send(ctx, req, status, Unpooled.wrappedBuffer(MAPPER.writeValueAsBytes(body)), "application/json; charset=UTF-8");
+        } catch (JsonProcessingException e) {
+            error(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot encode response");
+        }
+    }
+
+    /** {@code {"error": "<status reason>", "message": "..."}}: what was wrong and what was expected. */
+    public static void error(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", status.reasonPhrase());
+        body.put("message", message);
+        try {
+            send(ctx, req, status, Unpooled.wrappedBuffer(MAPPER.writeValueAsBytes(body)), "application/json; charset=UTF-8");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static void resource(ChannelHandlerContext ctx, FullHttpRequest req, String path, String contentType) {
+        try (InputStream in = HttpResponses.class.getResourceAsStream(path)) {
+            if (in == null) {
+                error(ctx, req, HttpResponseStatus.NOT_FOUND, "no page " + path);
+                return;
+            }
+            send(ctx, req, HttpResponseStatus.OK, Unpooled.wrappedBuffer(in.readAllBytes()), contentType);
+        } catch (IOException e) {
+            error(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read " + path);
+        }
+    }
+
+    public static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body,
+                            String contentType) {
+        boolean head = HttpMethod.HEAD.equals(req.method());
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                head ? Unpooled.EMPTY_BUFFER : body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (head) {
+            body.release();
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && status.code() < 500;
+        if (keepAlive) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ChannelFuture f = ctx.writeAndFlush(res);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.chatgateway.gateway.ws;
+
+import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.protocol.MessageCodec;
+import io.chatgateway.router.Router;
+
+/** What every connection handler shares: codec, tokens, router and per-connection limits. */
+record SocketSettings(MessageCodec codec, TokenService tokens, Router router, boolean allowAnonymous,
+                      long helloTimeoutMillis, int maxFramesPerSecond, int maxErrorsPerMinute,
+                      long maxPendingOutboundBytes, int maxFrameBytes) {
+}
