@@ -1,0 +1,99 @@
+package io.chatgateway.gateway;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A deliberately crude WebSocket client over a plain socket, for what standard clients refuse to
+ * send: invalid UTF-8, oversized single frames. Writes masked frames, reads the server's close code.
+ */
+final class RawWebSocket implements AutoCloseable {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    RawWebSocket(int port, String path) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String head = readHead();
+        if (!head.startsWith("HTTP/1.1 101")) {
+            throw new IOException("handshake refused: " + head);
+        }
+    }
+
+    private String readHead() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (true) {
+            b.write(in.readUnsignedByte());
+            byte[] a = b.toByteArray();
+            int n = a.length;
+            if (n >= 4 && a[n - 4] == '\r' && a[n - 3] == '\n' && a[n - 2] == '\r' && a[n - 1] == '\n') {
+                return b.toString(StandardCharsets.US_ASCII);
+            }
+        }
+    }
+
+    void sendFrame(int opcode, byte[] payload) throws IOException {
+        ByteArrayOutputStream f = new ByteArrayOutputStream();
+        f.write(0x80 | opcode);
+        int len = payload.length;
+        if (len < 126) {
+            f.write(0x80 | len);
+        } else if (len < 65536) {
+            f.write(0x80 | 126);
+            f.write(len >>> 8);
+            f.write(len & 0xFF);
+        } else {
+            f.write(0x80 | 127);
+            for (int i = 7; i >= 0; i--) {
+                f.write((int) ((long) len >>> (8 * i)) & 0xFF);
+            }
+        }
+        byte[] mask = new byte[4];
+        ThreadLocalRandom.current().nextBytes(mask);
+        f.write(mask);
+        for (int i = 0; i < len; i++) {
+            f.write(payload[i] ^ mask[i & 3]);
+        }
+        out.write(f.toByteArray());
+        out.flush();
+    }
+
+    void sendText(String text) throws IOException {
+        sendFrame(1, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Reads frames until the server's close frame; returns its status code. */
+    int awaitCloseCode() throws IOException {
+        while (true) {
+            int b0 = in.readUnsignedByte();
+            int b1 = in.readUnsignedByte();
+            long len = b1 & 0x7F;
+            if (len == 126) {
+                len = in.readUnsignedShort();
+            } else if (len == 127) {
+                len = in.readLong();
+            }
+            byte[] payload = new byte[(int) len];
+            in.readFully(payload);
+            if ((b0 & 0x0F) == 8) {
+                return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
