@@ -44,6 +44,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     private final SocketSettings settings;
     private final ChannelGroup sockets;
     private final WebSocketServerProtocolConfig wsConfig;
+    private final TokenService demoTokens;
 
     public PublicChannelInitializer(GatewayOptions options, MessageCodec codec, TokenService tokens, Router router,
                                     ChannelGroup sockets) {
@@ -51,6 +52,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
                 options.helloTimeout().toMillis(), options.maxFramesPerSecond(), options.maxErrorsPerMinute(),
                 options.maxPendingOutboundBytes(), options.limits().maxFrameBytes());
         this.sockets = sockets;
+        this.demoTokens = options.devSecret() ? tokens : null;
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/ws")
                 .checkStartsWith(true)
@@ -72,7 +74,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
         ChannelPipeline p = ch.pipeline();
         p.addLast(HTTP_CODEC, new HttpServerCodec(4096, 8192, 8192));
         p.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(16 * 1024));
-        p.addLast(HTTP_ROUTES, new PublicHttpHandler());
+        p.addLast(HTTP_ROUTES, new PublicHttpHandler(demoTokens));
         p.addLast(WS_PROTOCOL, new WebSocketServerProtocolHandler(wsConfig));
         p.addLast(WS_AGGREGATOR, new WebSocketFrameAggregator(settings.maxFrameBytes()));
     }

@@ -18,6 +18,15 @@ import io.netty.util.AttributeKey;
  */
 final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final AttributeKey<Role> ROLE = AttributeKey.valueOf("chat-role");
+    private static final java.util.Set<String> DEMO_TIERS = java.util.Set.of("vip", "regular", "new");
+    private static final java.util.Set<String> DEMO_LEVELS = java.util.Set.of("senior", "regular", "trainee");
+
+    private final io.chatgateway.gateway.auth.TokenService demoTokens;
+
+    /** @param demoTokens mints tokens for the demo page; null unless the gateway runs with the development secret */
+    PublicHttpHandler(io.chatgateway.gateway.auth.TokenService demoTokens) {
+        this.demoTokens = demoTokens;
+    }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -42,6 +51,9 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             case "/healthz":
                 HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
                 return;
+            case "/demo/token":
+                demoToken(ctx, req);
+                return;
             case "/":
             case "/demo":
             case "/demo/":
@@ -51,5 +63,58 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                 HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND,
                         "no such path " + path + " (expected: /ws/customer, /ws/agent, /healthz or /)");
         }
+    }
+
+    /**
+     * {@code GET /demo/token?role=customer&tier=vip&sub=...} or {@code ?role=agent&level=senior&sub=...}:
+     * only while the development secret is in use, so a production gateway never mints tokens for
+     * whoever asks.
+     */
+    private void demoToken(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (demoTokens == null) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND,
+                    "demo tokens are only served while CHAT_GATEWAY_JWT_SECRET is unset (development mode)");
+            return;
+        }
+        QueryStringDecoder q = new QueryStringDecoder(req.uri());
+        String role = first(q, "role");
+        String sub = first(q, "sub");
+        if (sub == null || !sub.matches("[A-Za-z0-9_-]{1,32}")) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "sub is missing or invalid (expected: 1..32 of A-Z a-z 0-9 _ -)");
+            return;
+        }
+        java.util.Map<String, Object> claims = new java.util.LinkedHashMap<>();
+        if ("customer".equals(role)) {
+            String tier = first(q, "tier");
+            if (!DEMO_TIERS.contains(tier)) {
+                HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "tier '" + tier + "' (expected: vip, regular or new)");
+                return;
+            }
+            claims.put("role", "customer");
+            claims.put("tier", tier);
+            claims.put("name", sub);
+            if ("1".equals(first(q, "urgent"))) {
+                claims.put("tags", java.util.List.of("urgent_order"));
+            }
+        } else if ("agent".equals(role)) {
+            String level = first(q, "level");
+            if (!DEMO_LEVELS.contains(level)) {
+                HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "level '" + level + "' (expected: senior, regular or trainee)");
+                return;
+            }
+            claims.put("role", "agent");
+            claims.put("level", level);
+            claims.put("name", sub);
+        } else {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "role '" + role + "' (expected: customer or agent)");
+            return;
+        }
+        String token = demoTokens.mint(sub, claims, java.time.Duration.ofHours(8));
+        HttpResponses.json(ctx, req, HttpResponseStatus.OK, java.util.Map.of("token", token));
+    }
+
+    private static String first(QueryStringDecoder q, String name) {
+        java.util.List<String> v = q.parameters().get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
     }
 }
