@@ -18,8 +18,15 @@ public sealed interface ClientMessage {
     record ResumePoint(String chatId, long lastSeq) {
     }
 
-    /** {@code hello}: authenticates the connection; customers send one resume point, agents a list. */
-    record Hello(String id, String token, String lang, List<ResumePoint> resume) implements ClientMessage {
+    /**
+     * {@code hello}: authenticates the connection; customers send one resume point, agents a list.
+     * Agents may add {@code autoAccept: true} (addition to v1) to take offers without answering them.
+     */
+    record Hello(String id, String token, String lang, List<ResumePoint> resume, Boolean autoAccept) implements ClientMessage {
+        public Hello(String id, String token, String lang, List<ResumePoint> resume) {
+            this(id, token, lang, resume, null);
+        }
+
         public Hello {
             resume = resume == null ? List.of() : List.copyOf(resume);
         }
@@ -78,8 +85,12 @@ public sealed interface ClientMessage {
         }
     }
 
-    /** {@code status}: an agent goes online, away or offline. */
-    record SetStatus(String id, AgentStatus status) implements ClientMessage {
+    /** {@code status}: an agent goes online, away or offline; {@code autoAccept} (addition) may change with it. */
+    record SetStatus(String id, AgentStatus status, Boolean autoAccept) implements ClientMessage {
+        public SetStatus(String id, AgentStatus status) {
+            this(id, status, null);
+        }
+
         @Override
         public String type() {
             return "status";

@@ -83,7 +83,7 @@ final class JsonMessageCodec implements MessageCodec {
         switch (type) {
             case "hello":
                 return new ClientMessage.Hello(id, f.optString("token", limits.maxTokenChars()),
-                        f.optLang(), resume(role, root, id));
+                        f.optLang(), resume(role, root, id), role == Role.AGENT ? f.optBooleanObject("autoAccept") : null);
             case "message":
                 return new ClientMessage.SendText(id, chatId(role, f), f.text("text"), f.optBoolean("confirm"));
             case "typing":
@@ -102,7 +102,7 @@ final class JsonMessageCodec implements MessageCodec {
                 if (status == null) {
                     throw new ProtocolException(ErrorCode.INVALID_FIELD, id, "field 'status' is '" + safe(s) + "' (expected: \"online\", \"away\" or \"offline\")");
                 }
-                return new ClientMessage.SetStatus(id, status);
+                return new ClientMessage.SetStatus(id, status, f.optBooleanObject("autoAccept"));
             }
             case "accept":
                 return new ClientMessage.Accept(id, f.reqString("chatId", 128));
@@ -271,6 +271,11 @@ final class JsonMessageCodec implements MessageCodec {
                 throw invalid(field, "must be true or false");
             }
             return v.booleanValue();
+        }
+
+        Boolean optBooleanObject(String field) {
+            JsonNode v = node.get(field);
+            return v == null || v.isNull() ? null : optBoolean(field);
         }
 
         long reqSeq(String field) {

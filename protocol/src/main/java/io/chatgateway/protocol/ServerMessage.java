@@ -22,6 +22,11 @@ public sealed interface ServerMessage {
         String chatId();
 
         long seq();
+
+        /** The event as the shopper sees it: agent-only details (transfer notes) removed. */
+        default ChatEvent forCustomer() {
+            return this;
+        }
     }
 
     /** What an agent sees of a customer: never more than the token said. */
@@ -112,11 +117,24 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** {@code transferred}: the chat moved to another agent or group. */
-    record Transferred(String chatId, long seq, String to) implements ChatEvent {
+    /**
+     * {@code transferred}: the chat moved to another agent or {@code group:<name>}. Additions:
+     * {@code from} (the agent who handed it over) and {@code note}, which only agents see.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Transferred(String chatId, long seq, String to, String from, String note) implements ChatEvent {
+        public Transferred(String chatId, long seq, String to) {
+            this(chatId, seq, to, null, null);
+        }
+
         @Override
         public String type() {
             return "transferred";
+        }
+
+        @Override
+        public ChatEvent forCustomer() {
+            return note == null && from == null ? this : new Transferred(chatId, seq, to, null, null);
         }
     }
 
@@ -146,6 +164,25 @@ public sealed interface ServerMessage {
         @Override
         public String type() {
             return "queue";
+        }
+    }
+
+    /**
+     * {@code status} to an agent (addition to v1): the gateway changed the agent's status, e.g. to
+     * {@code away} after offers expired, and says why.
+     */
+    record StatusChanged(String status, String reason) implements ServerMessage {
+        @Override
+        public String type() {
+            return "status";
+        }
+    }
+
+    /** {@code offer_withdrawn} to an agent (addition to v1): an offer is no longer open, and why. */
+    record OfferWithdrawn(String chatId, String reason) implements ServerMessage {
+        @Override
+        public String type() {
+            return "offer_withdrawn";
         }
     }
 

@@ -1,8 +1,12 @@
 package io.chatgateway.router;
 
 import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
 import io.chatgateway.router.internal.DefaultRouter;
 import io.chatgateway.router.store.ChatStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -26,8 +30,8 @@ public interface Router extends AutoCloseable {
     /** The shopper's connection closed. */
     void customerGone(Peer peer);
 
-    /** An agent's {@code hello} was authenticated. */
-    void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume);
+    /** An agent's {@code hello} was authenticated; {@code autoAccept} may be null (keep the previous setting). */
+    void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept);
 
     /** Any later frame from an agent. */
     void agentFrame(Peer peer, ClientMessage message);
@@ -38,12 +42,32 @@ public interface Router extends AutoCloseable {
     /** Live queue and agent figures, taken between two events. */
     Mono<RouterSnapshot> snapshot();
 
+    /** The routing configuration in force. */
+    Mono<VersionedConfig> config();
+
+    /**
+     * Replaces the routing configuration if {@code expectedVersion} is still current; applies it at
+     * once (queues re-ranked, capacities and timers updated) without touching assigned chats.
+     */
+    Mono<ConfigUpdate> updateConfig(long expectedVersion, RoutingConfig next, String actor);
+
+    /** What {@code proposed} would do to the live queue, computed on a copy; nothing changes. */
+    Mono<DryRunResult> dryRun(RoutingConfig proposed);
+
+    /** Accepted configuration changes, newest first. */
+    Mono<List<AuditEntry>> audit(int limit);
+
     /** Stops the router's worker; pending timers are dropped. */
     @Override
     void close();
 
-    /** The default router over a store, running on a worker of {@code scheduler}. */
+    /** The default router over a store, running on a worker of {@code scheduler}, counting into {@code meters}. */
+    static Router create(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
+        return new DefaultRouter(options, store, scheduler, meters);
+    }
+
+    /** As {@link #create(RouterOptions, ChatStore, Scheduler, MeterRegistry)} without metrics export. */
     static Router create(RouterOptions options, ChatStore store, Scheduler scheduler) {
-        return new DefaultRouter(options, store, scheduler);
+        return new DefaultRouter(options, store, scheduler, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 }

@@ -1,16 +1,12 @@
 package io.chatgateway.router;
 
-import io.chatgateway.protocol.AgentLevel;
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.Objects;
 
 /**
- * Immutable router settings. Defaults (DOMAIN.md):
+ * Immutable router settings that need no live tuning (weights, capacities, ladders and timeouts are
+ * in the live {@link io.chatgateway.router.config.RoutingConfig}). Defaults (DOMAIN.md):
  * <ul>
  *   <li>{@link #DEFAULT_GROUP} {@code general}: for shoppers who name no group and agents who serve none.</li>
- *   <li>{@link #DEFAULT_CAPACITY} 10 chats per agent, per level overridable ({@link Builder#capacity}).</li>
  *   <li>{@link #DEFAULT_OWNERSHIP_RETENTION} 24 h: how long a returning shopper goes back to the agent
  *       who first answered them. Longer keeps relationships, shorter spreads load.</li>
  *   <li>{@link #DEFAULT_AGENT_RECONNECT_GRACE} 15 s: an agent whose connection drops keeps their chats
@@ -18,7 +14,8 @@ import java.util.Objects;
  *       Zero re-queues at once; longer spares flaky desktops but lets shoppers wait on a dead agent.</li>
  *   <li>{@link #DEFAULT_ABANDON_AFTER} 2 min: a waiting shopper whose widget is gone this long leaves the queue
  *       (closed with reason {@code abandoned}), so ghosts do not hold places.</li>
- *   <li>{@link #DEFAULT_AVERAGE_HANDLE_TIME} 5 min: used for the queue ETA until measured handling times exist.</li>
+ *   <li>{@link #DEFAULT_AVERAGE_HANDLE_TIME} 5 min: the handling time assumed for queue ETAs until chats have
+ *       been closed; after that a moving average of measured handling times is used.</li>
  *   <li>{@link #DEFAULT_POSITION_UPDATES} 50: after the queue moves, this many shoppers at its head get a new position.</li>
  *   <li>{@link #DEFAULT_MAX_PENDING_EVENTS} 100,000: events waiting for the router; beyond it clients get
  *       {@code unavailable} instead of the gateway buffering without bound.</li>
@@ -27,7 +24,6 @@ import java.util.Objects;
  */
 public final class RouterOptions {
     public static final String DEFAULT_GROUP = "general";
-    public static final int DEFAULT_CAPACITY = 10;
     public static final Duration DEFAULT_OWNERSHIP_RETENTION = Duration.ofHours(24);
     public static final Duration DEFAULT_AGENT_RECONNECT_GRACE = Duration.ofSeconds(15);
     public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofMinutes(2);
@@ -36,7 +32,6 @@ public final class RouterOptions {
     public static final int DEFAULT_MAX_PENDING_EVENTS = 100_000;
 
     private final String defaultGroup;
-    private final Map<AgentLevel, Integer> capacity;
     private final Duration ownershipRetention;
     private final Duration agentReconnectGrace;
     private final Duration abandonAfter;
@@ -48,7 +43,6 @@ public final class RouterOptions {
 
     private RouterOptions(Builder b) {
         this.defaultGroup = b.defaultGroup;
-        this.capacity = Map.copyOf(b.capacity);
         this.ownershipRetention = b.ownershipRetention;
         this.agentReconnectGrace = b.agentReconnectGrace;
         this.abandonAfter = b.abandonAfter;
@@ -69,10 +63,6 @@ public final class RouterOptions {
 
     public String defaultGroup() {
         return defaultGroup;
-    }
-
-    public int capacity(AgentLevel level) {
-        return capacity.get(level);
     }
 
     public Duration ownershipRetention() {
@@ -110,7 +100,6 @@ public final class RouterOptions {
     /** Builder starting from the defaults. */
     public static final class Builder {
         private String defaultGroup = DEFAULT_GROUP;
-        private final Map<AgentLevel, Integer> capacity = new EnumMap<>(AgentLevel.class);
         private Duration ownershipRetention = DEFAULT_OWNERSHIP_RETENTION;
         private Duration agentReconnectGrace = DEFAULT_AGENT_RECONNECT_GRACE;
         private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
@@ -121,9 +110,6 @@ public final class RouterOptions {
         private String shopName = "our shop";
 
         Builder() {
-            for (AgentLevel l : AgentLevel.values()) {
-                capacity.put(l, DEFAULT_CAPACITY);
-            }
         }
 
         public Builder defaultGroup(String g) {
@@ -131,15 +117,6 @@ public final class RouterOptions {
                 throw new IllegalArgumentException("defaultGroup is empty (expected: a group name)");
             }
             this.defaultGroup = g;
-            return this;
-        }
-
-        /** Chats an agent of this level handles at once (1..100). */
-        public Builder capacity(AgentLevel level, int chats) {
-            if (chats < 1 || chats > 100) {
-                throw new IllegalArgumentException("capacity of " + level.wire() + ": " + chats + " (expected: 1..100)");
-            }
-            capacity.put(Objects.requireNonNull(level), chats);
             return this;
         }
 

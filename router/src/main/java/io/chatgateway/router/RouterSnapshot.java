@@ -3,15 +3,19 @@ package io.chatgateway.router;
 import java.util.List;
 
 /** Live figures for ops: queues per group and tier, and agents. */
-public record RouterSnapshot(List<GroupFigures> groups, List<AgentFigures> agents) {
+public record RouterSnapshot(long configVersion, List<GroupFigures> groups, List<AgentFigures> agents) {
 
     /** One routing group's queue. */
-    public record GroupFigures(String group, int waiting, int waitingVip, int waitingRegular, int waitingNew,
-                               long oldestWaitSeconds, long projectedWaitSeconds, int agentsOnline) {
+    public record GroupFigures(String group, boolean open, int waiting, long oldestWaitSeconds, long projectedWaitSeconds,
+                               int agentsOnline, int freeSlots, long averageHandleSeconds, List<TierFigures> tiers) {
+    }
+
+    /** One tier in one group: how many wait, the longest wait so far, and the projected wait of the last in line. */
+    public record TierFigures(String tier, int waiting, long oldestWaitSeconds, long projectedWaitSeconds) {
     }
 
     /** One agent. */
-    public record AgentFigures(String agentId, String level, String status, boolean connected, int load,
-                               int capacity, List<String> groups) {
+    public record AgentFigures(String agentId, String name, String level, String status, boolean connected, boolean supervisor,
+                               boolean autoAccept, int load, int capacity, List<String> groups, List<String> skills) {
     }
 }

@@ -7,7 +7,6 @@ import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.Tier;
-import io.chatgateway.router.store.MemoryChatStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -15,44 +14,43 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
+import io.chatgateway.router.store.MemoryChatStore;
 
 /** Every router rule of the walking skeleton, in virtual time (no sleeps). */
 class DefaultRouterTest {
 
-    private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
-    private final MemoryChatStore store = new MemoryChatStore();
-    private Router router = router(RouterOptions.builder().capacity(AgentLevel.SENIOR, 1).capacity(AgentLevel.REGULAR, 1)
-            .capacity(AgentLevel.TRAINEE, 1).build());
+    private RouterFixture fx = new RouterFixture(RouterFixture.capacity(1));
+    private MemoryChatStore store = fx.store;
+    private Router router = fx.router;
+    private VirtualTimeScheduler time = fx.time;
 
-    private Router router(RouterOptions options) {
-        return Router.create(options, store, time);
+    private void restart(io.chatgateway.router.config.RoutingConfig config) {
+        fx.close();
+        fx = new RouterFixture(config);
+        store = fx.store;
+        router = fx.router;
+        time = fx.time;
     }
 
     @AfterEach
     void stop() {
-        router.close();
+        fx.close();
     }
 
     private RecordingPeer customer(String id, Tier tier) {
-        RecordingPeer p = new RecordingPeer();
-        router.customerHello(p, new CustomerIdentity(id, null, tier, List.of(), null, "en", false, null), null);
-        time.advanceTime();
-        return p;
+        return fx.customer(id, tier);
     }
 
     private RecordingPeer agent(String id, AgentLevel level) {
-        RecordingPeer p = new RecordingPeer();
-        router.agentHello(p, new AgentIdentity(id, "Agent " + id, level, Set.of(), false), List.of());
-        time.advanceTime();
-        return p;
+        return fx.agent(id, level);
     }
 
     private static String chatId(RecordingPeer customer) {
-        return customer.last(ServerMessage.CustomerWelcome.class).chatId();
+        return RouterFixture.chatId(customer);
     }
 
     private static Set<String> assignedChats(RecordingPeer agent) {
-        return agent.all(ServerMessage.Assigned.class).stream().map(ServerMessage.Assigned::chatId).collect(Collectors.toSet());
+        return RouterFixture.assignedChats(agent);
     }
 
     @Test
@@ -91,8 +89,7 @@ class DefaultRouterTest {
 
     @Test
     void vipPrefersASeniorAgentEvenWhenARegularAgentIsLessLoaded() {
-        router.close();
-        router = router(RouterOptions.builder().capacity(AgentLevel.SENIOR, 5).build());
+        restart(RouterFixture.capacity(5));
         RecordingPeer senior = agent("s", AgentLevel.SENIOR);
         RecordingPeer reg = agent("r", AgentLevel.REGULAR);
         customer("c1", Tier.REGULAR); // goes to one of them
@@ -103,16 +100,18 @@ class DefaultRouterTest {
     }
 
     @Test
-    void vipFallsBackToAnyLevelWhenNoSeniorHasRoom() {
+    void vipFallsBackToAnyLevelWhenNoSeniorHasRoomAfterTheFirstEscalationStep() {
         RecordingPeer trainee = agent("t", AgentLevel.TRAINEE);
         RecordingPeer vip = customer("v", Tier.VIP);
+        time.advanceTimeBy(Duration.ofSeconds(19));
+        assertThat(assignedChats(trainee)).as("the first 20 s are for senior agents").isEmpty();
+        time.advanceTimeBy(Duration.ofSeconds(1));
         assertThat(assignedChats(trainee)).containsExactly(chatId(vip));
     }
 
     @Test
     void capacityIsNeverExceededAndFreedCapacityTakesTheNextInLine() {
-        router.close();
-        router = router(RouterOptions.builder().capacity(AgentLevel.REGULAR, 2).build());
+        restart(RouterFixture.capacity(2));
         RecordingPeer a = agent("a", AgentLevel.REGULAR);
         List<RecordingPeer> shoppers = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -164,8 +163,7 @@ class DefaultRouterTest {
 
     @Test
     void returningShopperGoesToTheOwnerWhileTheOwnerHasRoom() {
-        router.close();
-        router = router(RouterOptions.builder().capacity(AgentLevel.REGULAR, 5).build());
+        restart(RouterFixture.capacity(5));
         RecordingPeer a = agent("a", AgentLevel.REGULAR);
         RecordingPeer b = agent("b", AgentLevel.REGULAR);
         RecordingPeer first = customer("loyal", Tier.REGULAR);
@@ -232,7 +230,7 @@ class DefaultRouterTest {
         time.advanceTime();
         RecordingPeer again = new RecordingPeer();
         router.agentHello(again, new AgentIdentity("a", "A", AgentLevel.REGULAR, Set.of(), false),
-                List.of(new ClientMessage.ResumePoint(chat, 2)));
+                List.of(new ClientMessage.ResumePoint(chat, 2)), null);
         time.advanceTimeBy(Duration.ofMinutes(1));
         ServerMessage.AgentWelcome w = again.last(ServerMessage.AgentWelcome.class);
         assertThat(w.chats()).extracting(ServerMessage.OpenChat::chatId).containsExactly(chat);
@@ -241,7 +239,7 @@ class DefaultRouterTest {
     }
 
     @Test
-    void agentGoingOfflineHandsChatsBackAtOnceAndIsTold() {
+    void agentGoingOfflineHandsEveryChatBackAtOnceAndIsTold() {
         RecordingPeer a = agent("a", AgentLevel.REGULAR);
         RecordingPeer c = customer("u", Tier.REGULAR);
         router.agentFrame(a, new ClientMessage.SetStatus(null, AgentStatus.OFFLINE));
@@ -367,7 +365,8 @@ class DefaultRouterTest {
         RouterSnapshot s = router.snapshot().block(Duration.ofSeconds(1));
         assertThat(s.groups()).singleElement().satisfies(g -> {
             assertThat(g.waiting()).isEqualTo(2);
-            assertThat(g.waitingVip()).isEqualTo(1);
+            assertThat(g.tiers()).filteredOn(t -> t.tier().equals("vip")).singleElement()
+                    .satisfies(t -> assertThat(t.waiting()).isEqualTo(1));
             assertThat(g.oldestWaitSeconds()).isEqualTo(40);
         });
     }

@@ -1,6 +1,5 @@
 package io.chatgateway.router.internal;
 
-import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ErrorCode;
@@ -9,11 +8,16 @@ import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.AgentIdentity;
+import io.chatgateway.router.ConfigUpdate;
 import io.chatgateway.router.CustomerIdentity;
+import io.chatgateway.router.DryRunResult;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.RouterOptions;
 import io.chatgateway.router.RouterSnapshot;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
 import io.chatgateway.router.script.ScriptLibrary;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.AgentRecord;
@@ -22,19 +26,25 @@ import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.StoreUnavailableException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -42,55 +52,81 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The walking-skeleton router.
+ * The routing engine.
  *
  * <p><b>Threading.</b> Every event runs as one task on a single {@link Scheduler.Worker}, so the
- * maps below (which connections are here, timers) need no locks and events of one connection keep
- * their order. Shared state lives in the {@link ChatStore}, whose atomic operations make the
- * decisions safe against other nodes too.
+ * maps below (connections on this node, timers) need no locks and the events of one connection
+ * keep their order. Shared state lives in the {@link ChatStore}, whose atomic steps make the
+ * decisions safe against other nodes too. At most {@link RouterOptions#maxPendingEvents()} events
+ * wait; beyond that clients are told {@code unavailable} rather than buffered without bound.
  *
- * <p><b>What it decides.</b> A new chat is greeted, then assigned at once when an agent has room:
- * the shopper's owner (first agent who answered them) if online with room, else among online,
- * connected agents of the chat's group with room, the tier's preferred level first (VIP → senior),
- * then the least loaded. Otherwise the chat waits in its group's queue (VIP, regular, new; oldest
- * first) and is told its position. Whenever capacity appears (agent online, chat closed) the queue
- * drains head first. An agent who goes offline, or whose connection stays gone past the grace
- * period, has their chats put back at their original places.
+ * <p><b>Queues.</b> One per group and tier, ordered by the static rank of {@link RoutingConfig}
+ * (tier weight + urgent boost + ageing), so ageing never needs rescoring and every decision reads
+ * only queue heads.
  *
- * <p><b>Invariant.</b> After every event: no agent with room is idle while their group's queue is
- * non-empty.
+ * <p><b>Two directions of routing.</b> When a chat enters a queue (new, offer lapsed, agent left,
+ * escalation step reached) it looks for the best eligible agent ({@link Matching}); when an agent
+ * gets room (online, chat closed, offer rejected) the agent looks for the best chat it may take
+ * among the heads of the queues it can serve. Either way the step is {@link ChatStore#tryOffer}
+ * (or {@link ChatStore#tryAssign} for auto-accepting agents and owners), atomic in the store.
+ * Invariant after every event: no eligible agent with room idles while a chat it may take waits.
+ *
+ * <p><b>Offers.</b> An offer reserves a slot of the agent's capacity for the accept timeout;
+ * reject or lapse puts the chat back at its place and excludes that agent until the next
+ * escalation step. Agents who let {@code maxMissedOffers} lapse in a row are set away and told why.
+ *
+ * <p><b>Escalation.</b> Each tier has a ladder of steps that widen who may take the chat (levels,
+ * extra groups). A timer per waiting chat fires at the next step boundary and routes it again at
+ * once, so a shopper never waits unseen.
  */
 public final class DefaultRouter implements Router {
     private static final Logger log = LoggerFactory.getLogger(DefaultRouter.class);
     private static final int MAX_ASSIGN_ATTEMPTS = 5;
     private static final int RECENT_CLIENT_IDS = 64;
+    /** Queue heads read per group and tier when a free agent looks for a chat. */
+    private static final int HEAD_SCAN = 16;
 
     private final RouterOptions options;
     private final ChatStore store;
     private final Scheduler scheduler;
     private final Scheduler.Worker worker;
     private final ScriptLibrary scripts;
+    private final RouterMetrics metrics;
+    private final AtomicInteger pending = new AtomicInteger();
 
     // Touched only on the worker.
+    private VersionedConfig config;
     private final Map<String, Peer> customerPeers = new HashMap<>(); // chatId -> peer
     private final Map<String, String> chatOfConnection = new HashMap<>(); // connectionId -> chatId
     private final Map<String, Peer> agentPeers = new HashMap<>(); // agentId -> peer
     private final Map<String, String> agentOfConnection = new HashMap<>(); // connectionId -> agentId
     private final Map<String, Disposable> agentGraceTimers = new HashMap<>();
     private final Map<String, Disposable> abandonTimers = new HashMap<>();
-    private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>(); // chatId -> ids
+    private final Map<String, Disposable> escalationTimers = new HashMap<>();
+    private final Map<String, Disposable> offerTimers = new HashMap<>();
+    private final Map<String, Set<String>> excluded = new HashMap<>(); // chatId -> agents not to offer to on this step
+    private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
+    private final Set<String> awaitingFirstReply = new HashSet<>();
+    private final Map<String, Long> assignedAt = new HashMap<>();
+    private final Map<String, Double> handleMillisEwma = new HashMap<>(); // group -> moving average
+    private final Map<String, String> lastQueueFrame = new HashMap<>(); // agentId -> what they were last sent
+    private final Set<String> gaugedQueues = new HashSet<>();
+    private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
     private long chatCounter;
-    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    private final Disposable queueTicker;
 
-    public DefaultRouter(RouterOptions options, ChatStore store, Scheduler scheduler) {
+    public DefaultRouter(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
         this.options = options;
         this.store = store;
         this.scheduler = scheduler;
         this.worker = scheduler.createWorker();
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
+        this.metrics = new RouterMetrics(meters);
+        this.config = store.config();
+        this.queueTicker = worker.schedulePeriodically(() -> guarded(this::queueTick), 1, 1, TimeUnit.SECONDS);
     }
 
-    // ------------------------------------------------------------------ event entry points
+    // ------------------------------------------------------------------ entry points
 
     @Override
     public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
@@ -108,8 +144,8 @@ public final class DefaultRouter implements Router {
     }
 
     @Override
-    public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume) {
-        submit(peer, null, () -> onAgentHello(peer, who, resume));
+    public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
+        submit(peer, null, () -> onAgentHello(peer, who, resume, autoAccept));
     }
 
     @Override
@@ -124,11 +160,41 @@ public final class DefaultRouter implements Router {
 
     @Override
     public Mono<RouterSnapshot> snapshot() {
+        return onWorker(this::takeSnapshot);
+    }
+
+    @Override
+    public Mono<VersionedConfig> config() {
+        return onWorker(() -> config);
+    }
+
+    @Override
+    public Mono<ConfigUpdate> updateConfig(long expectedVersion, RoutingConfig next, String actor) {
+        return onWorker(() -> applyConfig(expectedVersion, next, actor));
+    }
+
+    @Override
+    public Mono<DryRunResult> dryRun(RoutingConfig proposed) {
+        return onWorker(() -> DryRun.compute(config, proposed, allWaiting(), store.agents(), this::handleSeconds, now()));
+    }
+
+    @Override
+    public Mono<List<AuditEntry>> audit(int limit) {
+        return onWorker(() -> store.audit(limit));
+    }
+
+    @Override
+    public void close() {
+        queueTicker.dispose();
+        worker.dispose();
+    }
+
+    private <T> Mono<T> onWorker(Supplier<T> work) {
         return Mono.create(sink -> {
             try {
                 worker.schedule(() -> {
                     try {
-                        sink.success(takeSnapshot());
+                        sink.success(work.get());
                     } catch (RuntimeException e) {
                         sink.error(e);
                     }
@@ -137,11 +203,6 @@ public final class DefaultRouter implements Router {
                 sink.error(e);
             }
         });
-    }
-
-    @Override
-    public void close() {
-        worker.dispose();
     }
 
     /** Runs an event on the worker; failures become an error frame for the peer, never a lost worker. */
@@ -171,9 +232,8 @@ public final class DefaultRouter implements Router {
             });
         } catch (RejectedExecutionException e) {
             pending.decrementAndGet();
-            // The router is shutting down.
             if (peer != null) {
-                error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
+                error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
             }
         }
     }
@@ -182,62 +242,69 @@ public final class DefaultRouter implements Router {
         return scheduler.now(TimeUnit.MILLISECONDS);
     }
 
+    private RoutingConfig cfg() {
+        return config.config();
+    }
+
     // ------------------------------------------------------------------ customers
 
     private void onCustomerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
         if (resume != null) {
-            Optional<ChatRecord> found = store.chat(resume.chatId())
-                    .filter(c -> c.customerId().equals(who.customerId()));
+            Optional<ChatRecord> found = store.chat(resume.chatId()).filter(c -> c.customerId().equals(who.customerId()));
             if (found.isPresent()) {
-                ChatRecord chat = found.get();
-                attachCustomer(peer, chat);
-                peer.send(frame(new ServerMessage.CustomerWelcome(chat.chatId(), store.lastSeq(chat.chatId()), who.resumeToken())));
-                replay(peer, chat.chatId(), resume.lastSeq());
-                if (chat.state() == ChatState.WAITING) {
-                    sendQueued(chat);
-                }
+                reattach(peer, found.get(), who, resume.lastSeq());
                 return;
             }
-            error(peer, null, ErrorCode.NOT_FOUND, "no chat " + resume.chatId() + " for this shopper (expected a chatId from an earlier welcome); starting a new chat");
+            error(peer, null, ErrorCode.NOT_FOUND, "no chat " + resume.chatId()
+                    + " for this shopper (expected a chatId from an earlier welcome); starting a new chat");
         }
         if (!who.anonymous()) {
             Optional<ChatRecord> open = store.openChatOf(who.customerId());
             if (open.isPresent()) {
-                // A reload without resume data: give the widget the whole conversation again.
-                ChatRecord chat = open.get();
-                attachCustomer(peer, chat);
-                peer.send(frame(new ServerMessage.CustomerWelcome(chat.chatId(), store.lastSeq(chat.chatId()), who.resumeToken())));
-                replay(peer, chat.chatId(), 0);
-                if (chat.state() == ChatState.WAITING) {
-                    sendQueued(chat);
-                }
+                // A reload without resume data: the widget gets the whole conversation again.
+                reattach(peer, open.get(), who, 0);
                 return;
             }
         }
         startChat(peer, who);
     }
 
+    private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
+        attachCustomer(peer, chat);
+        peer.send(frame(new ServerMessage.CustomerWelcome(chat.chatId(), store.lastSeq(chat.chatId()), who.resumeToken())));
+        replay(peer, chat.chatId(), lastSeq, true);
+        if (chat.state() == ChatState.WAITING) {
+            sendQueued(chat);
+        }
+    }
+
     private void startChat(Peer peer, CustomerIdentity who) {
         String group = who.group() == null ? options.defaultGroup() : who.group();
         String lang = who.lang() == null ? options.defaultLang() : who.lang();
+        long now = now();
         ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,
-                now(), ChatState.WAITING, null, null);
+                now, cfg().rankKey(who.tier(), who.tags(), now), ChatState.WAITING, null, null);
         store.createWaitingChat(chat);
+        gaugeQueue(group);
+        metrics.started.increment();
+        awaitingFirstReply.add(chat.chatId());
         attachCustomer(peer, chat);
         peer.send(frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
-        appendAndSend(chat, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
+        appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
                 scripts.render(Kind.GREETING, lang, Map.of("name", name, "shop", options.shopName()))));
+        metrics.greeted(now() - now);
         log.debug("chat {} started in group {} tier {}", chat.chatId(), group, chat.tier().wire());
-        if (!assignToBestAgent(chat)) {
-            ChatRecord waiting = store.chat(chat.chatId()).orElse(chat);
-            if (waiting.state() == ChatState.WAITING) {
+        if (!routeChat(chat)) {
+            Optional<ChatRecord> waiting = store.chat(chat.chatId()).filter(c -> c.state() == ChatState.WAITING);
+            if (waiting.isPresent()) {
                 int position = store.position(chat.chatId());
                 long eta = etaSeconds(group, position);
-                appendAndSend(chat, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.QUEUED.wire(),
+                appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.QUEUED.wire(),
                         scripts.render(Kind.QUEUED, lang, Map.of("position", Integer.toString(position),
                                 "eta", scripts.formatWait(eta, lang)))));
                 peer.send(frame(new ServerMessage.Queued(chat.chatId(), position, eta)));
+                scheduleEscalation(waiting.get());
             }
         }
     }
@@ -249,10 +316,7 @@ public final class DefaultRouter implements Router {
             chatOfConnection.remove(old.connectionId());
             old.close(1000, "chat resumed on another connection");
         }
-        Disposable t = abandonTimers.remove(chat.chatId());
-        if (t != null) {
-            t.dispose();
-        }
+        cancel(abandonTimers, chat.chatId());
     }
 
     private void onCustomerFrame(Peer peer, ClientMessage message) {
@@ -273,14 +337,12 @@ public final class DefaultRouter implements Router {
             } else if (!chat.isOpen()) {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
             } else if (!seenBefore(chatId, "c:" + m.id())) {
-                appendAndSend(chat, seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()));
+                appendAndSend(chat, assignedAgent(chat), seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()));
             }
         } else if (message instanceof ClientMessage.Typing) {
-            if (chat.state() == ChatState.ASSIGNED) {
-                Peer agent = agentPeers.get(chat.agentId());
-                if (agent != null) {
-                    agent.send(frame(new ServerMessage.TypingNotice(chatId, "customer")));
-                }
+            String agent = assignedAgent(chat);
+            if (agent != null) {
+                send(agentPeers.get(agent), new ServerMessage.TypingNotice(chatId, "customer"));
             }
         } else if (message instanceof ClientMessage.Ack a) {
             checkAck(peer, a, chatId);
@@ -297,6 +359,10 @@ public final class DefaultRouter implements Router {
         } else {
             error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
         }
+    }
+
+    private static String assignedAgent(ChatRecord chat) {
+        return chat.state() == ChatState.ASSIGNED ? chat.agentId() : null;
     }
 
     private void onCustomerGone(Peer peer) {
@@ -319,38 +385,45 @@ public final class DefaultRouter implements Router {
 
     // ------------------------------------------------------------------ agents
 
-    private void onAgentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume) {
+    private void onAgentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
         Peer old = agentPeers.put(who.agentId(), peer);
         agentOfConnection.put(peer.connectionId(), who.agentId());
         if (old != null && !old.connectionId().equals(peer.connectionId())) {
             agentOfConnection.remove(old.connectionId());
             old.close(1000, "signed in on another connection");
         }
-        Disposable grace = agentGraceTimers.remove(who.agentId());
-        if (grace != null) {
-            grace.dispose();
-        }
+        cancel(agentGraceTimers, who.agentId());
         Set<String> groups = who.groups().isEmpty() ? Set.of(options.defaultGroup()) : who.groups();
-        AgentStatus status = store.agent(who.agentId()).map(AgentRecord::status)
-                .filter(s -> s != AgentStatus.OFFLINE).orElse(AgentStatus.ONLINE);
-        AgentRecord agent = store.upsertAgent(new AgentRecord(who.agentId(), who.name(), who.level(), groups,
-                who.supervisor(), status, true, options.capacity(who.level()), 0));
+        Optional<AgentRecord> before = store.agent(who.agentId());
+        AgentStatus status = before.map(AgentRecord::status).filter(s -> s != AgentStatus.OFFLINE).orElse(AgentStatus.ONLINE);
+        boolean auto = autoAccept != null ? autoAccept : before.map(AgentRecord::autoAccept).orElse(false);
+        AgentRecord agent = store.upsertAgent(new AgentRecord(who.agentId(), who.name(), who.level(), groups, who.skills(),
+                who.supervisor(), status, true, auto, cfg().capacity().get(who.level()), 0, 0));
         List<ChatRecord> chats = store.chatsOf(who.agentId());
         List<ServerMessage.OpenChat> open = new ArrayList<>(chats.size());
         for (ChatRecord c : chats) {
-            open.add(new ServerMessage.OpenChat(c.chatId(), customerInfo(c), store.lastSeq(c.chatId())));
+            if (c.state() == ChatState.ASSIGNED) {
+                open.add(new ServerMessage.OpenChat(c.chatId(), customerInfo(c), store.lastSeq(c.chatId())));
+            }
         }
         peer.send(frame(new ServerMessage.AgentWelcome(who.agentId(), open)));
+        for (ChatRecord c : chats) {
+            if (c.state() == ChatState.OFFERED) {
+                // An offer made while the connection was down: show it again.
+                peer.send(frame(new ServerMessage.Offer(c.chatId(), customerInfo(c), c.group(), cfg().offerTimeoutSeconds())));
+            }
+        }
         for (ClientMessage.ResumePoint p : resume) {
             Optional<ChatRecord> c = store.chat(p.chatId());
-            if (c.isPresent() && who.agentId().equals(c.get().agentId())) {
-                replay(peer, p.chatId(), p.lastSeq());
+            if (c.isPresent() && who.agentId().equals(c.get().agentId()) && c.get().state() == ChatState.ASSIGNED) {
+                replay(peer, p.chatId(), p.lastSeq(), false);
             } else {
                 error(peer, null, ErrorCode.NOT_FOUND, "chat " + p.chatId() + " is not assigned to you any more; it is not resumed");
             }
         }
-        log.info("agent {} connected ({} open chats, status {})", who.agentId(), chats.size(), agent.status().wire());
-        drain(agent.groups());
+        log.info("agent {} connected ({} open chats, status {})", who.agentId(), open.size(), agent.status().wire());
+        lastQueueFrame.remove(who.agentId());
+        fillAgent(who.agentId());
     }
 
     private void onAgentFrame(Peer peer, ClientMessage message) {
@@ -364,35 +437,34 @@ public final class DefaultRouter implements Router {
                 if (seenBefore(chat.chatId(), "a:" + m.id())) {
                     return;
                 }
-                appendAndSend(chat, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
+                appendAndSend(chat, agentId, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
+                if (awaitingFirstReply.remove(chat.chatId())) {
+                    metrics.firstReply(now() - chat.queuedAt());
+                }
                 // First-contact ownership: the first agent who answers owns the shopper.
                 store.claimOwnership(chat.customerId(), agentId, now() + options.ownershipRetention().toMillis());
             });
         } else if (message instanceof ClientMessage.Typing t) {
-            withOwnChat(peer, agentId, t.id(), t.chatId(), chat -> {
-                Peer customer = customerPeers.get(chat.chatId());
-                if (customer != null) {
-                    customer.send(frame(new ServerMessage.TypingNotice(chat.chatId(), "agent")));
-                }
-            });
+            withOwnChat(peer, agentId, t.id(), t.chatId(),
+                    chat -> send(customerPeers.get(chat.chatId()), new ServerMessage.TypingNotice(chat.chatId(), "agent")));
         } else if (message instanceof ClientMessage.Close c) {
             withOwnChat(peer, agentId, c.id(), c.chatId(), chat -> closeChat(chat.chatId(), "agent", true));
         } else if (message instanceof ClientMessage.Ack a) {
             withOwnChat(peer, agentId, a.id(), a.chatId(), chat -> checkAck(peer, a, chat.chatId()));
         } else if (message instanceof ClientMessage.SetStatus s) {
-            setStatus(agentId, s.status());
+            setStatus(agentId, s.status(), s.autoAccept(), null);
         } else if (message instanceof ClientMessage.Accept a) {
-            error(peer, a.id(), ErrorCode.NOT_FOUND, "no open offer for chat " + a.chatId() + " (chats are assigned directly in this version)");
+            accept(peer, agentId, a);
         } else if (message instanceof ClientMessage.Reject r) {
-            error(peer, r.id(), ErrorCode.NOT_FOUND, "no open offer for chat " + r.chatId() + " (chats are assigned directly in this version)");
+            reject(peer, agentId, r);
         } else if (message instanceof ClientMessage.Transfer t) {
-            error(peer, t.id(), ErrorCode.UNAVAILABLE, "transfer is not available in this version; set status offline to hand chats back to the queue");
+            transfer(peer, agentId, t);
         } else {
             error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for agents");
         }
     }
 
-    private void withOwnChat(Peer peer, String agentId, String ref, String chatId, java.util.function.Consumer<ChatRecord> action) {
+    private void withOwnChat(Peer peer, String agentId, String ref, String chatId, Consumer<ChatRecord> action) {
         Optional<ChatRecord> c = store.chat(chatId);
         if (c.isEmpty()) {
             error(peer, ref, ErrorCode.NOT_FOUND, "no chat " + chatId);
@@ -405,16 +477,25 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    private void setStatus(String agentId, AgentStatus status) {
-        Optional<AgentRecord> a = store.updateAgent(agentId, r -> r.withStatus(status));
+    private void setStatus(String agentId, AgentStatus status, Boolean autoAccept, String reason) {
+        Optional<AgentRecord> a = store.updateAgent(agentId, r -> {
+            AgentRecord n = r.withStatus(status).withMissedOffers(0);
+            return autoAccept == null ? n : n.withAutoAccept(autoAccept);
+        });
         if (a.isEmpty()) {
             return;
         }
         log.info("agent {} is {}", agentId, status.wire());
-        if (status == AgentStatus.OFFLINE) {
-            requeueChatsOf(agentId);
+        if (reason != null) {
+            send(agentPeers.get(agentId), new ServerMessage.StatusChanged(status.wire(), reason));
         }
-        drain(a.get().groups());
+        if (status != AgentStatus.ONLINE) {
+            withdrawOffersOf(agentId, status == AgentStatus.AWAY ? "you are away" : "you went offline");
+        }
+        if (status == AgentStatus.OFFLINE) {
+            handOver(agentId, "went offline");
+        }
+        fillAgent(agentId);
     }
 
     private void onAgentGone(Peer peer) {
@@ -423,14 +504,17 @@ public final class DefaultRouter implements Router {
             return;
         }
         agentPeers.remove(agentId);
+        lastQueueFrame.remove(agentId);
         store.updateAgent(agentId, r -> r.withConnected(false));
+        // Offers cannot be answered without a connection: give the chats their next chance now.
+        withdrawOffersOf(agentId, null);
         long grace = options.agentReconnectGrace().toMillis();
         log.info("agent {} disconnected; chats kept for {} ms", agentId, grace);
         Runnable expire = () -> guarded(() -> {
             agentGraceTimers.remove(agentId);
             if (!agentPeers.containsKey(agentId)) {
                 store.updateAgent(agentId, r -> r.withStatus(AgentStatus.OFFLINE));
-                requeueChatsOf(agentId);
+                handOver(agentId, "lost connection");
             }
         });
         if (grace == 0) {
@@ -440,98 +524,321 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /** The agent left: each chat goes back to its original place, and its shopper is told. */
-    private void requeueChatsOf(String agentId) {
+    /**
+     * Shift handover: every open chat of an agent who leaves goes back to its group's queue at its
+     * original place, with a note for the next agent; the shopper is told. None is dropped.
+     */
+    private void handOver(String agentId, String why) {
+        String name = store.agent(agentId).map(AgentRecord::name).orElse(agentId);
         Set<String> groups = new TreeSet<>();
         for (ChatRecord c : store.chatsOf(agentId)) {
-            Optional<ChatRecord> waiting = store.requeue(c.chatId());
+            if (c.state() != ChatState.ASSIGNED) {
+                continue;
+            }
+            Optional<ChatRecord> waiting = store.requeue(c.chatId(), null);
             if (waiting.isEmpty()) {
                 continue;
             }
             ChatRecord w = waiting.get();
-            groups.add(w.group());
-            appendAndSend(c, seq -> new ServerMessage.Script(w.chatId(), seq, Kind.AGENT_LEFT.wire(),
+            forgetAssignment(w.chatId());
+            appendAndSend(c, agentId, seq -> new ServerMessage.Transferred(w.chatId(), seq, "group:" + w.group(), agentId,
+                    "handed over: " + name + " " + why));
+            appendAndSend(c, agentId, seq -> new ServerMessage.Script(w.chatId(), seq, Kind.AGENT_LEFT.wire(),
                     scripts.render(Kind.AGENT_LEFT, w.lang(), Map.of())));
-            log.info("chat {} back in queue {} after agent {} left", w.chatId(), w.group(), agentId);
+            log.info("chat {} back in queue {} after agent {} {}", w.chatId(), w.group(), agentId, why);
+            groups.add(w.group());
+            if (!routeChat(w)) {
+                scheduleEscalation(w);
+            }
         }
-        drain(groups);
-        for (String g : groups) {
-            sendPositions(g);
+        groups.forEach(this::sendPositions);
+    }
+
+    // ------------------------------------------------------------------ offers
+
+    private void accept(Peer peer, String agentId, ClientMessage.Accept a) {
+        Optional<ChatRecord> assigned = store.acceptOffer(a.chatId(), agentId);
+        if (assigned.isEmpty()) {
+            error(peer, a.id(), ErrorCode.NOT_FOUND, "no open offer of chat " + a.chatId() + " for you (it expired or was withdrawn)");
+            return;
+        }
+        cancel(offerTimers, a.chatId());
+        metrics.accepted.increment();
+        store.updateAgent(agentId, r -> r.withMissedOffers(0));
+        onAssigned(assigned.get(), store.agent(agentId).orElseThrow());
+    }
+
+    private void reject(Peer peer, String agentId, ClientMessage.Reject r) {
+        Optional<ChatRecord> back = store.withdrawOffer(r.chatId(), agentId);
+        if (back.isEmpty()) {
+            error(peer, r.id(), ErrorCode.NOT_FOUND, "no open offer of chat " + r.chatId() + " for you (it expired or was withdrawn)");
+            return;
+        }
+        cancel(offerTimers, r.chatId());
+        metrics.rejected.increment();
+        store.updateAgent(agentId, a -> a.withMissedOffers(0));
+        excluded.computeIfAbsent(r.chatId(), k -> new HashSet<>()).add(agentId);
+        backInQueue(back.get());
+        fillAgent(agentId);
+    }
+
+    private void offerExpired(String chatId, String agentId) {
+        offerTimers.remove(chatId);
+        Optional<ChatRecord> back = store.withdrawOffer(chatId, agentId);
+        if (back.isEmpty()) {
+            return;
+        }
+        metrics.expired.increment();
+        send(agentPeers.get(agentId), new ServerMessage.OfferWithdrawn(chatId, "expired: not accepted within "
+                + cfg().offerTimeoutSeconds() + " s"));
+        excluded.computeIfAbsent(chatId, k -> new HashSet<>()).add(agentId);
+        Optional<AgentRecord> a = store.updateAgent(agentId, r -> r.withMissedOffers(r.missedOffers() + 1));
+        if (a.isPresent() && a.get().missedOffers() >= cfg().maxMissedOffers() && a.get().status() == AgentStatus.ONLINE) {
+            setStatus(agentId, AgentStatus.AWAY, null, a.get().missedOffers()
+                    + " offers in a row were not answered, so you were set away; set your status to online when you are back");
+        }
+        backInQueue(back.get());
+    }
+
+    /** A chat whose offer lapsed or was refused: same place, next agent at once. */
+    private void backInQueue(ChatRecord waiting) {
+        if (!routeChat(waiting)) {
+            scheduleEscalation(waiting);
         }
     }
 
-    // ------------------------------------------------------------------ assignment
+    private void withdrawOffersOf(String agentId, String reason) {
+        for (ChatRecord c : store.chatsOf(agentId)) {
+            if (c.state() == ChatState.OFFERED) {
+                Optional<ChatRecord> back = store.withdrawOffer(c.chatId(), agentId);
+                if (back.isPresent()) {
+                    cancel(offerTimers, c.chatId());
+                    if (reason != null) {
+                        send(agentPeers.get(agentId), new ServerMessage.OfferWithdrawn(c.chatId(), reason));
+                    }
+                    excluded.computeIfAbsent(c.chatId(), k -> new HashSet<>()).add(agentId);
+                    backInQueue(back.get());
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ transfers
+
+    private void transfer(Peer peer, String agentId, ClientMessage.Transfer t) {
+        Optional<ChatRecord> maybe = store.chat(t.chatId());
+        AgentRecord me = store.agent(agentId).orElseThrow();
+        if (maybe.isEmpty()) {
+            error(peer, t.id(), ErrorCode.NOT_FOUND, "no chat " + t.chatId());
+            return;
+        }
+        ChatRecord chat = maybe.get();
+        if (!chat.isOpen()) {
+            error(peer, t.id(), ErrorCode.CONFLICT, "chat " + t.chatId() + " is closed");
+            return;
+        }
+        boolean holder = chat.state() == ChatState.ASSIGNED && agentId.equals(chat.agentId());
+        if (!holder && !me.supervisor()) {
+            error(peer, t.id(), ErrorCode.FORBIDDEN, "chat " + t.chatId() + " is not assigned to you (only supervisors move other agents' chats)");
+            return;
+        }
+        String note = t.note();
+        if (t.to().startsWith("group:")) {
+            String group = t.to().substring("group:".length());
+            if (!knownGroup(group)) {
+                error(peer, t.id(), ErrorCode.INVALID_FIELD, "group '" + group + "' is unknown (expected one of " + knownGroups() + ")");
+                return;
+            }
+            if (chat.state() != ChatState.ASSIGNED) {
+                error(peer, t.id(), ErrorCode.CONFLICT, "chat " + t.chatId() + " is not assigned to anyone; it is already queued");
+                return;
+            }
+            String from = chat.agentId();
+            Optional<ChatRecord> w = store.requeue(chat.chatId(), group);
+            if (w.isEmpty()) {
+                error(peer, t.id(), ErrorCode.CONFLICT, "chat " + t.chatId() + " changed meanwhile; try again");
+                return;
+            }
+            forgetAssignment(chat.chatId());
+            appendAndSend(chat, from, seq -> new ServerMessage.Transferred(chat.chatId(), seq, t.to(), agentId, note));
+            appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.TRANSFER.wire(),
+                    scripts.render(Kind.TRANSFER, chat.lang(), Map.of())));
+            if (!routeChat(w.get())) {
+                sendQueued(w.get());
+                scheduleEscalation(w.get());
+            }
+            fillAgent(from);
+            return;
+        }
+        String target = t.to();
+        Optional<AgentRecord> to = store.agent(target);
+        if (to.isEmpty()) {
+            error(peer, t.id(), ErrorCode.NOT_FOUND, "no agent " + target + " (expected an agent id or group:<name>)");
+            return;
+        }
+        boolean takeover = me.supervisor() && target.equals(agentId);
+        Optional<ChatRecord> moved;
+        String from = chat.agentId();
+        if (chat.state() == ChatState.ASSIGNED) {
+            moved = store.transfer(chat.chatId(), from, target, takeover);
+        } else if (chat.state() == ChatState.WAITING && me.supervisor()) {
+            moved = store.tryAssign(chat.chatId(), target) == AssignOutcome.DONE ? store.chat(chat.chatId()) : Optional.empty();
+        } else {
+            error(peer, t.id(), ErrorCode.CONFLICT, "chat " + t.chatId() + " is on offer to an agent; try again in a moment");
+            return;
+        }
+        if (moved.isEmpty()) {
+            error(peer, t.id(), ErrorCode.CONFLICT, "agent " + target + " cannot take chat " + t.chatId()
+                    + " now (expected an online agent with room)");
+            return;
+        }
+        if (from != null) {
+            appendAndSend(chat, from, seq -> new ServerMessage.Transferred(chat.chatId(), seq, target, agentId, note));
+            forgetAssignment(chat.chatId());
+        }
+        appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.TRANSFER.wire(),
+                scripts.render(Kind.TRANSFER, chat.lang(), Map.of())));
+        onAssigned(moved.get(), to.get());
+        if (from != null) {
+            fillAgent(from);
+        }
+    }
+
+    private boolean knownGroup(String group) {
+        return knownGroups().contains(group);
+    }
+
+    private Set<String> knownGroups() {
+        Set<String> g = new TreeSet<>(cfg().groups().keySet());
+        g.add(options.defaultGroup());
+        for (AgentRecord a : store.agents()) {
+            g.addAll(a.groups());
+        }
+        for (var steps : cfg().escalation().values()) {
+            steps.forEach(s -> g.addAll(s.extraGroups()));
+        }
+        return g;
+    }
+
+    // ------------------------------------------------------------------ routing
 
     /**
-     * Picks and atomically assigns the best agent for a waiting chat. Returns false when nobody
-     * eligible has room.
+     * Chat-driven: offers a waiting chat to the best eligible agent. Returns true when it was
+     * offered or assigned, false when nobody eligible has room (it stays waiting).
      */
-    private boolean assignToBestAgent(ChatRecord chat) {
-        for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
-            Optional<AgentRecord> best = chooseAgent(chat);
-            if (best.isEmpty()) {
-                return false;
+    private boolean routeChat(ChatRecord chat) {
+        long t0 = System.nanoTime();
+        try {
+            RoutingConfig c = cfg();
+            long now = now();
+            Set<String> excl = excluded.getOrDefault(chat.chatId(), Set.of());
+            Optional<String> owner = store.ownerOf(chat.customerId(), now);
+            if (owner.isPresent() && !excl.contains(owner.get()) && !chat.hasTag(c.supervisorTag())) {
+                Optional<AgentRecord> o = store.agent(owner.get()).filter(AgentRecord::hasRoom);
+                if (o.isPresent() && offer(chat, o.get())) {
+                    return true;
+                }
             }
-            AssignOutcome outcome = store.tryAssign(chat.chatId(), best.get().agentId());
-            if (outcome == AssignOutcome.ASSIGNED) {
-                onAssigned(chat, best.get());
-                return true;
+            for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
+                AgentRecord best = null;
+                var pref = Matching.preference(c, chat);
+                for (AgentRecord a : store.agents()) {
+                    if (Matching.eligible(c, a, chat, now, excl) && (best == null || pref.compare(a, best) < 0)) {
+                        best = a;
+                    }
+                }
+                if (best == null) {
+                    return false;
+                }
+                if (offer(chat, best)) {
+                    return true;
+                }
+                if (store.chat(chat.chatId()).map(r -> r.state() != ChatState.WAITING).orElse(true)) {
+                    return false;
+                }
             }
-            if (outcome == AssignOutcome.CHAT_NOT_WAITING) {
-                return false;
-            }
-            // The agent filled up or left between our read and the atomic step (another node): try again.
+            return false;
+        } finally {
+            metrics.decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
-        return false;
     }
 
-    private Optional<AgentRecord> chooseAgent(ChatRecord chat) {
-        Optional<String> owner = store.ownerOf(chat.customerId(), now());
-        if (owner.isPresent()) {
-            Optional<AgentRecord> o = store.agent(owner.get()).filter(AgentRecord::hasRoom);
-            if (o.isPresent()) {
-                return o;
+    /** Agent-driven: while the agent has room, offers them the best chat they may take. */
+    private void fillAgent(String agentId) {
+        for (int i = 0; i < 100; i++) {
+            Optional<AgentRecord> a = store.agent(agentId).filter(AgentRecord::hasRoom);
+            if (a.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            ChatRecord best = bestChatFor(a.get());
+            metrics.decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            if (best == null || !offer(best, a.get())) {
+                return;
             }
         }
-        List<AgentRecord> eligible = new ArrayList<>();
-        for (AgentRecord a : store.agents()) {
-            if (a.hasRoom() && a.groups().contains(chat.group())) {
-                eligible.add(a);
-            }
-        }
-        if (eligible.isEmpty()) {
-            return Optional.empty();
-        }
-        Comparator<AgentRecord> leastLoaded = Comparator
-                .comparingDouble((AgentRecord a) -> (double) a.load() / a.capacity())
-                .thenComparingInt(AgentRecord::load)
-                .thenComparing(AgentRecord::agentId);
-        AgentLevel preferred = preferredLevel(chat.tier());
-        if (preferred != null) {
-            Optional<AgentRecord> p = eligible.stream().filter(a -> a.level() == preferred).min(leastLoaded);
-            if (p.isPresent()) {
-                return p;
-            }
-        }
-        return eligible.stream().min(leastLoaded);
     }
 
-    /** VIPs go to senior agents first; the routing-engine issue makes this configurable. */
-    private static AgentLevel preferredLevel(Tier tier) {
-        return tier == Tier.VIP ? AgentLevel.SENIOR : null;
+    private ChatRecord bestChatFor(AgentRecord agent) {
+        RoutingConfig c = cfg();
+        long now = now();
+        Set<String> groups = agent.groups();
+        if (agent.supervisor() || Matching.servesOverflow(c, groups)) {
+            groups = new TreeSet<>(depths().keySet());
+        }
+        ChatRecord best = null;
+        for (String g : groups) {
+            for (Tier t : Tier.values()) {
+                for (ChatRecord ch : store.waiting(g, t, HEAD_SCAN)) {
+                    if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()))) {
+                        if (best == null || io.chatgateway.router.store.MemoryChatStore.QUEUE_ORDER.compare(ch, best) < 0) {
+                            best = ch;
+                        }
+                        break; // the rest of this tier queue ranks lower
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    private boolean offer(ChatRecord chat, AgentRecord agent) {
+        if (agent.autoAccept()) {
+            if (store.tryAssign(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
+                return false;
+            }
+            onAssigned(store.chat(chat.chatId()).orElseThrow(), agent);
+            return true;
+        }
+        if (store.tryOffer(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
+            return false;
+        }
+        metrics.offers.increment();
+        cancel(escalationTimers, chat.chatId());
+        int timeout = cfg().offerTimeoutSeconds();
+        send(agentPeers.get(agent.agentId()), new ServerMessage.Offer(chat.chatId(), customerInfo(chat), chat.group(), timeout));
+        String agentId = agent.agentId();
+        offerTimers.put(chat.chatId(), worker.schedule(() -> guarded(() -> offerExpired(chat.chatId(), agentId)),
+                timeout, TimeUnit.SECONDS));
+        log.debug("chat {} offered to agent {}", chat.chatId(), agentId);
+        return true;
     }
 
     private void onAssigned(ChatRecord chat, AgentRecord agent) {
+        cancel(escalationTimers, chat.chatId());
+        cancel(offerTimers, chat.chatId());
+        excluded.remove(chat.chatId());
+        long now = now();
+        assignedAt.put(chat.chatId(), now);
+        metrics.assigned.increment();
+        metrics.queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
         ServerMessage.Assigned assigned = store.append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
                 new ServerMessage.AgentInfo(agent.agentId(), agent.name()), customerInfo(chat)));
         OutboundFrame f = frame(assigned);
-        Peer customer = customerPeers.get(chat.chatId());
-        if (customer != null) {
-            customer.send(f);
-        }
+        send(customerPeers.get(chat.chatId()), f);
         Peer agentPeer = agentPeers.get(agent.agentId());
         if (agentPeer != null) {
-            // The agent gets the conversation so far (greeting, what the shopper already wrote), then the assignment.
+            // The agent gets the conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
             for (ChatEvent e : store.eventsAfter(chat.chatId(), 0)) {
                 agentPeer.send(e == assigned ? f : frame(e));
             }
@@ -539,22 +846,35 @@ public final class DefaultRouter implements Router {
         log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
     }
 
-    /** Assigns waiting chats, head first, while agents of these groups have room. */
-    private void drain(Set<String> groups) {
-        for (String group : groups) {
-            int assigned = 0;
-            while (true) {
-                List<ChatRecord> head = store.waiting(group, 1);
-                if (head.isEmpty() || !assignToBestAgent(head.get(0))) {
-                    break;
-                }
-                assigned++;
-            }
-            if (assigned > 0) {
-                sendPositions(group);
-            }
-        }
+    private void forgetAssignment(String chatId) {
+        assignedAt.remove(chatId);
     }
+
+    private void scheduleEscalation(ChatRecord chat) {
+        cancel(escalationTimers, chat.chatId());
+        RoutingConfig c = cfg();
+        long waited = now() - chat.queuedAt();
+        int step = c.stepIndex(chat.tier(), waited);
+        long endsAfter = c.stepEndsAfterMillis(chat.tier(), step);
+        if (endsAfter < 0) {
+            return;
+        }
+        String chatId = chat.chatId();
+        escalationTimers.put(chatId, worker.schedule(() -> guarded(() -> {
+            escalationTimers.remove(chatId);
+            Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING);
+            if (w.isPresent()) {
+                // A new step gives everyone a fresh chance, also agents who passed on the last one.
+                excluded.remove(chatId);
+                log.debug("chat {} escalates to step {}", chatId, step + 1);
+                if (!routeChat(w.get())) {
+                    scheduleEscalation(w.get());
+                }
+            }
+        }), Math.max(0, endsAfter - waited), TimeUnit.MILLISECONDS));
+    }
+
+    // ------------------------------------------------------------------ queue information
 
     private void sendPositions(String group) {
         int position = 0;
@@ -575,63 +895,133 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /**
-     * A plain estimate until measured handling times exist: the group's agents together finish
-     * {@code sum(capacity) / averageHandleTime} chats per second.
-     */
     private long etaSeconds(String group, int position) {
         int slots = 0;
+        int free = 0;
         for (AgentRecord a : store.agents()) {
-            if (a.status() == AgentStatus.ONLINE && a.groups().contains(group)) {
+            if (a.status() == AgentStatus.ONLINE && a.connected() && a.groups().contains(group)) {
                 slots += a.capacity();
+                free += Math.max(0, a.capacity() - a.load());
             }
         }
-        long handle = options.averageHandleTime().toSeconds();
-        return slots == 0 ? position * handle : (long) Math.ceil((double) position * handle / slots);
+        long closedFor = cfg().group(group).secondsUntilOpen(Instant.ofEpochMilli(now()));
+        return closedFor + Matching.projectedWaitSeconds(position, slots, free, handleSeconds(group));
     }
 
-    // ------------------------------------------------------------------ chat log
+    private long handleSeconds(String group) {
+        Double ewma = handleMillisEwma.get(group);
+        return ewma == null ? options.averageHandleTime().toSeconds() : Math.max(1, Math.round(ewma / 1000));
+    }
+
+    private Map<String, Map<Tier, Integer>> depths() {
+        Map<String, Map<Tier, Integer>> d = store.queueDepths();
+        depths = d;
+        return d;
+    }
+
+    private void gaugeQueue(String group) {
+        if (gaugedQueues.add(group)) {
+            for (Tier t : Tier.values()) {
+                Gauge.builder("chat.queue.depth", () -> depths.getOrDefault(group, Map.of()).getOrDefault(t, 0))
+                        .tag("group", group).tag("tier", t.wire()).description("shoppers waiting")
+                        .register(metrics.registry);
+            }
+        }
+    }
+
+    /** Once a second: agents get the {@code queue} frame for their groups when it changed. */
+    private void queueTick() {
+        Map<String, Map<Tier, Integer>> d = depths();
+        if (agentPeers.isEmpty()) {
+            return;
+        }
+        long now = now();
+        Map<String, ServerMessage.GroupQueue> figures = new HashMap<>();
+        for (Map.Entry<String, Map<Tier, Integer>> e : d.entrySet()) {
+            int waiting = e.getValue().values().stream().mapToInt(Integer::intValue).sum();
+            long oldest = now;
+            for (Tier t : Tier.values()) {
+                for (ChatRecord c : store.waiting(e.getKey(), t, HEAD_SCAN)) {
+                    oldest = Math.min(oldest, c.queuedAt());
+                }
+            }
+            figures.put(e.getKey(), new ServerMessage.GroupQueue(e.getKey(), waiting, (now - oldest) / 1000, false));
+        }
+        for (Map.Entry<String, Peer> e : agentPeers.entrySet()) {
+            Optional<AgentRecord> a = store.agent(e.getKey());
+            if (a.isEmpty()) {
+                continue;
+            }
+            List<ServerMessage.GroupQueue> mine = new ArrayList<>();
+            StringBuilder sig = new StringBuilder();
+            for (String g : new TreeSet<>(a.get().groups())) {
+                ServerMessage.GroupQueue q = figures.getOrDefault(g, new ServerMessage.GroupQueue(g, 0, 0, false));
+                mine.add(q);
+                // Waits move every second; resend them in 10 s steps so a quiet queue stays quiet.
+                sig.append(g).append(':').append(q.waiting()).append(':').append(q.oldestWaitSeconds() / 10).append(';');
+            }
+            if (!sig.toString().equals(lastQueueFrame.get(e.getKey()))) {
+                lastQueueFrame.put(e.getKey(), sig.toString());
+                e.getValue().send(frame(new ServerMessage.QueueStatus(mine)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ closing and the chat log
 
     private void closeChat(String chatId, String reason, boolean byAgent) {
+        Optional<ChatRecord> before = store.chat(chatId);
         Optional<ChatRecord> closed = store.close(chatId, reason);
         if (closed.isEmpty()) {
             return;
         }
         ChatRecord c = closed.get();
+        String agent = null;
+        if (before.isPresent() && before.get().state() == ChatState.OFFERED) {
+            send(agentPeers.get(before.get().agentId()), new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
+        } else if (before.isPresent() && before.get().state() == ChatState.ASSIGNED) {
+            agent = before.get().agentId();
+        }
+        String to = agent;
         if (byAgent) {
-            appendAndSend(c, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
+            appendAndSend(c, to, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
                     scripts.render(Kind.CLOSING, c.lang(), Map.of("shop", options.shopName()))));
         }
-        appendAndSend(c, seq -> new ServerMessage.Closed(chatId, seq, reason));
+        appendAndSend(c, to, seq -> new ServerMessage.Closed(chatId, seq, reason));
         if (!"abandoned".equals(reason)) {
-            appendAndSend(c, seq -> new ServerMessage.Script(chatId, seq, Kind.CSAT_INVITE.wire(),
+            appendAndSend(c, null, seq -> new ServerMessage.Script(chatId, seq, Kind.CSAT_INVITE.wire(),
                     scripts.render(Kind.CSAT_INVITE, c.lang(), Map.of())));
         }
-        recentClientIds.remove(chatId);
-        log.debug("chat {} closed ({})", chatId, reason);
-        if (c.agentId() != null) {
-            store.agent(c.agentId()).ifPresent(a -> drain(a.groups()));
-        } else {
-            sendPositions(c.group());
+        Long at = assignedAt.remove(chatId);
+        if (at != null) {
+            double took = now() - at;
+            handleMillisEwma.merge(c.group(), took, (old, x) -> 0.8 * old + 0.2 * x);
         }
+        cancel(escalationTimers, chatId);
+        cancel(offerTimers, chatId);
+        cancel(abandonTimers, chatId);
+        excluded.remove(chatId);
+        recentClientIds.remove(chatId);
+        awaitingFirstReply.remove(chatId);
+        metrics.closed(reason);
+        log.debug("chat {} closed ({})", chatId, reason);
+        if (before.isPresent() && before.get().agentId() != null) {
+            fillAgent(before.get().agentId());
+        }
+        sendPositions(c.group());
     }
 
     /**
-     * Appends an event to the chat's log and sends it to the shopper and to {@code chat.agentId()}
-     * (callers pass the record whose agent should see it, e.g. the leaving agent for agent_left).
+     * Appends an event to the chat's log and sends it to the shopper (their view) and to
+     * {@code agentId} when not null.
      */
-    private <E extends ChatEvent> void appendAndSend(ChatRecord chat, java.util.function.LongFunction<E> event) {
+    private <E extends ChatEvent> void appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
         E e = store.append(chat.chatId(), event);
+        ChatEvent forCustomer = e.forCustomer();
         OutboundFrame f = frame(e);
-        Peer customer = customerPeers.get(chat.chatId());
-        if (customer != null) {
-            customer.send(f);
-        }
-        if (chat.agentId() != null) {
-            Peer agent = agentPeers.get(chat.agentId());
-            if (agent != null) {
-                agent.send(f);
-            }
+        send(customerPeers.get(chat.chatId()), forCustomer == e ? f : frame(forCustomer));
+        if (agentId != null) {
+            send(agentPeers.get(agentId), f);
         }
     }
 
@@ -639,7 +1029,7 @@ public final class DefaultRouter implements Router {
      * Sends the events after {@code lastSeq}. A lastSeq ahead of the log, or events already
      * trimmed, get a clear error and a full resync of what is kept, never a silent gap.
      */
-    private void replay(Peer peer, String chatId, long lastSeq) {
+    private void replay(Peer peer, String chatId, long lastSeq, boolean customer) {
         long last = store.lastSeq(chatId);
         long from = lastSeq;
         if (lastSeq > last) {
@@ -653,7 +1043,7 @@ public final class DefaultRouter implements Router {
                     + chatId + " are no longer kept; resending from " + events.get(0).seq());
         }
         for (ChatEvent e : events) {
-            peer.send(frame(e));
+            peer.send(frame(customer ? e.forCustomer() : e));
         }
     }
 
@@ -681,6 +1071,48 @@ public final class DefaultRouter implements Router {
         return false;
     }
 
+    // ------------------------------------------------------------------ configuration
+
+    private ConfigUpdate applyConfig(long expectedVersion, RoutingConfig next, String actor) {
+        VersionedConfig current = store.config();
+        if (current.version() != expectedVersion) {
+            return new ConfigUpdate(false, current, null);
+        }
+        AuditEntry entry = new AuditEntry(actor, System.currentTimeMillis(), current.version(), current.version() + 1,
+                RoutingConfig.diff(current.config(), next));
+        Optional<VersionedConfig> applied = store.replaceConfig(expectedVersion, next, entry);
+        if (applied.isEmpty()) {
+            return new ConfigUpdate(false, store.config(), null);
+        }
+        config = applied.get();
+        log.info("routing config v{} applied by {}: {}", config.version(), actor, entry.changes());
+        // Live: re-rank the waiting, new capacities, new ladders. Assigned chats are not touched.
+        store.rerank(c -> next.rankKey(c.tier(), c.tags(), c.queuedAt()));
+        for (AgentRecord a : store.agents()) {
+            store.updateAgent(a.agentId(), r -> r.withCapacity(next.capacity().get(r.level())));
+        }
+        for (ChatRecord w : allWaiting()) {
+            scheduleEscalation(w);
+        }
+        List<AgentRecord> agents = new ArrayList<>(store.agents());
+        agents.sort(java.util.Comparator.comparingDouble(a -> (double) a.load() / a.capacity()));
+        for (AgentRecord a : agents) {
+            fillAgent(a.agentId());
+        }
+        for (String g : depths().keySet()) {
+            sendPositions(g);
+        }
+        return new ConfigUpdate(true, config, entry);
+    }
+
+    private List<ChatRecord> allWaiting() {
+        List<ChatRecord> all = new ArrayList<>();
+        for (String g : depths().keySet()) {
+            all.addAll(store.waiting(g, Integer.MAX_VALUE));
+        }
+        return all;
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static ServerMessage.CustomerInfo customerInfo(ChatRecord c) {
@@ -691,15 +1123,33 @@ public final class DefaultRouter implements Router {
         return OutboundFrame.of(m);
     }
 
+    private static void send(Peer peer, ServerMessage m) {
+        if (peer != null) {
+            peer.send(frame(m));
+        }
+    }
+
+    private static void send(Peer peer, OutboundFrame f) {
+        if (peer != null) {
+            peer.send(f);
+        }
+    }
+
     private static void error(Peer peer, String ref, ErrorCode code, String message) {
         peer.send(frame(new ServerMessage.Error(ref, code.wire(), message)));
     }
 
+    private static void cancel(Map<String, Disposable> timers, String key) {
+        Disposable d = timers.remove(key);
+        if (d != null) {
+            d.dispose();
+        }
+    }
+
     /**
      * Chat ids sort by creation: the store breaks ties between chats queued in the same
-     * millisecond by id, so arrival order must survive in the id. The random tail keeps ids
-     * from different nodes apart and unguessable enough that they are not a handle by themselves
-     * (every use is checked against the authenticated customer or agent anyway).
+     * millisecond by id, so arrival order must survive in the id. The random tail keeps ids from
+     * different nodes apart (every use is checked against the authenticated customer or agent).
      */
     private String newChatId() {
         long seq = (chatCounter++) & 0xFFFF;
@@ -716,35 +1166,55 @@ public final class DefaultRouter implements Router {
 
     private RouterSnapshot takeSnapshot() {
         long now = now();
-        Map<String, Integer> depths = store.queueDepths();
-        Set<String> groups = new TreeSet<>(depths.keySet());
+        Map<String, Map<Tier, Integer>> d = depths();
+        Set<String> groups = new TreeSet<>(d.keySet());
         List<AgentRecord> agents = store.agents();
         for (AgentRecord a : agents) {
             groups.addAll(a.groups());
         }
-        List<RouterSnapshot.GroupFigures> g = new ArrayList<>();
+        List<RouterSnapshot.GroupFigures> out = new ArrayList<>();
         for (String group : groups) {
             List<ChatRecord> waiting = store.waiting(group, Integer.MAX_VALUE);
-            int[] byTier = new int[Tier.values().length];
+            int online = 0;
+            int slots = 0;
+            int free = 0;
+            for (AgentRecord a : agents) {
+                if (a.status() == AgentStatus.ONLINE && a.connected() && a.groups().contains(group)) {
+                    online++;
+                    slots += a.capacity();
+                    free += Math.max(0, a.capacity() - a.load());
+                }
+            }
+            long handle = handleSeconds(group);
+            long closedFor = cfg().group(group).secondsUntilOpen(Instant.ofEpochMilli(now));
+            Map<Tier, long[]> byTier = new java.util.EnumMap<>(Tier.class); // count, oldest queuedAt, last position
             long oldest = now;
+            int position = 0;
             for (ChatRecord c : waiting) {
-                byTier[c.tier().ordinal()]++;
+                position++;
+                long[] f = byTier.computeIfAbsent(c.tier(), t -> new long[] {0, now, 0});
+                f[0]++;
+                f[1] = Math.min(f[1], c.queuedAt());
+                f[2] = position;
                 oldest = Math.min(oldest, c.queuedAt());
             }
-            int online = (int) agents.stream().filter(a -> a.status() == AgentStatus.ONLINE && a.groups().contains(group)).count();
-            g.add(new RouterSnapshot.GroupFigures(group, waiting.size(), byTier[0], byTier[1], byTier[2],
-                    (now - oldest) / 1000, waiting.isEmpty() ? 0 : etaSeconds(group, waiting.size()), online));
+            List<RouterSnapshot.TierFigures> tiers = new ArrayList<>();
+            for (Tier t : Tier.values()) {
+                long[] f = byTier.get(t);
+                tiers.add(f == null ? new RouterSnapshot.TierFigures(t.wire(), 0, 0, 0)
+                        : new RouterSnapshot.TierFigures(t.wire(), (int) f[0], (now - f[1]) / 1000,
+                        closedFor + Matching.projectedWaitSeconds((int) f[2], slots, free, handle)));
+            }
+            out.add(new RouterSnapshot.GroupFigures(group, closedFor == 0, waiting.size(), (now - oldest) / 1000,
+                    waiting.isEmpty() ? 0 : closedFor + Matching.projectedWaitSeconds(waiting.size(), slots, free, handle),
+                    online, free, handle, tiers));
         }
         List<RouterSnapshot.AgentFigures> a = new ArrayList<>();
         for (AgentRecord r : agents) {
-            a.add(new RouterSnapshot.AgentFigures(r.agentId(), r.level().wire(), r.status().wire(), r.connected(),
-                    r.load(), r.capacity(), List.copyOf(new TreeSet<>(r.groups()))));
+            a.add(new RouterSnapshot.AgentFigures(r.agentId(), r.name(), r.level().wire(), r.status().wire(), r.connected(),
+                    r.supervisor(), r.autoAccept(), r.load(), r.capacity(), List.copyOf(new TreeSet<>(r.groups())),
+                    List.copyOf(new TreeSet<>(r.skills()))));
         }
-        return new RouterSnapshot(g, a);
-    }
-
-    /** For tests: ids of chats this node holds a shopper connection for. */
-    Set<String> connectedChats() {
-        return new LinkedHashSet<>(customerPeers.keySet());
+        return new RouterSnapshot(config.version(), out, a);
     }
 }

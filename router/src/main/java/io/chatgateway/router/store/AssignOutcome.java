@@ -1,9 +1,9 @@
 package io.chatgateway.router.store;
 
-/** The result of {@link ChatStore#tryAssign}: only {@link #ASSIGNED} changed anything. */
+/** The result of {@link ChatStore#tryOffer} and {@link ChatStore#tryAssign}: only {@link #DONE} changed anything. */
 public enum AssignOutcome {
-    ASSIGNED,
-    /** Someone else assigned or closed the chat first. */
+    DONE,
+    /** Someone else offered, assigned or closed the chat first. */
     CHAT_NOT_WAITING,
     /** The agent is not online and connected. */
     AGENT_UNAVAILABLE,

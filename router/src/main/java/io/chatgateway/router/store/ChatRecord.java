@@ -6,27 +6,40 @@ import java.util.List;
 /**
  * One chat as the store keeps it. Immutable; stores return a new record for each change.
  *
- * @param queuedAt the chat's place in its queue (epoch ms). It is set once when the chat is
- *                 created and kept on re-queueing, so a chat whose agent left goes back to its
- *                 original place.
- * @param agentId  the assigned agent, or {@code null} while waiting
+ * @param queuedAt the chat's original place (epoch ms). It is set once when the chat is created and
+ *                 kept on re-queueing, so a chat whose offer lapsed or whose agent left keeps its place.
+ * @param rank     the static queue key (higher first), computed by the router from the routing
+ *                 configuration; the store only orders by it
+ * @param agentId  the agent the chat is offered or assigned to, or {@code null} while waiting
  */
 public record ChatRecord(String chatId, String customerId, String customerName, Tier tier, List<String> tags,
-                         String group, String lang, long queuedAt, ChatState state, String agentId,
+                         String group, String lang, long queuedAt, double rank, ChatState state, String agentId,
                          String closeReason) {
     public ChatRecord {
         tags = tags == null ? List.of() : List.copyOf(tags);
     }
 
-    public ChatRecord withState(ChatState newState, String newAgentId) {
-        return new ChatRecord(chatId, customerId, customerName, tier, tags, group, lang, queuedAt, newState, newAgentId, closeReason);
+    public ChatRecord with(ChatState newState, String newAgentId) {
+        return new ChatRecord(chatId, customerId, customerName, tier, tags, group, lang, queuedAt, rank, newState, newAgentId, closeReason);
+    }
+
+    public ChatRecord withGroup(String newGroup) {
+        return new ChatRecord(chatId, customerId, customerName, tier, tags, newGroup, lang, queuedAt, rank, state, agentId, closeReason);
+    }
+
+    public ChatRecord withRank(double newRank) {
+        return new ChatRecord(chatId, customerId, customerName, tier, tags, group, lang, queuedAt, newRank, state, agentId, closeReason);
     }
 
     public ChatRecord closed(String reason) {
-        return new ChatRecord(chatId, customerId, customerName, tier, tags, group, lang, queuedAt, ChatState.CLOSED, agentId, reason);
+        return new ChatRecord(chatId, customerId, customerName, tier, tags, group, lang, queuedAt, rank, ChatState.CLOSED, agentId, reason);
     }
 
     public boolean isOpen() {
         return state != ChatState.CLOSED;
+    }
+
+    public boolean hasTag(String tag) {
+        return tags.contains(tag);
     }
 }

@@ -1,18 +1,28 @@
 package io.chatgateway.router.store;
 
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
 
 /**
- * The shared truth about chats, queues, agents, ownership and chat logs.
+ * The shared truth about chats, queues, agents, ownership, chat logs and the routing configuration.
  *
  * <p>Every method is one atomic step, chosen so that a Redis implementation can run each as one
  * Lua script or transaction: the router never reads, decides and writes back across two calls
- * where another node could race it. Above all {@link #tryAssign} checks and changes the chat state
- * and the agent's load together, so no chat is assigned twice and no agent exceeds capacity,
- * whichever nodes race.
+ * where another node could race it. Above all {@link #tryOffer} and {@link #tryAssign} check and
+ * change the chat's state and the agent's load together, so no chat is offered or assigned twice
+ * and no agent exceeds capacity, whichever nodes race.
+ *
+ * <p>Queues are kept per group and tier, ordered by the chat's {@code rank} (higher first, then
+ * older, then chat id), so the router reads only queue heads: no decision scans a whole queue.
  *
  * <p>Calls may block briefly (network stores); the router calls them from its own scheduler,
  * never from a Netty event loop. A store that cannot be reached throws
@@ -27,32 +37,52 @@ public interface ChatStore {
 
     Optional<ChatRecord> chat(String chatId);
 
-    /** The customer's open (waiting or assigned) chat, if any. */
+    /** The customer's open chat, if any. */
     Optional<ChatRecord> openChatOf(String customerId);
 
-    /**
-     * Waiting chats of a group, best first: VIP before regular before new, then oldest
-     * {@code queuedAt} first, then chat id.
-     */
+    /** Waiting chats of one group and tier, best first. */
+    List<ChatRecord> waiting(String group, Tier tier, int limit);
+
+    /** Waiting chats of a group across tiers, best rank first. */
     List<ChatRecord> waiting(String group, int limit);
 
-    /** 1-based place of a waiting chat in its group's queue, or 0 if it is not waiting. */
+    /** 1-based place of a waiting chat in its group (by rank across tiers), 0 if it is not waiting. */
     int position(String chatId);
 
-    /** Number of waiting chats per group. */
-    java.util.Map<String, Integer> queueDepths();
+    /** Waiting chats per group and tier. */
+    Map<String, Map<Tier, Integer>> queueDepths();
+
+    /** Recomputes the rank of every waiting chat (after ops changed weights); assigned chats are untouched. */
+    void rerank(ToDoubleFunction<ChatRecord> rank);
 
     /**
      * Atomically: if the chat is WAITING and the agent is online, connected and under capacity,
-     * the chat becomes ASSIGNED to the agent, leaves the queue and the agent's load goes up by one.
+     * the chat becomes OFFERED to the agent (it leaves the queue but keeps its place for a return)
+     * and the agent's load goes up by one, reserving the room.
      */
+    AssignOutcome tryOffer(String chatId, String agentId);
+
+    /** As {@link #tryOffer} but straight to ASSIGNED (auto-accepting agents, returning shoppers' owners). */
     AssignOutcome tryAssign(String chatId, String agentId);
 
+    /** Atomically: a chat OFFERED to this agent becomes ASSIGNED. Empty if it was not (withdrawn, expired). */
+    Optional<ChatRecord> acceptOffer(String chatId, String agentId);
+
+    /** Atomically: a chat OFFERED to this agent goes back to WAITING at its place; the agent's load goes down. */
+    Optional<ChatRecord> withdrawOffer(String chatId, String agentId);
+
     /**
-     * Atomically: an ASSIGNED chat goes back to WAITING at its original place and its agent's load
-     * goes down. Returns the updated chat, or empty if it was not assigned.
+     * Atomically: an ASSIGNED chat goes back to WAITING at its original place (in {@code newGroup}
+     * when not null) and its agent's load goes down. Empty if it was not assigned.
      */
-    Optional<ChatRecord> requeue(String chatId);
+    Optional<ChatRecord> requeue(String chatId, String newGroup);
+
+    /**
+     * Atomically moves an ASSIGNED chat from one agent to another: only if {@code fromAgent} holds
+     * it, and the target is online and connected with room (or {@code overrideCapacity}, for
+     * supervisors taking over). Empty with no change otherwise.
+     */
+    Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity);
 
     /**
      * Atomically closes an open chat: it leaves the queue, or its agent's load goes down. Returns
@@ -60,21 +90,20 @@ public interface ChatStore {
      */
     Optional<ChatRecord> close(String chatId, String reason);
 
-    /** Chats assigned to an agent. */
+    /** Chats offered or assigned to an agent. */
     List<ChatRecord> chatsOf(String agentId);
 
     // ---- agents
 
     /**
-     * Registers an agent or updates who they are (name, level, groups, capacity, status,
-     * connected), keeping their current load.
+     * Registers an agent or updates who they are, keeping their current load and missed offers.
      */
     AgentRecord upsertAgent(AgentRecord agent);
 
     Optional<AgentRecord> agent(String agentId);
 
-    /** Sets status and connection flag; returns the updated agent, empty if unknown. */
-    Optional<AgentRecord> updateAgent(String agentId, java.util.function.UnaryOperator<AgentRecord> change);
+    /** Changes an agent atomically (load is kept: it only moves with offers and assignments). */
+    Optional<AgentRecord> updateAgent(String agentId, UnaryOperator<AgentRecord> change);
 
     List<AgentRecord> agents();
 
@@ -99,11 +128,25 @@ public interface ChatStore {
 
     /**
      * Events with seq greater than {@code afterSeq}, in order. The log is bounded: when events
-     * after {@code afterSeq} were already trimmed, the result starts later, and the caller can see
+     * after {@code afterSeq} were already trimmed, the result starts later, and the caller sees
      * the gap from the first seq.
      */
     List<ChatEvent> eventsAfter(String chatId, long afterSeq);
 
     /** Stores a satisfaction score for a chat. */
     void saveCsat(String chatId, int score, String comment);
+
+    // ---- routing configuration
+
+    /** The current configuration (version 1 is the initial one). */
+    VersionedConfig config();
+
+    /**
+     * Replaces the configuration if its version is still {@code expectedVersion}, recording the
+     * audit entry with it. Empty when the version is stale (someone else changed it first).
+     */
+    Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry);
+
+    /** Accepted configuration changes, newest first. */
+    List<AuditEntry> audit(int limit);
 }

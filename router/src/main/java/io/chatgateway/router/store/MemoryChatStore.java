@@ -1,53 +1,60 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongFunction;
+import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /**
  * The embedded single-node store: plain maps under one lock, so each method is atomic exactly as
- * the {@link ChatStore} contract asks. Nothing here is evicted while a chat is open; closed chats
+ * the {@link ChatStore} contract asks. Nothing is evicted while a chat is open; closed chats
  * (with their logs, for late resumes) are kept up to {@code maxClosedChats}, oldest dropped first.
  */
 public final class MemoryChatStore implements ChatStore {
 
-    /** Queue order: tier (VIP first), then original place, then id for a total order. */
+    /** Queue order: rank (higher first), then original place, then id for a total order. */
     public static final Comparator<ChatRecord> QUEUE_ORDER = Comparator
-            .comparing(ChatRecord::tier)
+            .comparingDouble((ChatRecord c) -> -c.rank())
             .thenComparingLong(ChatRecord::queuedAt)
             .thenComparing(ChatRecord::chatId);
+
+    private static final int MAX_AUDIT = 1000;
 
     private final int maxLogEvents;
     private final int maxClosedChats;
 
     private final Map<String, ChatRecord> chats = new HashMap<>();
     private final Map<String, String> openChatByCustomer = new HashMap<>();
-    private final Map<String, TreeSet<ChatRecord>> queues = new TreeMap<>();
+    private final Map<String, Map<Tier, TreeSet<ChatRecord>>> queues = new TreeMap<>();
     private final Map<String, AgentRecord> agents = new TreeMap<>();
     private final Map<String, Owner> owners = new HashMap<>();
     private final Map<String, Log> logs = new HashMap<>();
-    private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
-
     private final Map<String, Csat> csat = new HashMap<>();
+    private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
+    private VersionedConfig config;
+    private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
 
     /** A stored satisfaction answer. */
     public record Csat(int score, String comment) {
-    }
-
-    /** The satisfaction answer stored for a chat, if any. */
-    public synchronized Optional<Csat> csat(String chatId) {
-        return Optional.ofNullable(csat.get(chatId));
     }
 
     private record Owner(String agentId, long untilMillis) {
@@ -58,17 +65,37 @@ public final class MemoryChatStore implements ChatStore {
         long lastSeq;
     }
 
-    public MemoryChatStore(int maxLogEvents, int maxClosedChats) {
+    public MemoryChatStore(int maxLogEvents, int maxClosedChats, RoutingConfig initialConfig) {
         if (maxLogEvents < 1 || maxClosedChats < 0) {
             throw new IllegalArgumentException("maxLogEvents " + maxLogEvents + ", maxClosedChats " + maxClosedChats
                     + " (expected: maxLogEvents >= 1, maxClosedChats >= 0)");
         }
         this.maxLogEvents = maxLogEvents;
         this.maxClosedChats = maxClosedChats;
+        this.config = new VersionedConfig(1, initialConfig);
+    }
+
+    public MemoryChatStore(RoutingConfig initialConfig) {
+        this(10_000, 10_000, initialConfig);
     }
 
     public MemoryChatStore() {
-        this(10_000, 10_000);
+        this(RoutingConfig.defaults());
+    }
+
+    // ------------------------------------------------------------------ queues
+
+    private TreeSet<ChatRecord> queue(String group, Tier tier) {
+        return queues.computeIfAbsent(group, g -> new EnumMap<>(Tier.class))
+                .computeIfAbsent(tier, t -> new TreeSet<>(QUEUE_ORDER));
+    }
+
+    private void enqueue(ChatRecord c) {
+        queue(c.group(), c.tier()).add(c);
+    }
+
+    private void dequeue(ChatRecord c) {
+        queue(c.group(), c.tier()).remove(c);
     }
 
     @Override
@@ -80,12 +107,8 @@ public final class MemoryChatStore implements ChatStore {
             throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
         }
         openChatByCustomer.put(chat.customerId(), chat.chatId());
-        queue(chat.group()).add(chat);
+        enqueue(chat);
         logs.put(chat.chatId(), new Log());
-    }
-
-    private TreeSet<ChatRecord> queue(String group) {
-        return queues.computeIfAbsent(group, g -> new TreeSet<>(QUEUE_ORDER));
     }
 
     @Override
@@ -100,8 +123,9 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public synchronized List<ChatRecord> waiting(String group, int limit) {
-        TreeSet<ChatRecord> q = queues.get(group);
+    public synchronized List<ChatRecord> waiting(String group, Tier tier, int limit) {
+        Map<Tier, TreeSet<ChatRecord>> g = queues.get(group);
+        TreeSet<ChatRecord> q = g == null ? null : g.get(tier);
         if (q == null) {
             return List.of();
         }
@@ -113,52 +137,166 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
+    public synchronized List<ChatRecord> waiting(String group, int limit) {
+        Map<Tier, TreeSet<ChatRecord>> g = queues.get(group);
+        if (g == null) {
+            return List.of();
+        }
+        // k-way merge of the tier queues: reads only as many entries as asked for.
+        record Head(ChatRecord c, Iterator<ChatRecord> rest) {
+        }
+        PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> QUEUE_ORDER.compare(a.c(), b.c()));
+        for (TreeSet<ChatRecord> q : g.values()) {
+            Iterator<ChatRecord> it = q.iterator();
+            if (it.hasNext()) {
+                heads.add(new Head(it.next(), it));
+            }
+        }
+        List<ChatRecord> out = new ArrayList<>();
+        while (!heads.isEmpty() && out.size() < limit) {
+            Head h = heads.poll();
+            out.add(h.c());
+            if (h.rest().hasNext()) {
+                heads.add(new Head(h.rest().next(), h.rest()));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public synchronized int position(String chatId) {
         ChatRecord c = chats.get(chatId);
         if (c == null || c.state() != ChatState.WAITING) {
             return 0;
         }
-        // O(position); the routing-engine issue replaces this with an order-statistics index.
-        return queue(c.group()).headSet(c, false).size() + 1;
+        int ahead = 0;
+        for (TreeSet<ChatRecord> q : queues.get(c.group()).values()) {
+            // headSet is a view; its size walks it. Positions are asked for on join and for the first
+            // few in line, not per routing decision, so this stays off the assignment path.
+            NavigableSet<ChatRecord> before = q.headSet(c, false);
+            ahead += before.size();
+        }
+        return ahead + 1;
     }
 
     @Override
-    public synchronized Map<String, Integer> queueDepths() {
-        Map<String, Integer> out = new TreeMap<>();
-        queues.forEach((g, q) -> out.put(g, q.size()));
+    public synchronized Map<String, Map<Tier, Integer>> queueDepths() {
+        Map<String, Map<Tier, Integer>> out = new TreeMap<>();
+        queues.forEach((g, byTier) -> {
+            Map<Tier, Integer> m = new EnumMap<>(Tier.class);
+            byTier.forEach((t, q) -> m.put(t, q.size()));
+            out.put(g, m);
+        });
         return out;
     }
 
     @Override
-    public synchronized AssignOutcome tryAssign(String chatId, String agentId) {
+    public synchronized void rerank(ToDoubleFunction<ChatRecord> rank) {
+        for (Map<Tier, TreeSet<ChatRecord>> byTier : queues.values()) {
+            for (Map.Entry<Tier, TreeSet<ChatRecord>> e : byTier.entrySet()) {
+                TreeSet<ChatRecord> fresh = new TreeSet<>(QUEUE_ORDER);
+                for (ChatRecord c : e.getValue()) {
+                    ChatRecord r = c.withRank(rank.applyAsDouble(c));
+                    chats.put(r.chatId(), r);
+                    fresh.add(r);
+                }
+                e.setValue(fresh);
+            }
+        }
+        // Offered and assigned chats keep a rank for when they come back to the queue.
+        for (Map.Entry<String, ChatRecord> e : chats.entrySet()) {
+            ChatRecord c = e.getValue();
+            if (c.state() == ChatState.OFFERED || c.state() == ChatState.ASSIGNED) {
+                e.setValue(c.withRank(rank.applyAsDouble(c)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ offers and assignment
+
+    private AssignOutcome take(String chatId, String agentId, ChatState to) {
         ChatRecord c = chats.get(chatId);
         if (c == null || c.state() != ChatState.WAITING) {
             return AssignOutcome.CHAT_NOT_WAITING;
         }
         AgentRecord a = agents.get(agentId);
-        if (a == null || a.status() != io.chatgateway.protocol.AgentStatus.ONLINE || !a.connected()) {
+        if (a == null || a.status() != AgentStatus.ONLINE || !a.connected()) {
             return AssignOutcome.AGENT_UNAVAILABLE;
         }
         if (a.load() >= a.capacity()) {
             return AssignOutcome.AGENT_FULL;
         }
-        queue(c.group()).remove(c);
-        chats.put(chatId, c.withState(ChatState.ASSIGNED, agentId));
+        dequeue(c);
+        chats.put(chatId, c.with(to, agentId));
         agents.put(agentId, a.withLoad(a.load() + 1));
-        return AssignOutcome.ASSIGNED;
+        return AssignOutcome.DONE;
     }
 
     @Override
-    public synchronized Optional<ChatRecord> requeue(String chatId) {
+    public synchronized AssignOutcome tryOffer(String chatId, String agentId) {
+        return take(chatId, agentId, ChatState.OFFERED);
+    }
+
+    @Override
+    public synchronized AssignOutcome tryAssign(String chatId, String agentId) {
+        return take(chatId, agentId, ChatState.ASSIGNED);
+    }
+
+    @Override
+    public synchronized Optional<ChatRecord> acceptOffer(String chatId, String agentId) {
+        ChatRecord c = chats.get(chatId);
+        if (c == null || c.state() != ChatState.OFFERED || !agentId.equals(c.agentId())) {
+            return Optional.empty();
+        }
+        ChatRecord assigned = c.with(ChatState.ASSIGNED, agentId);
+        chats.put(chatId, assigned);
+        return Optional.of(assigned);
+    }
+
+    @Override
+    public synchronized Optional<ChatRecord> withdrawOffer(String chatId, String agentId) {
+        ChatRecord c = chats.get(chatId);
+        if (c == null || c.state() != ChatState.OFFERED || !agentId.equals(c.agentId())) {
+            return Optional.empty();
+        }
+        releaseLoad(agentId);
+        ChatRecord waiting = c.with(ChatState.WAITING, null);
+        chats.put(chatId, waiting);
+        enqueue(waiting);
+        return Optional.of(waiting);
+    }
+
+    @Override
+    public synchronized Optional<ChatRecord> requeue(String chatId, String newGroup) {
         ChatRecord c = chats.get(chatId);
         if (c == null || c.state() != ChatState.ASSIGNED) {
             return Optional.empty();
         }
         releaseLoad(c.agentId());
-        ChatRecord waiting = c.withState(ChatState.WAITING, null);
+        ChatRecord waiting = c.with(ChatState.WAITING, null);
+        if (newGroup != null) {
+            waiting = waiting.withGroup(newGroup);
+        }
         chats.put(chatId, waiting);
-        queue(c.group()).add(waiting);
+        enqueue(waiting);
         return Optional.of(waiting);
+    }
+
+    @Override
+    public synchronized Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity) {
+        ChatRecord c = chats.get(chatId);
+        if (c == null || c.state() != ChatState.ASSIGNED || !fromAgent.equals(c.agentId()) || fromAgent.equals(toAgent)) {
+            return Optional.empty();
+        }
+        AgentRecord to = agents.get(toAgent);
+        if (to == null || !to.connected() || (!overrideCapacity && (to.status() != AgentStatus.ONLINE || to.load() >= to.capacity()))) {
+            return Optional.empty();
+        }
+        releaseLoad(fromAgent);
+        agents.put(toAgent, agents.get(toAgent).withLoad(agents.get(toAgent).load() + 1));
+        ChatRecord moved = c.with(ChatState.ASSIGNED, toAgent);
+        chats.put(chatId, moved);
+        return Optional.of(moved);
     }
 
     private void releaseLoad(String agentId) {
@@ -175,7 +313,7 @@ public final class MemoryChatStore implements ChatStore {
             return Optional.empty();
         }
         if (c.state() == ChatState.WAITING) {
-            queue(c.group()).remove(c);
+            dequeue(c);
         } else {
             releaseLoad(c.agentId());
         }
@@ -198,18 +336,21 @@ public final class MemoryChatStore implements ChatStore {
     public synchronized List<ChatRecord> chatsOf(String agentId) {
         List<ChatRecord> out = new ArrayList<>();
         for (ChatRecord c : chats.values()) {
-            if (c.state() == ChatState.ASSIGNED && agentId.equals(c.agentId())) {
+            if ((c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED) && agentId.equals(c.agentId())) {
                 out.add(c);
             }
         }
-        out.sort(QUEUE_ORDER);
+        out.sort(Comparator.comparingLong(ChatRecord::queuedAt).thenComparing(ChatRecord::chatId));
         return out;
     }
+
+    // ------------------------------------------------------------------ agents
 
     @Override
     public synchronized AgentRecord upsertAgent(AgentRecord agent) {
         AgentRecord old = agents.get(agent.agentId());
-        AgentRecord merged = old == null ? agent.withLoad(0) : agent.withLoad(old.load());
+        AgentRecord merged = old == null ? agent.withLoad(0).withMissedOffers(0)
+                : agent.withLoad(old.load()).withMissedOffers(old.missedOffers());
         agents.put(agent.agentId(), merged);
         return merged;
     }
@@ -225,7 +366,7 @@ public final class MemoryChatStore implements ChatStore {
         if (a == null) {
             return Optional.empty();
         }
-        AgentRecord changed = change.apply(a).withLoad(a.load()); // load only moves with assignments
+        AgentRecord changed = change.apply(a).withLoad(a.load());
         agents.put(agentId, changed);
         return Optional.of(changed);
     }
@@ -234,6 +375,8 @@ public final class MemoryChatStore implements ChatStore {
     public synchronized List<AgentRecord> agents() {
         return List.copyOf(agents.values());
     }
+
+    // ------------------------------------------------------------------ ownership
 
     @Override
     public synchronized Optional<String> ownerOf(String customerId, long nowMillis) {
@@ -253,6 +396,8 @@ public final class MemoryChatStore implements ChatStore {
         owners.merge(customerId, new Owner(agentId, untilMillis),
                 (old, neu) -> old.agentId().equals(neu.agentId()) ? neu : old);
     }
+
+    // ------------------------------------------------------------------ logs
 
     @Override
     public synchronized <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
@@ -301,5 +446,42 @@ public final class MemoryChatStore implements ChatStore {
         if (chats.containsKey(chatId)) {
             csat.put(chatId, new Csat(score, comment));
         }
+    }
+
+    /** The satisfaction answer stored for a chat, if any. */
+    public synchronized Optional<Csat> csat(String chatId) {
+        return Optional.ofNullable(csat.get(chatId));
+    }
+
+    // ------------------------------------------------------------------ config
+
+    @Override
+    public synchronized VersionedConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry) {
+        if (config.version() != expectedVersion) {
+            return Optional.empty();
+        }
+        config = new VersionedConfig(expectedVersion + 1, next);
+        audit.addFirst(entry);
+        while (audit.size() > MAX_AUDIT) {
+            audit.removeLast();
+        }
+        return Optional.of(config);
+    }
+
+    @Override
+    public synchronized List<AuditEntry> audit(int limit) {
+        List<AuditEntry> out = new ArrayList<>();
+        for (AuditEntry e : audit) {
+            if (out.size() >= limit) {
+                break;
+            }
+            out.add(e);
+        }
+        return out;
     }
 }

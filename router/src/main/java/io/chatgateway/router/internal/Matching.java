@@ -1,0 +1,92 @@
+package io.chatgateway.router.internal;
+
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.RoutingConfig.EscalationStep;
+import io.chatgateway.router.store.AgentRecord;
+import io.chatgateway.router.store.ChatRecord;
+import java.util.Comparator;
+import java.util.Set;
+
+/**
+ * Who may take which chat, and whom to prefer: pure functions of the configuration, so they are
+ * the same for chat-driven routing (a chat looks for an agent) and agent-driven routing (a free
+ * agent looks for a chat), and for the dry run.
+ */
+final class Matching {
+    private Matching() {
+    }
+
+    /**
+     * Whether an agent may be offered a chat now: online with room, not excluded (rejected or let
+     * the offer lapse on this step), a supervisor for major complaints, serving the chat's group or
+     * a group the current escalation step opens, and of a level the step allows.
+     */
+    static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded) {
+        if (!a.hasRoom() || excluded.contains(a.agentId())) {
+            return false;
+        }
+        if (chat.hasTag(c.supervisorTag())) {
+            return a.supervisor();
+        }
+        EscalationStep step = step(c, chat, nowMillis);
+        boolean group = a.groups().contains(chat.group());
+        if (!group) {
+            for (String g : step.extraGroups()) {
+                if (a.groups().contains(g)) {
+                    group = true;
+                    break;
+                }
+            }
+        }
+        return group && (step.levels().isEmpty() || step.levels().contains(a.level()) || a.supervisor());
+    }
+
+    static EscalationStep step(RoutingConfig c, ChatRecord chat, long nowMillis) {
+        return c.escalation().get(chat.tier()).get(c.stepIndex(chat.tier(), nowMillis - chat.queuedAt()));
+    }
+
+    /**
+     * Among eligible agents, best first: the complaints skill for complaint-prone shoppers, then
+     * the tier's preferred levels in order, then the least loaded (by share of capacity), then id.
+     */
+    static Comparator<AgentRecord> preference(RoutingConfig c, ChatRecord chat) {
+        boolean complaintProne = chat.hasTag("complaint_prone");
+        var preferred = c.preferredLevels().get(chat.tier());
+        return Comparator
+                .comparingInt((AgentRecord a) -> complaintProne && !a.skills().contains(c.complaintSkill()) ? 1 : 0)
+                .thenComparingInt(a -> {
+                    int i = preferred.indexOf(a.level());
+                    return i < 0 ? preferred.size() : i;
+                })
+                .thenComparingDouble(a -> (double) a.load() / a.capacity())
+                .thenComparingInt(AgentRecord::load)
+                .thenComparing(AgentRecord::agentId);
+    }
+
+    /** Whether any escalation step lets agents of {@code groups} take chats of other groups. */
+    static boolean servesOverflow(RoutingConfig c, Set<String> groups) {
+        for (var steps : c.escalation().values()) {
+            for (EscalationStep s : steps) {
+                for (String g : s.extraGroups()) {
+                    if (groups.contains(g)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Projected wait for the {@code position}-th in line of a group: agents together finish
+     * {@code slots / handleSeconds} chats a second; positions within the free slots wait nothing.
+     * Without any agent the estimate is one handling time per position (honest: we do not know).
+     */
+    static long projectedWaitSeconds(int position, int slots, int freeSlots, long handleSeconds) {
+        if (slots <= 0) {
+            return position * handleSeconds;
+        }
+        int ahead = Math.max(0, position - freeSlots);
+        return (long) Math.ceil((double) ahead * handleSeconds / slots);
+    }
+}

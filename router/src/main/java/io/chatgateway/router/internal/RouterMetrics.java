@@ -1,0 +1,69 @@
+package io.chatgateway.router.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The router's meters (Micrometer names; Prometheus shows them with underscores):
+ * {@code chat.started}, {@code chat.closed}, {@code chat.offers} / {@code .accepted} /
+ * {@code .rejected} / {@code .expired}, {@code chat.assigned}, {@code chat.queue.wait} (join to
+ * assignment), {@code chat.routing.decision} (CPU time of one assignment decision),
+ * {@code chat.sla.greeting} and {@code chat.sla.first.reply} (join to greeting, join to first
+ * agent message, with {@code met=true|false} counters against the DOMAIN.md targets of 15 s and
+ * 30 s), plus queue-depth gauges registered by the router.
+ */
+final class RouterMetrics {
+    static final Duration GREETING_SLA = Duration.ofSeconds(15);
+    static final Duration FIRST_REPLY_SLA = Duration.ofSeconds(30);
+
+    final MeterRegistry registry;
+    final Counter started;
+    final Counter offers;
+    final Counter accepted;
+    final Counter rejected;
+    final Counter expired;
+    final Counter assigned;
+    final Timer queueWait;
+    final Timer decision;
+    final Timer greeting;
+    final Timer firstReply;
+    private final Counter greetingMet;
+    private final Counter greetingMissed;
+    private final Counter firstReplyMet;
+    private final Counter firstReplyMissed;
+
+    RouterMetrics(MeterRegistry r) {
+        registry = r;
+        started = Counter.builder("chat.started").description("chats started").register(r);
+        offers = Counter.builder("chat.offers").description("offers sent to agents").register(r);
+        accepted = Counter.builder("chat.offers.accepted").register(r);
+        rejected = Counter.builder("chat.offers.rejected").register(r);
+        expired = Counter.builder("chat.offers.expired").register(r);
+        assigned = Counter.builder("chat.assigned").description("chats assigned to an agent").register(r);
+        queueWait = Timer.builder("chat.queue.wait").description("from join to assignment").publishPercentiles(0.5, 0.99).register(r);
+        decision = Timer.builder("chat.routing.decision").description("time of one assignment decision").publishPercentiles(0.5, 0.99).register(r);
+        greeting = Timer.builder("chat.sla.greeting").description("from join to the greeting").register(r);
+        firstReply = Timer.builder("chat.sla.first.reply").description("from join to the first agent message").register(r);
+        greetingMet = Counter.builder("chat.sla.greeting.result").tag("met", "true").register(r);
+        greetingMissed = Counter.builder("chat.sla.greeting.result").tag("met", "false").register(r);
+        firstReplyMet = Counter.builder("chat.sla.first.reply.result").tag("met", "true").register(r);
+        firstReplyMissed = Counter.builder("chat.sla.first.reply.result").tag("met", "false").register(r);
+    }
+
+    void closed(String reason) {
+        Counter.builder("chat.closed").tag("reason", reason).register(registry).increment();
+    }
+
+    void greeted(long millis) {
+        greeting.record(millis, TimeUnit.MILLISECONDS);
+        (millis <= GREETING_SLA.toMillis() ? greetingMet : greetingMissed).increment();
+    }
+
+    void firstReply(long millis) {
+        firstReply.record(millis, TimeUnit.MILLISECONDS);
+        (millis <= FIRST_REPLY_SLA.toMillis() ? firstReplyMet : firstReplyMissed).increment();
+    }
+}
