@@ -44,10 +44,10 @@ class RouterFixture implements AutoCloseable {
     }
 
     RecordingPeer customer(String id, Tier tier, String... tags) {
-        return customer(id, tier, null, tags);
+        return customerIn(null, id, tier, tags);
     }
 
-    RecordingPeer customer(String id, Tier tier, String group, String... tags) {
+    RecordingPeer customerIn(String group, String id, Tier tier, String... tags) {
         RecordingPeer p = new RecordingPeer();
         router.customerHello(p, new CustomerIdentity(id, null, tier, List.of(tags), group, "en", false, null), null);
         time.advanceTime();

@@ -1,0 +1,412 @@
+package io.chatgateway.router;
+
+import static io.chatgateway.router.RouterFixture.assignedChats;
+import static io.chatgateway.router.RouterFixture.chatId;
+import static io.chatgateway.router.RouterFixture.offeredChats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.store.ChatState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The routing-engine rules (offers, escalation, ageing, transfers, handover, live config) in virtual time. */
+class RoutingEngineTest {
+    private RouterFixture fx = new RouterFixture(RoutingConfig.defaults());
+
+    @AfterEach
+    void stop() {
+        fx.close();
+    }
+
+    private void restart(RoutingConfig c) {
+        fx.close();
+        fx = new RouterFixture(c);
+    }
+
+    private RecordingPeer manualAgent(String id, AgentLevel level) {
+        return fx.agent(id, level, false, Set.of(), Set.of(), false);
+    }
+
+    private void send(RecordingPeer agent, ClientMessage m) {
+        fx.router.agentFrame(agent, m);
+        fx.time.advanceTime();
+    }
+
+    // ---------------------------------------------------------------- offers
+
+    @Test
+    void anOfferIsAssignedOnlyWhenAccepted() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        ServerMessage.Offer offer = a.last(ServerMessage.Offer.class);
+        assertThat(offer.chatId()).isEqualTo(chatId(c));
+        assertThat(offer.expiresInSeconds()).isEqualTo(15);
+        assertThat(offer.customer().tier()).isEqualTo("regular");
+        assertThat(c.all(ServerMessage.Assigned.class)).isEmpty();
+        assertThat(fx.store.agent("a").orElseThrow().load()).as("an open offer reserves a slot").isEqualTo(1);
+        send(a, new ClientMessage.Accept(null, chatId(c)));
+        assertThat(c.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("a");
+        assertThat(assignedChats(a)).containsExactly(chatId(c));
+    }
+
+    @Test
+    void aRejectedOfferGoesToTheNextAgentAndTheChatKeepsItsPlace() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer first = fx.customer("first", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(1));
+        RecordingPeer b = manualAgent("b", AgentLevel.REGULAR); // takes nothing yet: first is on offer to a
+        fx.advance(Duration.ofSeconds(1));
+        RecordingPeer second = fx.customer("second", Tier.REGULAR); // offered to b
+        assertThat(offeredChats(b)).containsExactly(chatId(second));
+        send(b, new ClientMessage.Reject(null, chatId(second)));
+        send(a, new ClientMessage.Reject(null, chatId(first)));
+        assertThat(offeredChats(b)).as("b now gets first, which kept its place ahead of second")
+                .containsExactly(chatId(second), chatId(first));
+        assertThat(offeredChats(a)).containsExactly(chatId(first), chatId(second));
+    }
+
+    @Test
+    void anOfferNotAnsweredInTimeGoesToTheNextAgent() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        RecordingPeer b = manualAgent("b", AgentLevel.REGULAR);
+        assertThat(offeredChats(b)).isEmpty();
+        fx.advance(Duration.ofSeconds(14));
+        assertThat(offeredChats(b)).as("not before the 15 s accept timeout").isEmpty();
+        fx.advance(Duration.ofSeconds(1));
+        assertThat(a.last(ServerMessage.OfferWithdrawn.class).reason()).contains("expired");
+        assertThat(offeredChats(b)).containsExactly(chatId(c));
+        send(a, new ClientMessage.Accept("late", chatId(c)));
+        assertThat(a.last(ServerMessage.Error.class).code()).isEqualTo("not_found");
+        send(b, new ClientMessage.Accept(null, chatId(c)));
+        assertThat(c.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("b");
+    }
+
+    @Test
+    void anAgentWhoLetsOffersExpireRepeatedlyIsSetAwayAndToldWhy() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer c1 = fx.customer("u1", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(15)); // first lapse
+        assertThat(fx.store.agent("a").orElseThrow().status()).isEqualTo(AgentStatus.ONLINE);
+        RecordingPeer c2 = fx.customer("u2", Tier.REGULAR);
+        assertThat(offeredChats(a)).contains(chatId(c2));
+        fx.advance(Duration.ofSeconds(15)); // second lapse in a row
+        assertThat(fx.store.agent("a").orElseThrow().status()).isEqualTo(AgentStatus.AWAY);
+        ServerMessage.StatusChanged why = a.last(ServerMessage.StatusChanged.class);
+        assertThat(why.status()).isEqualTo("away");
+        assertThat(why.reason()).contains("2 offers");
+        int offers = offeredChats(a).size();
+        fx.advance(Duration.ofMinutes(5));
+        assertThat(offeredChats(a)).as("an away agent gets no offers").hasSize(offers);
+        assertThat(fx.store.chat(chatId(c1)).orElseThrow().state()).isEqualTo(ChatState.WAITING);
+    }
+
+    @Test
+    void answeringAnOfferResetsTheMissedCount() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        fx.customer("u1", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(15));
+        RecordingPeer c2 = fx.customer("u2", Tier.REGULAR);
+        send(a, new ClientMessage.Accept(null, chatId(c2)));
+        fx.advance(Duration.ofSeconds(15)); // u1 offered again after the escalation, lapses once more
+        fx.advance(Duration.ofMinutes(3));
+        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).isLessThan(2);
+    }
+
+    @Test
+    void autoAcceptCanBeSwitchedOnWithStatus() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        send(a, new ClientMessage.SetStatus(null, AgentStatus.ONLINE, true));
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        assertThat(offeredChats(a)).isEmpty();
+        assertThat(assignedChats(a)).containsExactly(chatId(c));
+    }
+
+    // ---------------------------------------------------------------- escalation and ageing
+
+    @Test
+    void vipEscalationLadderWidensThePoolStepByStep() {
+        RecordingPeer trainee = fx.agent("t", AgentLevel.TRAINEE);
+        RecordingPeer overflow = fx.agent("o", AgentLevel.SENIOR, true, Set.of("overflow"), Set.of(), false);
+        fx.agent("busy", AgentLevel.TRAINEE).clear();
+        // fill the trainee so that only the overflow agent can help after step 2
+        for (int i = 0; i < 20; i++) {
+            fx.customer("filler" + i, Tier.NEW);
+        }
+        RecordingPeer vip = fx.customer("v", Tier.VIP);
+        assertThat(assignedChats(overflow)).as("step 1: senior agents of the group only").doesNotContain(chatId(vip));
+        fx.advance(Duration.ofSeconds(20));
+        assertThat(assignedChats(trainee)).as("step 2: any level, but the group's agents are full").doesNotContain(chatId(vip));
+        fx.advance(Duration.ofSeconds(39));
+        assertThat(assignedChats(overflow)).as("not before step 3 starts at 60 s").doesNotContain(chatId(vip));
+        fx.advance(Duration.ofSeconds(1));
+        assertThat(assignedChats(overflow)).as("step 3: the overflow group").contains(chatId(vip));
+    }
+
+    @Test
+    void aRegularShopperIsServedWithinTheAgeingBoundDespiteASteadyStreamOfVips() {
+        // One agent with one slot; a VIP arrives every 5 s for 30 minutes; the agent finishes a chat every 30 s.
+        restart(RouterFixture.capacity(1));
+        RecordingPeer agent = fx.agent("a", AgentLevel.SENIOR);
+        fx.customer("warmup", Tier.VIP); // occupies the agent
+        RecordingPeer regular = fx.customer("patient", Tier.REGULAR);
+        List<RecordingPeer> vips = new ArrayList<>();
+        long servedAt = -1;
+        for (int second = 1; second <= 1800 && servedAt < 0; second++) {
+            fx.advance(Duration.ofSeconds(1));
+            if (second % 5 == 0) {
+                vips.add(fx.customer("vip" + second, Tier.VIP));
+            }
+            if (second % 30 == 0) {
+                ServerMessage.Assigned current = agent.last(ServerMessage.Assigned.class);
+                send(agent, new ClientMessage.Close(null, current.chatId()));
+            }
+            if (!regular.all(ServerMessage.Assigned.class).isEmpty()) {
+                servedAt = second;
+            }
+        }
+        RoutingConfig c = RoutingConfig.defaults();
+        double wStar = (c.tierWeights().get(Tier.VIP) - c.tierWeights().get(Tier.REGULAR)) / c.ageingPerSecond();
+        int vipsAheadAtWStar = (int) (wStar / 5);
+        long bound = (long) wStar + (vipsAheadAtWStar + 1) * 30L;
+        assertThat(servedAt).as("served at all, and within w* + (VIPs ahead at w*) × handling time = %d s", bound)
+                .isPositive().isLessThanOrEqualTo(bound);
+        assertThat(vips.get(vips.size() - 1).all(ServerMessage.Assigned.class)).as("later VIPs wait behind the aged regular").isEmpty();
+    }
+
+    @Test
+    void urgentOrdersJumpAheadOfTheirTier() {
+        RecordingPeer plain = fx.customer("plain", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(30));
+        RecordingPeer urgent = fx.customer("urgent", Tier.REGULAR, "urgent_order");
+        assertThat(urgent.last(ServerMessage.Queued.class).position()).isEqualTo(1);
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        assertThat(a.all(ServerMessage.Assigned.class).get(0).chatId()).isEqualTo(chatId(urgent));
+        assertThat(assignedChats(a)).contains(chatId(plain));
+    }
+
+    // ---------------------------------------------------------------- skills, supervisors
+
+    @Test
+    void complaintProneShoppersGoToAgentsWithTheComplaintsSkill() {
+        fx.agent("plain", AgentLevel.SENIOR, true, Set.of(), Set.of(), false);
+        RecordingPeer soother = fx.agent("soother", AgentLevel.TRAINEE, true, Set.of(), Set.of("complaints"), false);
+        RecordingPeer c = fx.customer("angry", Tier.REGULAR, "complaint_prone");
+        assertThat(assignedChats(soother)).containsExactly(chatId(c));
+    }
+
+    @Test
+    void majorComplaintsGoToSupervisorsOnly() {
+        RecordingPeer agent = fx.agent("a", AgentLevel.SENIOR);
+        RecordingPeer c = fx.customer("hurt", Tier.REGULAR, "major_complaint");
+        fx.advance(Duration.ofMinutes(5));
+        assertThat(assignedChats(agent)).isEmpty();
+        RecordingPeer sup = fx.agent("sup", AgentLevel.SENIOR, true, Set.of("complaints"), Set.of(), true);
+        assertThat(assignedChats(sup)).containsExactly(chatId(c));
+    }
+
+    @Test
+    void aSupervisorCanTakeOverAnyChat() {
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        RecordingPeer sup = fx.agent("sup", AgentLevel.SENIOR, false, Set.of("elsewhere"), Set.of(), true);
+        send(sup, new ClientMessage.Transfer(null, chatId(c), "sup", "taking over"));
+        assertThat(assignedChats(sup)).containsExactly(chatId(c));
+        assertThat(c.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("sup");
+        assertThat(a.last(ServerMessage.Transferred.class).to()).isEqualTo("sup");
+        assertThat(fx.store.agent("a").orElseThrow().load()).isZero();
+        send(a, new ClientMessage.SendText("x", chatId(c), "hello?", false));
+        assertThat(a.last(ServerMessage.Error.class).code()).isEqualTo("forbidden");
+    }
+
+    // ---------------------------------------------------------------- transfers and handover
+
+    @Test
+    void aTransferToAnAgentCarriesANoteOnlyAgentsSee() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        RecordingPeer b = fx.agent("b", AgentLevel.SENIOR);
+        send(a, new ClientMessage.Transfer(null, chatId(c), "b", "wants a refund for order 77"));
+        ServerMessage.Transferred atB = b.last(ServerMessage.Transferred.class);
+        assertThat(atB.note()).isEqualTo("wants a refund for order 77");
+        assertThat(atB.from()).isEqualTo("a");
+        assertThat(assignedChats(b)).containsExactly(chatId(c));
+        ServerMessage.Transferred atCustomer = c.last(ServerMessage.Transferred.class);
+        assertThat(atCustomer.note()).as("the shopper never sees agents' notes").isNull();
+        assertThat(c.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("b");
+        assertThat(c.last(ServerMessage.Script.class).kind()).isEqualTo("transfer");
+        assertThat(fx.store.agent("a").orElseThrow().load()).isZero();
+        assertThat(fx.store.agent("b").orElseThrow().load()).isEqualTo(1);
+    }
+
+    @Test
+    void aTransferToAFullAgentIsRefusedAndNothingChanges() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        fx.agent("b", AgentLevel.REGULAR);
+        fx.customer("other", Tier.REGULAR); // fills b
+        send(a, new ClientMessage.Transfer("t1", chatId(c), "b", null));
+        assertThat(a.last(ServerMessage.Error.class).code()).isEqualTo("conflict");
+        assertThat(fx.store.chat(chatId(c)).orElseThrow().agentId()).isEqualTo("a");
+    }
+
+    @Test
+    void aTransferToAGroupQueuesTheChatThereAtItsPlace() {
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        RecordingPeer after = fx.agent("after", AgentLevel.REGULAR, false, Set.of("after-sales"), Set.of(), false);
+        send(a, new ClientMessage.Transfer(null, chatId(c), "group:after-sales", "parcel damaged"));
+        assertThat(offeredChats(after)).containsExactly(chatId(c));
+        send(after, new ClientMessage.Accept(null, chatId(c)));
+        assertThat(after.all(ServerMessage.Transferred.class)).extracting(ServerMessage.Transferred::note)
+                .as("the receiving agent sees the note in the history").containsExactly("parcel damaged");
+        send(a, new ClientMessage.Transfer("bad", chatId(c), "group:nowhere", null));
+        assertThat(a.last(ServerMessage.Error.class).code()).isIn("forbidden", "invalid_field");
+    }
+
+    @Test
+    void signingOffHandsOverEveryChatAndNoneIsDropped() {
+        restart(RouterFixture.capacity(5));
+        RecordingPeer leaving = fx.agent("day", AgentLevel.REGULAR);
+        List<RecordingPeer> shoppers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            shoppers.add(fx.customer("s" + i, Tier.REGULAR));
+        }
+        assertThat(assignedChats(leaving)).hasSize(5);
+        RecordingPeer night = fx.agent("night", AgentLevel.REGULAR);
+        send(leaving, new ClientMessage.SetStatus(null, AgentStatus.OFFLINE));
+        for (RecordingPeer s : shoppers) {
+            assertThat(s.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("night");
+            assertThat(s.all(ServerMessage.Closed.class)).isEmpty();
+        }
+        assertThat(night.all(ServerMessage.Transferred.class)).hasSize(5)
+                .allSatisfy(t -> assertThat(t.note()).contains("handed over"));
+        assertThat(fx.store.agent("day").orElseThrow().load()).isZero();
+    }
+
+    // ---------------------------------------------------------------- capacity under concurrency
+
+    @Test
+    void capacityIsNeverExceededUnderConcurrentEvents() throws Exception {
+        fx.close();
+        var store = new io.chatgateway.router.store.MemoryChatStore(RouterFixture.capacity(3));
+        var scheduler = reactor.core.scheduler.Schedulers.newSingle("router-test");
+        Router router = Router.create(RouterOptions.defaults(), store, scheduler);
+        try {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int base = t;
+                threads.add(new Thread(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        RecordingPeer p = new RecordingPeer();
+                        router.customerHello(p, new CustomerIdentity("t" + base + "-" + i, null, Tier.REGULAR, List.of(), null, null, false, null), null);
+                        if (i % 10 == 0) {
+                            router.agentHello(new RecordingPeer(), new AgentIdentity("agent" + base + "-" + i, "A",
+                                    AgentLevel.REGULAR, Set.of(), false), List.of(), true);
+                        }
+                        if (i % 7 == 0) {
+                            router.customerGone(p);
+                        }
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            RouterSnapshot s = router.snapshot().block(Duration.ofSeconds(10));
+            assertThat(s.agents()).hasSize(20).allSatisfy(a -> assertThat(a.load()).as("agent %s", a.agentId()).isLessThanOrEqualTo(3));
+            int assigned = s.agents().stream().mapToInt(RouterSnapshot.AgentFigures::load).sum();
+            assertThat(assigned).as("every slot is used while shoppers wait").isEqualTo(60);
+            assertThat(s.groups().get(0).waiting()).isEqualTo(200 - 60);
+        } finally {
+            router.close();
+            scheduler.dispose();
+        }
+    }
+
+    // ---------------------------------------------------------------- live configuration
+
+    @Test
+    void aStaleConfigVersionIsRefusedAndAnAcceptedOneIsAudited() {
+        RoutingConfig next = RouterFixture.config(j -> j.with("tierWeights").put("new", 120));
+        ConfigUpdate ok = fx.router.updateConfig(1, next, "ops-alice").block(Duration.ofSeconds(1));
+        assertThat(ok.applied()).isTrue();
+        assertThat(ok.current().version()).isEqualTo(2);
+        ConfigUpdate stale = fx.router.updateConfig(1, RoutingConfig.defaults(), "ops-bob").block(Duration.ofSeconds(1));
+        assertThat(stale.applied()).isFalse();
+        assertThat(stale.current().version()).isEqualTo(2);
+        var audit = fx.router.audit(10).block(Duration.ofSeconds(1));
+        assertThat(audit).singleElement().satisfies(e -> {
+            assertThat(e.actor()).isEqualTo("ops-alice");
+            assertThat(e.fromVersion()).isEqualTo(1);
+            assertThat(e.toVersion()).isEqualTo(2);
+            assertThat(e.changes()).singleElement().asString().contains("tierWeights").contains("80.0").contains("120.0");
+        });
+    }
+
+    @Test
+    void aWeightChangeReordersTheWaitingQueueLiveWithoutTouchingAssignedChats() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer assigned = fx.customer("first", Tier.REGULAR);
+        RecordingPeer reg = fx.customer("reg", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(1));
+        RecordingPeer newbie = fx.customer("newbie", Tier.NEW);
+        assertThat(newbie.last(ServerMessage.Queued.class).position()).isEqualTo(2);
+        RoutingConfig favourNew = RouterFixture.config(j -> {
+            j.with("tierWeights").put("new", 500);
+            j.with("capacity").put("regular", 1); // keep the capacity: only the order may change
+        });
+        assertThat(fx.router.updateConfig(1, favourNew, "ops").block(Duration.ofSeconds(1)).applied()).isTrue();
+        fx.time.advanceTime();
+        assertThat(newbie.last(ServerMessage.Queued.class).position()).isEqualTo(1);
+        assertThat(reg.last(ServerMessage.Queued.class).position()).isEqualTo(2);
+        assertThat(fx.store.chat(chatId(assigned)).orElseThrow().agentId()).isEqualTo("a");
+        send(a, new ClientMessage.Close(null, chatId(assigned)));
+        assertThat(a.all(ServerMessage.Assigned.class).get(1).chatId()).as("served in the new order").isEqualTo(chatId(newbie));
+    }
+
+    @Test
+    void aCapacityChangeAppliesToConnectedAgentsAtOnce() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        fx.customer("u1", Tier.REGULAR);
+        fx.customer("u2", Tier.REGULAR);
+        assertThat(assignedChats(a)).hasSize(1);
+        fx.router.updateConfig(1, RouterFixture.capacity(2), "ops").block(Duration.ofSeconds(1));
+        fx.time.advanceTime();
+        assertThat(assignedChats(a)).hasSize(2);
+    }
+
+    @Test
+    void aDryRunShowsTheNewOrderAndChangesNothing() {
+        fx.customer("reg", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(1));
+        RecordingPeer newbie = fx.customer("newbie", Tier.NEW);
+        RouterSnapshot before = fx.router.snapshot().block(Duration.ofSeconds(1));
+        RoutingConfig favourNew = RouterFixture.config(j -> j.with("tierWeights").put("new", 500));
+        DryRunResult dry = fx.router.dryRun(favourNew).block(Duration.ofSeconds(1));
+        assertThat(dry.order()).extracting(DryRunResult.Entry::chatId).first().isEqualTo(chatId(newbie));
+        assertThat(dry.order().get(0).currentPosition()).isEqualTo(2);
+        assertThat(dry.order().get(0).proposedPosition()).isEqualTo(1);
+        assertThat(dry.proposed()).filteredOn(t -> t.tier().equals("new")).singleElement()
+                .satisfies(t -> assertThat(t.waiting()).isEqualTo(1));
+        RouterSnapshot after = fx.router.snapshot().block(Duration.ofSeconds(1));
+        assertThat(after).isEqualTo(before);
+        assertThat(fx.store.position(chatId(newbie))).isEqualTo(2);
+        assertThat(fx.router.config().block(Duration.ofSeconds(1)).version()).isEqualTo(1);
+    }
+}
