@@ -3,6 +3,10 @@ package io.chatgateway.gateway;
 import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ProtocolLimits;
 import io.chatgateway.router.RouterOptions;
+import io.chatgateway.router.config.ConfigException;
+import io.chatgateway.router.config.RoutingConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +37,7 @@ import java.util.Properties;
  *       closed (1013) once this much waits for it, so one slow phone cannot hold the node's memory.</li>
  *   <li>{@code CHAT_GATEWAY_DEFAULT_LANG} en, {@code CHAT_GATEWAY_SHOP_NAME} "our shop",
  *       {@code CHAT_GATEWAY_DEFAULT_GROUP} general, {@code CHAT_GATEWAY_CAPACITY_SENIOR|REGULAR|TRAINEE} 10,
+ *       {@code CHAT_GATEWAY_ROUTING_CONFIG} (a JSON routing document to start with),
  *       {@code CHAT_GATEWAY_AGENT_GRACE_SECONDS} 15.</li>
  * </ul>
  */
@@ -56,6 +61,7 @@ public final class GatewayOptions {
     private final long maxPendingOutboundBytes;
     private final ProtocolLimits limits;
     private final RouterOptions router;
+    private final RoutingConfig routing;
 
     private GatewayOptions(Map<String, String> c) {
         host = c.getOrDefault("CHAT_GATEWAY_HOST", "0.0.0.0");
@@ -89,12 +95,41 @@ public final class GatewayOptions {
                     .shopName(c.getOrDefault("CHAT_GATEWAY_SHOP_NAME", "our shop"))
                     .defaultGroup(c.getOrDefault("CHAT_GATEWAY_DEFAULT_GROUP", RouterOptions.DEFAULT_GROUP))
                     .agentReconnectGrace(Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_AGENT_GRACE_SECONDS", 15, 0, 3600)));
-            for (AgentLevel l : AgentLevel.values()) {
-                r.capacity(l, intIn(c, "CHAT_GATEWAY_CAPACITY_" + l.name(), RouterOptions.DEFAULT_CAPACITY, 1, 100));
-            }
             router = r.build();
         } catch (IllegalArgumentException e) {
             throw new GatewayException("bad router setting: " + e.getMessage(), e);
+        }
+        routing = initialRouting(c);
+    }
+
+    /**
+     * The routing configuration the gateway starts with: the JSON document named by
+     * {@code CHAT_GATEWAY_ROUTING_CONFIG} (the format of {@code GET /admin/config}), else the defaults;
+     * {@code CHAT_GATEWAY_CAPACITY_<LEVEL>} override its capacities.
+     */
+    private static RoutingConfig initialRouting(Map<String, String> c) {
+        ObjectNode json;
+        String file = c.get("CHAT_GATEWAY_ROUTING_CONFIG");
+        if (file != null && !file.isBlank()) {
+            try {
+                json = (ObjectNode) new ObjectMapper().readTree(Files.readString(Path.of(file)));
+            } catch (IOException | ClassCastException e) {
+                throw new GatewayException("cannot read CHAT_GATEWAY_ROUTING_CONFIG " + file
+                        + " (expected a JSON object as GET /admin/config returns): " + e.getMessage(), e);
+            }
+        } else {
+            json = RoutingConfig.defaults().toJson();
+        }
+        for (AgentLevel l : AgentLevel.values()) {
+            String v = c.get("CHAT_GATEWAY_CAPACITY_" + l.name());
+            if (v != null && !v.isBlank()) {
+                json.with("capacity").put(l.wire(), intIn(c, "CHAT_GATEWAY_CAPACITY_" + l.name(), 10, 1, 100));
+            }
+        }
+        try {
+            return RoutingConfig.fromJson(json);
+        } catch (ConfigException e) {
+            throw new GatewayException("bad routing configuration: " + e.getMessage(), e);
         }
     }
 
@@ -217,5 +252,10 @@ public final class GatewayOptions {
 
     public RouterOptions router() {
         return router;
+    }
+
+    /** The routing configuration to start with (version 1); ops change it live through the admin API. */
+    public RoutingConfig routing() {
+        return routing;
     }
 }

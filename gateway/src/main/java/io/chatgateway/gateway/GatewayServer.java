@@ -7,6 +7,11 @@ import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.MemoryChatStore;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -53,6 +58,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Scheduler routerScheduler;
     private final TokenService tokens;
     private final String transport;
+    private final PrometheusMeterRegistry prometheus;
 
     private GatewayServer(GatewayOptions options) {
         if (options.store().equals("redis")) {
@@ -67,8 +73,12 @@ public final class GatewayServer implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(0, io);
         sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
         routerScheduler = Schedulers.newSingle("router", true);
-        ChatStore store = new MemoryChatStore();
-        router = Router.create(options.router(), store, routerScheduler);
+        ChatStore store = new MemoryChatStore(options.routing());
+        prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(prometheus);
+        new JvmGcMetrics().bindTo(prometheus);
+        new ProcessorMetrics().bindTo(prometheus);
+        router = Router.create(options.router(), store, routerScheduler, prometheus);
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());
         try {
@@ -84,7 +94,7 @@ public final class GatewayServer implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
                             ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
-                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), () -> true));
+                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), () -> true, prometheus));
                         }
                     })
                     .bind(new InetSocketAddress(options.host(), options.adminPort())).sync().channel();

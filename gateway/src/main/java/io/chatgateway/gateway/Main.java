@@ -55,7 +55,7 @@ public final class Main {
                 "  java -jar chat-gateway.jar [serve]",
                 "  java -jar chat-gateway.jar token --role customer|agent|supervisor --sub ID [--name NAME]",
                 "       [--tier vip|regular|new] [--tags a,b] [--level senior|regular|trainee] [--groups g1,g2]",
-                "       [--lang en|zh-CN] [--ttl SECONDS (default 86400)]",
+                "       [--skills complaints,en] [--lang en|zh-CN] [--ttl SECONDS (default 86400)]",
                 "The token is signed with CHAT_GATEWAY_JWT_SECRET (the development secret when unset).");
     }
 
@@ -82,7 +82,7 @@ public final class Main {
         for (Map.Entry<String, String> e : opts.entrySet()) {
             switch (e.getKey()) {
                 case "name", "tier", "level", "lang" -> claims.put(e.getKey(), e.getValue());
-                case "tags", "groups" -> claims.put(e.getKey(), new ArrayList<>(Arrays.asList(e.getValue().split(","))));
+                case "tags", "groups", "skills" -> claims.put(e.getKey(), new ArrayList<>(Arrays.asList(e.getValue().split(","))));
                 default -> throw new IllegalArgumentException("unknown option --" + e.getKey());
             }
         }

@@ -69,9 +69,10 @@ class GatewayIntegrationTest {
         return c;
     }
 
+    /** An agent desktop that takes chats at once (autoAccept); the offer flow has its own test. */
     private WsClient agent(String id, String level) {
         WsClient c = client("/ws/agent");
-        c.send("{\"type\":\"hello\",\"token\":\"" + agentToken(id, level) + "\"}");
+        c.send("{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + agentToken(id, level) + "\"}");
         c.await("welcome");
         return c;
     }
@@ -363,7 +364,8 @@ class GatewayIntegrationTest {
         JsonNode q = admin("/admin/queues", "ops-token");
         assertThat(q.get("status").asInt()).isEqualTo(200);
         assertThat(q.at("/body/groups/0/waiting").asInt()).isEqualTo(2);
-        assertThat(q.at("/body/groups/0/waitingVip").asInt()).isEqualTo(1);
+        assertThat(q.at("/body/groups/0/tiers/0/tier").asText()).isEqualTo("vip");
+        assertThat(q.at("/body/groups/0/tiers/0/waiting").asInt()).isEqualTo(1);
         assertThat(admin("/admin/nothing", "ops-token").get("status").asInt()).isEqualTo(404);
         assertThat(admin("/healthz", null).get("status").asInt()).isEqualTo(200);
     }

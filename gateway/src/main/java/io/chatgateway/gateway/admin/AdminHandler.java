@@ -1,7 +1,14 @@
 package io.chatgateway.gateway.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.gateway.http.HttpResponses;
 import io.chatgateway.router.Router;
+import io.chatgateway.router.config.ConfigException;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -13,29 +20,48 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import reactor.core.publisher.Mono;
 
 /**
  * The ops API on the admin port. {@code /healthz} and {@code /readyz} are open (load balancers
- * probe them); everything under {@code /admin/} needs {@code Authorization: Bearer <admin token>}
- * (401 without or with a wrong one). Router figures are taken on the router's own thread, so this
- * handler never blocks its event loop.
+ * probe them); everything else needs {@code Authorization: Bearer <admin token>} (401 without or
+ * with a wrong one). Every router call runs on the router's own thread and answers through a
+ * Mono, so this handler never blocks its event loop. Bad input gets a 400 naming each problem
+ * and what was expected.
+ *
+ * <pre>
+ * GET  /admin/config            {"version", "config"}
+ * PUT  /admin/config            {"version": replaced version, "config": {...}}  (X-Actor: who; 409 if stale)
+ * POST /admin/config/dry-run    {"config": {...}}: proposed order and waits, nothing changes
+ * GET  /admin/audit?limit=N     accepted changes, newest first
+ * GET  /admin/queues            per group and tier: waiting, oldest wait, projected wait
+ * GET  /admin/agents            status, load, level, groups, skills
+ * GET  /metrics                 Prometheus text
+ * </pre>
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
     private final Router router;
     private final byte[] adminToken;
     private final BooleanSupplier ready;
+    private final PrometheusMeterRegistry prometheus;
 
-    public AdminHandler(Router router, String adminToken, BooleanSupplier ready) {
+    public AdminHandler(Router router, String adminToken, BooleanSupplier ready, PrometheusMeterRegistry prometheus) {
         this.router = router;
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
         this.ready = ready;
+        this.prometheus = prometheus;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        String path = new QueryStringDecoder(req.uri()).path();
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String path = uri.path();
+        HttpMethod m = req.method();
         if (path.equals("/healthz")) {
             HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
             return;
@@ -46,9 +72,9 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     ok ? "{\"ready\":true}" : "{\"ready\":false}");
             return;
         }
-        if (!path.startsWith("/admin/")) {
+        if (!path.startsWith("/admin/") && !path.equals("/metrics")) {
             HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no such path " + path
-                    + " (expected: /healthz, /readyz, /admin/queues, /admin/agents)");
+                    + " (expected: /healthz, /readyz, /metrics or /admin/...)");
             return;
         }
         if (!authorized(req)) {
@@ -56,40 +82,152 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     "missing or wrong bearer token (expected: Authorization: Bearer <CHAT_GATEWAY_ADMIN_TOKEN>)");
             return;
         }
-        if (!HttpMethod.GET.equals(req.method())) {
-            HttpResponses.error(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, req.method() + " " + path
-                    + " is not supported (expected: GET)");
-            return;
-        }
-        switch (path) {
-            case "/admin/queues" -> reply(ctx, req, true);
-            case "/admin/agents" -> reply(ctx, req, false);
-            default -> HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no such path " + path
-                    + " (expected: /admin/queues or /admin/agents)");
+        String route = m.name() + " " + path;
+        switch (route) {
+            case "GET /metrics" -> HttpResponses.send(ctx, req, HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer(prometheus.scrape(), StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
+            case "GET /admin/queues" -> reply(ctx, req, router.snapshot().map(s -> Map.of("configVersion", s.configVersion(), "groups", s.groups())));
+            case "GET /admin/agents" -> reply(ctx, req, router.snapshot().map(s -> Map.of("agents", s.agents())));
+            case "GET /admin/config" -> reply(ctx, req, router.config().map(AdminHandler::configBody));
+            case "GET /admin/audit" -> {
+                int limit = intParam(uri, "limit", 50);
+                if (limit < 1 || limit > 1000) {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "limit " + limit + " (expected: 1..1000)");
+                    return;
+                }
+                reply(ctx, req, router.audit(limit).map(a -> Map.of("entries", a)));
+            }
+            case "PUT /admin/config" -> putConfig(ctx, req);
+            case "POST /admin/config/dry-run" -> dryRun(ctx, req);
+            default -> {
+                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/metrics")
+                        .contains(path);
+                HttpResponses.error(ctx, req, known ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
+                        route + " is not served (expected: GET /admin/config, PUT /admin/config, POST /admin/config/dry-run, "
+                                + "GET /admin/audit, GET /admin/queues, GET /admin/agents, GET /metrics)");
+            }
         }
     }
 
-    private void reply(ChannelHandlerContext ctx, FullHttpRequest req, boolean queues) {
+    private static Map<String, Object> configBody(VersionedConfig v) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", v.version());
+        body.put("config", v.config().toJson());
+        return body;
+    }
+
+    private void putConfig(ChannelHandlerContext ctx, FullHttpRequest req) {
+        JsonNode body = json(ctx, req);
+        if (body == null) {
+            return;
+        }
+        JsonNode version = body.get("version");
+        if (version == null || !version.canConvertToLong() || !version.isIntegralNumber() || version.asLong() < 1) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "field 'version' is missing or invalid (expected: the version this change replaces, from GET /admin/config)");
+            return;
+        }
+        RoutingConfig next = routingConfig(ctx, req, body.get("config"));
+        if (next == null) {
+            return;
+        }
+        String actor = req.headers().get("X-Actor", "admin");
+        if (!actor.matches("[\\p{L}\\p{N} ._@-]{1,64}")) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "header X-Actor (expected: 1..64 letters, digits, space . _ @ -)");
+            return;
+        }
         req.retain();
-        router.snapshot().timeout(Duration.ofSeconds(5)).subscribe(s -> {
+        router.updateConfig(version.asLong(), next, actor).timeout(TIMEOUT).subscribe(u -> {
             try {
-                Map<String, Object> body = new LinkedHashMap<>();
-                if (queues) {
-                    body.put("groups", s.groups());
+                if (!u.applied()) {
+                    Map<String, Object> conflict = new LinkedHashMap<>();
+                    conflict.put("error", "Conflict");
+                    conflict.put("message", "version " + version.asLong() + " is not current; the current version is "
+                            + u.current().version() + " (expected: GET /admin/config, apply your change to it, PUT with its version)");
+                    conflict.put("currentVersion", u.current().version());
+                    HttpResponses.json(ctx, req, HttpResponseStatus.CONFLICT, conflict);
                 } else {
-                    body.put("agents", s.agents());
+                    Map<String, Object> ok = configBody(u.current());
+                    ok.put("changes", u.audit().changes());
+                    HttpResponses.json(ctx, req, HttpResponseStatus.OK, ok);
                 }
+            } finally {
+                req.release();
+            }
+        }, e -> unavailable(ctx, req));
+    }
+
+    private void dryRun(ChannelHandlerContext ctx, FullHttpRequest req) {
+        JsonNode body = json(ctx, req);
+        if (body == null) {
+            return;
+        }
+        RoutingConfig proposed = routingConfig(ctx, req, body.has("config") ? body.get("config") : body);
+        if (proposed != null) {
+            reply(ctx, req, router.dryRun(proposed));
+        }
+    }
+
+    private static RoutingConfig routingConfig(ChannelHandlerContext ctx, FullHttpRequest req, JsonNode node) {
+        if (node == null || !node.isObject()) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST,
+                    "field 'config' is missing (expected: the whole routing document, as GET /admin/config returns it)");
+            return null;
+        }
+        try {
+            return RoutingConfig.fromJson(node);
+        } catch (ConfigException e) {
+            Map<String, Object> bad = new LinkedHashMap<>();
+            bad.put("error", "Bad Request");
+            bad.put("message", "the routing configuration is invalid: " + e.problems().size() + " problem(s)");
+            bad.put("problems", e.problems());
+            HttpResponses.json(ctx, req, HttpResponseStatus.BAD_REQUEST, bad);
+            return null;
+        }
+    }
+
+    private static JsonNode json(ChannelHandlerContext ctx, FullHttpRequest req) {
+        try {
+            JsonNode n = HttpResponses.mapper().readTree(req.content().toString(StandardCharsets.UTF_8));
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException();
+            }
+            return n;
+        } catch (Exception e) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "the body is not a JSON object (expected: Content-Type application/json)");
+            return null;
+        }
+    }
+
+    private <T> void reply(ChannelHandlerContext ctx, FullHttpRequest req, Mono<T> result) {
+        req.retain();
+        result.timeout(TIMEOUT).subscribe(body -> {
+            try {
                 HttpResponses.json(ctx, req, HttpResponseStatus.OK, body);
             } finally {
                 req.release();
             }
-        }, e -> {
-            try {
-                HttpResponses.error(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "router busy; retry shortly");
-            } finally {
-                req.release();
-            }
-        });
+        }, e -> unavailable(ctx, req));
+    }
+
+    private static void unavailable(ChannelHandlerContext ctx, FullHttpRequest req) {
+        try {
+            HttpResponses.error(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router did not answer in time; retry shortly");
+        } finally {
+            req.release();
+        }
+    }
+
+    private static int intParam(QueryStringDecoder uri, String name, int def) {
+        List<String> v = uri.parameters().get(name);
+        if (v == null || v.isEmpty()) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v.get(0));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private boolean authorized(FullHttpRequest req) {

@@ -30,7 +30,7 @@ import java.util.UUID;
 public final class TokenService {
     /** Claim {@code anon} marks a token the gateway minted for an anonymous shopper to resume with. */
     static final String ANON_CLAIM = "anon";
-    private static final Set<String> KNOWN_TAGS = Set.of("complaint_prone", "urgent_order");
+    private static final Set<String> KNOWN_TAGS = Set.of("complaint_prone", "urgent_order", "major_complaint");
 
     private final Algorithm algorithm;
     private final JWTVerifier verifier;
@@ -114,7 +114,8 @@ public final class TokenService {
         }
         String name = jwt.getClaim("name").asString();
         return new AgentIdentity(jwt.getSubject(), name == null ? jwt.getSubject() : name, level,
-                new LinkedHashSet<>(stringList(jwt.getClaim("groups"), "groups")), "supervisor".equals(role));
+                new LinkedHashSet<>(stringList(jwt.getClaim("groups"), "groups")),
+                new LinkedHashSet<>(stringList(jwt.getClaim("skills"), "skills")), "supervisor".equals(role));
     }
 
     private static List<String> stringList(Claim claim, String name) {

@@ -132,7 +132,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             } else {
                 AgentIdentity who = tokens.agent(hello.token());
                 authenticated();
-                settings.router().agentHello(peer, who, hello.resume());
+                settings.router().agentHello(peer, who, hello.resume(), hello.autoAccept());
             }
         } catch (AuthenticationException e) {
             log.info("{} hello refused: {}", role, e.getMessage());
