@@ -742,7 +742,7 @@ public final class DefaultRouter implements Router {
             for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
                 AgentRecord best = null;
                 var pref = Matching.preference(c, chat);
-                for (AgentRecord a : store.agents()) {
+                for (AgentRecord a : candidates(c, chat, now)) {
                     if (Matching.eligible(c, a, chat, now, excl) && (best == null || pref.compare(a, best) < 0)) {
                         best = a;
                     }
@@ -761,6 +761,36 @@ public final class DefaultRouter implements Router {
         } finally {
             metrics.decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Agents who could take the chat on its current step: those with room in its group and in the
+     * groups the step opens (all groups for supervisor-only chats). Read from the store's index,
+     * so a full house costs nothing to check.
+     */
+    private List<AgentRecord> candidates(RoutingConfig c, ChatRecord chat, long now) {
+        Set<String> groups = new TreeSet<>();
+        if (chat.hasTag(c.supervisorTag())) {
+            groups.addAll(depths().keySet());
+            for (AgentRecord a : store.agents()) {
+                if (a.supervisor()) {
+                    groups.addAll(a.groups());
+                }
+            }
+        } else {
+            groups.add(chat.group());
+            groups.addAll(Matching.step(c, chat, now).extraGroups());
+        }
+        if (groups.size() == 1) {
+            return store.agentsWithRoom(chat.group());
+        }
+        Map<String, AgentRecord> unique = new HashMap<>();
+        for (String g : groups) {
+            for (AgentRecord a : store.agentsWithRoom(g)) {
+                unique.put(a.agentId(), a);
+            }
+        }
+        return new ArrayList<>(unique.values());
     }
 
     /** Agent-driven: while the agent has room, offers them the best chat they may take. */
@@ -877,12 +907,17 @@ public final class DefaultRouter implements Router {
     // ------------------------------------------------------------------ queue information
 
     private void sendPositions(String group) {
+        List<ChatRecord> head = store.waiting(group, options.positionUpdates());
+        if (head.isEmpty()) {
+            return;
+        }
+        GroupCapacity cap = capacity(group);
         int position = 0;
-        for (ChatRecord c : store.waiting(group, options.positionUpdates())) {
+        for (ChatRecord c : head) {
             position++;
             Peer p = customerPeers.get(c.chatId());
             if (p != null) {
-                p.send(frame(new ServerMessage.Queued(c.chatId(), position, etaSeconds(group, position))));
+                p.send(frame(new ServerMessage.Queued(c.chatId(), position, cap.eta(position))));
             }
         }
     }
@@ -896,16 +931,20 @@ public final class DefaultRouter implements Router {
     }
 
     private long etaSeconds(String group, int position) {
-        int slots = 0;
-        int free = 0;
-        for (AgentRecord a : store.agents()) {
-            if (a.status() == AgentStatus.ONLINE && a.connected() && a.groups().contains(group)) {
-                slots += a.capacity();
-                free += Math.max(0, a.capacity() - a.load());
-            }
+        return capacity(group).eta(position);
+    }
+
+    /** What a group's online agents can take: the inputs of every wait projection, read once per use. */
+    private record GroupCapacity(int slots, int free, long handleSeconds, long closedForSeconds) {
+        long eta(int position) {
+            return closedForSeconds + Matching.projectedWaitSeconds(position, slots, free, handleSeconds);
         }
-        long closedFor = cfg().group(group).secondsUntilOpen(Instant.ofEpochMilli(now()));
-        return closedFor + Matching.projectedWaitSeconds(position, slots, free, handleSeconds(group));
+    }
+
+    private GroupCapacity capacity(String group) {
+        ChatStore.GroupLoad load = store.groupLoad(group);
+        return new GroupCapacity(load.slots(), load.free(), handleSeconds(group),
+                cfg().group(group).secondsUntilOpen(Instant.ofEpochMilli(now())));
     }
 
     private long handleSeconds(String group) {

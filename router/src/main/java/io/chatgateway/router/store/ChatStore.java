@@ -107,6 +107,16 @@ public interface ChatStore {
 
     List<AgentRecord> agents();
 
+    /** Agents serving a group who are online, connected and under capacity: the only ones a chat can be offered to. */
+    List<AgentRecord> agentsWithRoom(String group);
+
+    /** What a group's online, connected agents can take: kept up to date by the store, read without scanning agents. */
+    GroupLoad groupLoad(String group);
+
+    /** Capacity slots, free slots and number of online, connected agents of a group. */
+    record GroupLoad(int slots, int free, int online) {
+    }
+
     // ---- first-contact ownership
 
     /** The agent who owns this customer, if the ownership has not expired. */

@@ -15,7 +15,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
@@ -45,7 +44,11 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, ChatRecord> chats = new HashMap<>();
     private final Map<String, String> openChatByCustomer = new HashMap<>();
     private final Map<String, Map<Tier, TreeSet<ChatRecord>>> queues = new TreeMap<>();
+    /** Beside each tier queue, the same chats in an order-statistics index for O(log n) positions. */
+    private final Map<String, Map<Tier, RankIndex<ChatRecord>>> ranks = new HashMap<>();
     private final Map<String, AgentRecord> agents = new TreeMap<>();
+    private final Map<String, Map<String, AgentRecord>> roomByGroup = new HashMap<>();
+    private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online
     private final Map<String, Owner> owners = new HashMap<>();
     private final Map<String, Log> logs = new HashMap<>();
     private final Map<String, Csat> csat = new HashMap<>();
@@ -90,12 +93,21 @@ public final class MemoryChatStore implements ChatStore {
                 .computeIfAbsent(tier, t -> new TreeSet<>(QUEUE_ORDER));
     }
 
+    private RankIndex<ChatRecord> rankIndex(String group, Tier tier) {
+        return ranks.computeIfAbsent(group, g -> new EnumMap<>(Tier.class))
+                .computeIfAbsent(tier, t -> new RankIndex<>(QUEUE_ORDER));
+    }
+
     private void enqueue(ChatRecord c) {
-        queue(c.group(), c.tier()).add(c);
+        if (queue(c.group(), c.tier()).add(c)) {
+            rankIndex(c.group(), c.tier()).add(c);
+        }
     }
 
     private void dequeue(ChatRecord c) {
-        queue(c.group(), c.tier()).remove(c);
+        if (queue(c.group(), c.tier()).remove(c)) {
+            rankIndex(c.group(), c.tier()).remove(c);
+        }
     }
 
     @Override
@@ -170,11 +182,8 @@ public final class MemoryChatStore implements ChatStore {
             return 0;
         }
         int ahead = 0;
-        for (TreeSet<ChatRecord> q : queues.get(c.group()).values()) {
-            // headSet is a view; its size walks it. Positions are asked for on join and for the first
-            // few in line, not per routing decision, so this stays off the assignment path.
-            NavigableSet<ChatRecord> before = q.headSet(c, false);
-            ahead += before.size();
+        for (RankIndex<ChatRecord> index : ranks.get(c.group()).values()) {
+            ahead += index.countBefore(c);
         }
         return ahead + 1;
     }
@@ -203,6 +212,8 @@ public final class MemoryChatStore implements ChatStore {
                 e.setValue(fresh);
             }
         }
+        ranks.clear();
+        queues.forEach((g, byTier) -> byTier.forEach((t, q) -> q.forEach(c -> rankIndex(g, t).add(c))));
         // Offered and assigned chats keep a rank for when they come back to the queue.
         for (Map.Entry<String, ChatRecord> e : chats.entrySet()) {
             ChatRecord c = e.getValue();
@@ -228,7 +239,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         dequeue(c);
         chats.put(chatId, c.with(to, agentId));
-        agents.put(agentId, a.withLoad(a.load() + 1));
+        putAgent(a.withLoad(a.load() + 1));
         return AssignOutcome.DONE;
     }
 
@@ -293,7 +304,7 @@ public final class MemoryChatStore implements ChatStore {
             return Optional.empty();
         }
         releaseLoad(fromAgent);
-        agents.put(toAgent, agents.get(toAgent).withLoad(agents.get(toAgent).load() + 1));
+        putAgent(agents.get(toAgent).withLoad(agents.get(toAgent).load() + 1));
         ChatRecord moved = c.with(ChatState.ASSIGNED, toAgent);
         chats.put(chatId, moved);
         return Optional.of(moved);
@@ -302,7 +313,7 @@ public final class MemoryChatStore implements ChatStore {
     private void releaseLoad(String agentId) {
         AgentRecord a = agents.get(agentId);
         if (a != null) {
-            agents.put(agentId, a.withLoad(Math.max(0, a.load() - 1)));
+            putAgent(a.withLoad(Math.max(0, a.load() - 1)));
         }
     }
 
@@ -351,7 +362,7 @@ public final class MemoryChatStore implements ChatStore {
         AgentRecord old = agents.get(agent.agentId());
         AgentRecord merged = old == null ? agent.withLoad(0).withMissedOffers(0)
                 : agent.withLoad(old.load()).withMissedOffers(old.missedOffers());
-        agents.put(agent.agentId(), merged);
+        putAgent(merged);
         return merged;
     }
 
@@ -367,13 +378,59 @@ public final class MemoryChatStore implements ChatStore {
             return Optional.empty();
         }
         AgentRecord changed = change.apply(a).withLoad(a.load());
-        agents.put(agentId, changed);
+        putAgent(changed);
         return Optional.of(changed);
     }
 
     @Override
     public synchronized List<AgentRecord> agents() {
         return List.copyOf(agents.values());
+    }
+
+    /**
+     * Every agent change goes through here, so the per-group indexes (who has room; slots and
+     * free slots of online agents) stay exact without scanning all agents per decision.
+     */
+    private void putAgent(AgentRecord a) {
+        AgentRecord old = agents.put(a.agentId(), a);
+        if (old != null) {
+            for (String g : old.groups()) {
+                roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).remove(old.agentId());
+                if (counts(old)) {
+                    int[] l = loadByGroup.computeIfAbsent(g, k -> new int[3]);
+                    l[0] -= old.capacity();
+                    l[1] -= Math.max(0, old.capacity() - old.load());
+                    l[2]--;
+                }
+            }
+        }
+        for (String g : a.groups()) {
+            if (a.hasRoom()) {
+                roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).put(a.agentId(), a);
+            }
+            if (counts(a)) {
+                int[] l = loadByGroup.computeIfAbsent(g, k -> new int[3]);
+                l[0] += a.capacity();
+                l[1] += Math.max(0, a.capacity() - a.load());
+                l[2]++;
+            }
+        }
+    }
+
+    private static boolean counts(AgentRecord a) {
+        return a.status() == AgentStatus.ONLINE && a.connected();
+    }
+
+    @Override
+    public synchronized List<AgentRecord> agentsWithRoom(String group) {
+        Map<String, AgentRecord> m = roomByGroup.get(group);
+        return m == null ? List.of() : List.copyOf(m.values());
+    }
+
+    @Override
+    public synchronized GroupLoad groupLoad(String group) {
+        int[] l = loadByGroup.get(group);
+        return l == null ? new GroupLoad(0, 0, 0) : new GroupLoad(l[0], l[1], l[2]);
     }
 
     // ------------------------------------------------------------------ ownership
