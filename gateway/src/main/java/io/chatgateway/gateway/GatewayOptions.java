@@ -30,7 +30,8 @@ import java.util.Properties;
  *   <li>{@code CHAT_GATEWAY_STORE} {@code memory} (default) or {@code redis}; {@code CHAT_GATEWAY_REDIS_URI}.</li>
  *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
  *   <li>{@code CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS} 10, {@code CHAT_GATEWAY_MAX_FRAME_BYTES} 65536.</li>
- *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per connection (bursts of twice that); above it
+ *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per shopper connection and
+ *       {@code CHAT_GATEWAY_AGENT_MAX_FRAMES_PER_SECOND} 200 per agent connection (bursts of twice that); above it
  *       frames get {@code rate_limited}; {@code CHAT_GATEWAY_MAX_ERRORS_PER_MINUTE} 30, above it the
  *       connection is closed with 1008 (repeated abuse).</li>
  *   <li>{@code CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES} 1 MiB: a client that reads slower than we write is
@@ -57,6 +58,7 @@ public final class GatewayOptions {
     private final boolean allowAnonymous;
     private final Duration helloTimeout;
     private final int maxFramesPerSecond;
+    private final int agentMaxFramesPerSecond;
     private final int maxErrorsPerMinute;
     private final long maxPendingOutboundBytes;
     private final ProtocolLimits limits;
@@ -84,6 +86,7 @@ public final class GatewayOptions {
         allowAnonymous = bool(c, "CHAT_GATEWAY_ALLOW_ANONYMOUS", true);
         helloTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
         maxFramesPerSecond = intIn(c, "CHAT_GATEWAY_MAX_FRAMES_PER_SECOND", 20, 1, 10_000);
+        agentMaxFramesPerSecond = intIn(c, "CHAT_GATEWAY_AGENT_MAX_FRAMES_PER_SECOND", 200, 1, 100_000);
         maxErrorsPerMinute = intIn(c, "CHAT_GATEWAY_MAX_ERRORS_PER_MINUTE", 30, 1, 100_000);
         maxPendingOutboundBytes = intIn(c, "CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES", 1 << 20, 64 * 1024, Integer.MAX_VALUE);
         limits = ProtocolLimits.builder()
@@ -236,6 +239,11 @@ public final class GatewayOptions {
 
     public int maxFramesPerSecond() {
         return maxFramesPerSecond;
+    }
+
+    /** Agents type into many chats on one connection, so their limit is higher (default 200). */
+    public int agentMaxFramesPerSecond() {
+        return agentMaxFramesPerSecond;
     }
 
     public int maxErrorsPerMinute() {

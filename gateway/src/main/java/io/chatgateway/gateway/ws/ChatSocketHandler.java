@@ -40,6 +40,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
     private final Role role;
     private final SocketSettings settings;
     private final LongSupplier nanoTime;
+    private final int rate;
 
     private ChannelPeer peer;
     private ScheduledFuture<?> helloTimer;
@@ -55,7 +56,8 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
         this.role = role;
         this.settings = settings;
         this.nanoTime = nanoTime;
-        this.tokens = settings.maxFramesPerSecond() * 2.0;
+        this.rate = settings.framesPerSecond(role);
+        this.tokens = rate * 2.0;
         this.lastRefill = nanoTime.getAsLong();
         this.errorWindowStart = lastRefill;
     }
@@ -88,7 +90,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             return; // pings, pongs and closes are handled by the protocol handler
         }
         if (!takeToken()) {
-            error(null, ErrorCode.RATE_LIMITED, "more than " + settings.maxFramesPerSecond()
+            error(null, ErrorCode.RATE_LIMITED, "more than " + rate
                     + " frames per second; this frame was dropped, slow down and resend");
             return;
         }
@@ -150,8 +152,8 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     private boolean takeToken() {
         long now = nanoTime.getAsLong();
-        double max = settings.maxFramesPerSecond() * 2.0;
-        tokens = Math.min(max, tokens + (now - lastRefill) / 1e9 * settings.maxFramesPerSecond());
+        double max = rate * 2.0;
+        tokens = Math.min(max, tokens + (now - lastRefill) / 1e9 * rate);
         lastRefill = now;
         if (tokens >= 1) {
             tokens -= 1;

@@ -49,7 +49,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     public PublicChannelInitializer(GatewayOptions options, MessageCodec codec, TokenService tokens, Router router,
                                     ChannelGroup sockets) {
         this.settings = new SocketSettings(codec, tokens, router, options.allowAnonymous(),
-                options.helloTimeout().toMillis(), options.maxFramesPerSecond(), options.maxErrorsPerMinute(),
+                options.helloTimeout().toMillis(), options.maxFramesPerSecond(), options.agentMaxFramesPerSecond(), options.maxErrorsPerMinute(),
                 options.maxPendingOutboundBytes(), options.limits().maxFrameBytes());
         this.sockets = sockets;
         this.demoTokens = options.devSecret() ? tokens : null;

@@ -6,6 +6,10 @@ import io.chatgateway.router.Router;
 
 /** What every connection handler shares: codec, tokens, router and per-connection limits. */
 record SocketSettings(MessageCodec codec, TokenService tokens, Router router, boolean allowAnonymous,
-                      long helloTimeoutMillis, int maxFramesPerSecond, int maxErrorsPerMinute,
+                      long helloTimeoutMillis, int maxFramesPerSecond, int agentMaxFramesPerSecond, int maxErrorsPerMinute,
                       long maxPendingOutboundBytes, int maxFrameBytes) {
+
+    int framesPerSecond(io.chatgateway.protocol.Role role) {
+        return role == io.chatgateway.protocol.Role.AGENT ? agentMaxFramesPerSecond : maxFramesPerSecond;
+    }
 }
