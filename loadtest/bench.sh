@@ -5,10 +5,11 @@
 #
 # Systems: gateway (this project, memory store), b0 (plain Netty WebSocket relay, loadtest module),
 # node (Node `ws` relay, loadtest/baselines/node-relay; skipped when node/npm are missing).
-# Per round and system: start the server pinned to CPU 1 (the driver runs on CPU 0), run the steady
-# chat scenario (server CPU time measured over the steady window from /proc), then the idle soak
-# (heap after a full GC and RSS, before and while holding IDLE sessions), stop the server.
-# Round 0 is a warm-up and is not counted. Prints per system the median over rounds of: routed
+# All servers run at once, pinned to CPU 1 (the driver runs on CPU 0; an idle server costs nothing).
+# Round 0 runs the steady chat scenario once against each to warm the JITs and is not counted; then
+# rounds 1..ROUNDS alternate the systems (A/B/A/B) against the same processes, server CPU time
+# measured over each steady window from /proc. Last, per system, the idle soak: heap after a full GC
+# and RSS, before and while holding IDLE sessions. Prints per system the median over rounds of: routed
 # messages per server CPU-second, p50/p99/p99.9, heap and RSS per idle session, and the ratio to b0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,69 +35,86 @@ if [[ " $SYSTEMS " == *" node "* ]]; then
   fi
 fi
 
+declare -A PIDS URLS SECRETS
 PORT=18480
-start_server() { # $1 = system; sets PID and URL
+start_server() { # $1 = system
   case "$1" in
     gateway)
       CHAT_GATEWAY_PORT=$PORT CHAT_GATEWAY_ADMIN_PORT=$((PORT+1)) CHAT_GATEWAY_LOG_LEVEL=WARN \
         taskset -c "$SERVER_CPU" java $JVM_OPTS -jar gateway/target/chat-gateway.jar >"$OUT/$1.log" 2>&1 &
-      PID=$!; URL=http://127.0.0.1:$PORT; SECRET=dev-only-secret-change-me-0123456789abcdef ;;
+      SECRETS[$1]=dev-only-secret-change-me-0123456789abcdef ;;
     b0)
       taskset -c "$SERVER_CPU" java $JVM_OPTS -DCHAT_GATEWAY_LOG_LEVEL=WARN -jar loadtest/target/chat-loadtest.jar relay --port $PORT >"$OUT/$1.log" 2>&1 &
-      PID=$!; URL=http://127.0.0.1:$PORT; SECRET=none ;;
+      SECRETS[$1]=none ;;
     node)
       taskset -c "$SERVER_CPU" node loadtest/baselines/node-relay/relay.js $PORT >"$OUT/$1.log" 2>&1 &
-      PID=$!; URL=http://127.0.0.1:$PORT; SECRET=none ;;
+      SECRETS[$1]=none ;;
   esac
+  PIDS[$1]=$!; URLS[$1]=http://127.0.0.1:$PORT
   for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
+    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && { PORT=$((PORT+2)); return 0; }
     sleep 0.1
   done
   echo "$1 did not start; see $OUT/$1.log"; exit 1
 }
+stop_all() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap stop_all EXIT
 
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
-heap_kb() { # used heap after a full GC (JVMs only)
-  if jcmd "$1" GC.run >/dev/null 2>&1; then
+is_jvm() { jcmd -l 2>/dev/null | grep -q "^$1 "; }
+heap_kb() { # used heap after a full GC; 0 for processes that are not JVMs (jcmd would kill them)
+  if is_jvm "$1" && jcmd "$1" GC.run >/dev/null 2>&1; then
     jcmd "$1" GC.heap_info 2>/dev/null | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); print v; exit}}'
   else echo 0; fi
 }
 
 driver() { taskset -c "$DRIVER_CPU" java -Xmx2g -DCHAT_GATEWAY_LOG_LEVEL=WARN -jar loadtest/target/chat-loadtest.jar run "$@"; }
 
-echo "system,round,routed_per_cpu_s,p50_ms,p99_ms,p999_ms,heap_b_per_idle,rss_b_per_idle,failures" > "$OUT/rounds.csv"
+steady() { # $1 = system, $2 = round; appends a csv row
+  local sys=$1 round=$2 line
+  line=$(driver --scenario steady --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" --pairs "$PAIRS" --rate "$RATE" \
+    --seconds "$WINDOW" --server-pid "${PIDS[$sys]}" --report "$OUT/$sys-r$round" | tee "$OUT/$sys-r$round.txt" | grep '^RESULT' || true)
+  local routed p50 p99 p999 fails
+  routed=$(sed -n 's/.*routedPerServerCpuSecond=\([0-9]*\).*/\1/p' <<<"$line")
+  p50=$(sed -n 's/.*latencyMillis={[^}]*"p50":\([0-9.]*\).*/\1/p' <<<"$line")
+  p99=$(sed -n 's/.*latencyMillis={[^}]*"p99":\([0-9.]*\).*/\1/p' <<<"$line")
+  p999=$(sed -n 's/.*latencyMillis={[^}]*"p999":\([0-9.]*\).*/\1/p' <<<"$line")
+  fails=$(sed -n 's/.*"failures":\([0-9]*\).*/\1/p' <<<"$line")
+  echo "$sys,$round,${routed:-0},${p50:-0},${p99:-0},${p999:-0},${fails:-0}" | tee -a "$OUT/rounds.csv"
+}
+
+for sys in $SYSTEMS; do start_server "$sys"; done
+echo "system,round,routed_per_cpu_s,p50_ms,p99_ms,p999_ms,failures" > "$OUT/rounds.csv"
+# Round 0 warms every server up (JIT) and is not counted; then A/B/A/B against the same processes.
 for round in $(seq 0 "$ROUNDS"); do
-  for sys in $SYSTEMS; do
-    start_server "$sys"
-    line=$(driver --scenario steady --url "$URL" --secret "$SECRET" --pairs "$PAIRS" --rate "$RATE" --seconds "$WINDOW" \
-      --server-pid "$PID" --report "$OUT/$sys-r$round" | tee "$OUT/$sys-r$round.txt" | grep '^RESULT' || true)
-    routed=$(sed -n 's/.*routedPerServerCpuSecond=\([0-9]*\).*/\1/p' <<<"$line")
-    p50=$(sed -n 's/.*latencyMillis={[^}]*"p50":\([0-9.]*\).*/\1/p' <<<"$line")
-    p99=$(sed -n 's/.*latencyMillis={[^}]*"p99":\([0-9.]*\).*/\1/p' <<<"$line")
-    p999=$(sed -n 's/.*latencyMillis={[^}]*"p999":\([0-9.]*\).*/\1/p' <<<"$line")
-    fails=$(sed -n 's/.*"failures":\([0-9]*\).*/\1/p' <<<"$line")
-    # idle soak: memory before and while holding IDLE sessions
-    h0=$(heap_kb "$PID"); r0=$(rss_kb "$PID")
-    driver --scenario idle --url "$URL" --secret "$SECRET" --sessions "$IDLE" --seconds 8 >"$OUT/$sys-r$round-idle.txt" 2>&1 &
-    DPID=$!
-    for _ in $(seq 1 600); do grep -q 'holding' "$OUT/$sys-r$round-idle.txt" 2>/dev/null && break; sleep 0.1; done
-    h1=$(heap_kb "$PID"); r1=$(rss_kb "$PID")
-    wait $DPID || true
-    heap_per=$(( (h1 - h0) * 1024 / IDLE )); rss_per=$(( (r1 - r0) * 1024 / IDLE ))
-    kill "$PID"; wait "$PID" 2>/dev/null || true
-    echo "$sys,$round,${routed:-0},${p50:-0},${p99:-0},${p999:-0},$heap_per,$rss_per,${fails:-0}" | tee -a "$OUT/rounds.csv"
-    PORT=$((PORT+2))
-  done
+  for sys in $SYSTEMS; do steady "$sys" "$round"; done
 done
 
-python3 - "$OUT/rounds.csv" <<'PY'
+echo "system,heap_b_per_idle,rss_b_per_idle,sessions" > "$OUT/idle.csv"
+for sys in $SYSTEMS; do
+  pid=${PIDS[$sys]}
+  h0=$(heap_kb "$pid"); r0=$(rss_kb "$pid")
+  driver --scenario idle --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" --sessions "$IDLE" --seconds 8 >"$OUT/$sys-idle.txt" 2>&1 &
+  dpid=$!
+  for _ in $(seq 1 900); do grep -q 'holding' "$OUT/$sys-idle.txt" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  h1=$(heap_kb "$pid"); r1=$(rss_kb "$pid")
+  wait $dpid || true
+  echo "$sys,$(( (h1 - h0) * 1024 / IDLE )),$(( (r1 - r0) * 1024 / IDLE )),$IDLE" | tee -a "$OUT/idle.csv"
+done
+
+python3 - "$OUT/rounds.csv" "$OUT/idle.csv" <<'PY'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["round"] != "0"]
+idle = {r["system"]: r for r in csv.DictReader(open(sys.argv[2]))}
 systems = []
 for r in rows:
     if r["system"] not in systems: systems.append(r["system"])
 med = {s: {k: statistics.median(float(r[k]) for r in rows if r["system"] == s)
-           for k in ["routed_per_cpu_s", "p50_ms", "p99_ms", "p999_ms", "heap_b_per_idle", "rss_b_per_idle", "failures"]} for s in systems}
+           for k in ["routed_per_cpu_s", "p50_ms", "p99_ms", "p999_ms", "failures"]} for s in systems}
+for s in systems:
+    med[s]["heap_b_per_idle"] = float(idle.get(s, {}).get("heap_b_per_idle", "nan"))
+    med[s]["rss_b_per_idle"] = float(idle.get(s, {}).get("rss_b_per_idle", "nan"))
 b0 = med.get("b0")
 print()
 print("median of %d rounds (round 0 = warm-up, not counted)" % len({r['round'] for r in rows}))

@@ -20,6 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * coordinated omission corrected), greeting latency, queue depth.
  */
 public final class Scenarios {
+    /** Ids differ per run, so a run never meets (and resumes) the chats of an earlier run on the same server. */
+    private static final String RUN = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+
     private Scenarios() {
     }
 
@@ -53,7 +56,7 @@ public final class Scenarios {
         List<WsClient> agents = new ArrayList<>();
         CountDownLatch agentsReady = new CountDownLatch(agentCount);
         for (int i = 0; i < agentCount; i++) {
-            String id = "load-agent-" + i;
+            String id = "load-agent-" + RUN + "-" + i;
             agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
                 @Override
                 public void onOpen(WsClient c) {
@@ -92,7 +95,7 @@ public final class Scenarios {
         CountDownLatch assigned = new CountDownLatch(s.pairs() + s.slow());
         for (int i = 0; i < s.pairs() + s.slow(); i++) {
             boolean slow = i >= s.pairs();
-            String id = "load-shopper-" + i;
+            String id = "load-shopper-" + RUN + "-" + i;
             shoppers.add(ctx.connect(ctx.customerUri, new WsClient.Listener() {
                 @Override
                 public void onOpen(WsClient c) {
@@ -167,6 +170,10 @@ public final class Scenarios {
             }
             Thread.sleep(1000); // let the last replies arrive
         }
+        for (WsClient c : shoppers) {
+            c.send("{\"type\":\"close\"}"); // end the chats, so the next run finds free agents
+        }
+        Thread.sleep(500);
         shoppers.forEach(WsClient::close);
         agents.forEach(WsClient::close);
     }
@@ -181,7 +188,7 @@ public final class Scenarios {
         List<WsClient> agents = new ArrayList<>();
         CountDownLatch ready = new CountDownLatch(s.agents());
         for (int i = 0; i < s.agents(); i++) {
-            String id = "surge-agent-" + i;
+            String id = "surge-agent-" + RUN + "-" + i;
             agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
                 @Override
                 public void onOpen(WsClient c) {
@@ -216,7 +223,7 @@ public final class Scenarios {
                     LockSupport.parkNanos(wait);
                 }
                 String tier = i % 7 == 0 ? "vip" : i % 3 == 0 ? "new" : "regular";
-                String id = "surge-" + i;
+                String id = "surge-" + RUN + "-" + i;
                 ctx.connect(ctx.customerUri, new WsClient.Listener() {
                     private boolean greeted;
                     private boolean queued;
@@ -278,7 +285,7 @@ public final class Scenarios {
         CountDownLatch greeted = new CountDownLatch(s.sessions());
         try (Progress p = new Progress(ctx, out, "idle: " + s.sessions() + " sessions held for " + s.seconds() + " s")) {
             for (int i = 0; i < s.sessions(); i++) {
-                String id = "idle-" + i;
+                String id = "idle-" + RUN + "-" + i;
                 held.add(ctx.connect(ctx.customerUri, new WsClient.Listener() {
                     @Override
                     public void onOpen(WsClient c) {
@@ -325,7 +332,7 @@ public final class Scenarios {
         CountDownLatch ready = new CountDownLatch(agentCount);
         List<WsClient> agents = new ArrayList<>();
         for (int i = 0; i < agentCount; i++) {
-            String id = "storm-agent-" + i;
+            String id = "storm-agent-" + RUN + "-" + i;
             agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
                 @Override
                 public void onOpen(WsClient c) {
@@ -350,7 +357,7 @@ public final class Scenarios {
         ready.await(30, TimeUnit.SECONDS);
         List<StormShopper> shoppers = new ArrayList<>();
         for (int i = 0; i < s.pairs(); i++) {
-            StormShopper sh = new StormShopper(ctx, "storm-" + i);
+            StormShopper sh = new StormShopper(ctx, "storm-" + RUN + "-" + i);
             shoppers.add(sh);
             sh.open(null).get(30, TimeUnit.SECONDS);
         }
