@@ -178,6 +178,31 @@ class AdminApiIntegrationTest {
     }
 
     @Test
+    void sampledChatsAreListedForQualityReviewWithMaskedTranscriptAndRating() throws Exception {
+        start(Map.of());
+        ObjectNode config = (ObjectNode) call("GET", "/admin/config", null).body().get("config");
+        config.put("qaSampleRate", 1.0);
+        ObjectNode put = JSON.createObjectNode().put("version", 1);
+        put.set("config", config);
+        assertThat(call("PUT", "/admin/config", put.toString()).status()).isEqualTo(200);
+        WsClient agent = agent("qa-agent", "regular", true);
+        WsClient shopper = shopper("qa-shopper", "regular");
+        String chatId = shopper.await("assigned").get("chatId").asText();
+        shopper.send("{\"type\":\"message\",\"text\":\"call me on 13812345678\"}");
+        agent.await("message");
+        agent.send("{\"type\":\"close\",\"chatId\":\"" + chatId + "\"}");
+        shopper.await("closed");
+        shopper.send("{\"type\":\"csat\",\"score\":4,\"comment\":\"ok\"}");
+        JsonNode qa = null;
+        for (int i = 0; i < 50 && (qa == null || qa.at("/reviews/0/csat/score").isMissingNode()); i++) {
+            qa = call("GET", "/admin/qa", null).body();
+        }
+        assertThat(qa.at("/reviews/0/sample/chatId").asText()).isEqualTo(chatId);
+        assertThat(qa.at("/reviews/0/csat/score").asInt()).isEqualTo(4);
+        assertThat(qa.at("/reviews/0/sample/transcript").toString()).contains("138****5678").doesNotContain("13812345678");
+    }
+
+    @Test
     void metricsAreExportedAsPrometheusText() throws Exception {
         start(Map.of());
         agent("a", "regular", true);

@@ -186,6 +186,17 @@ public sealed interface ServerMessage {
         }
     }
 
+    /**
+     * {@code nudge} to an agent (addition to v1): a shopper has waited {@code waitingSeconds} for
+     * their reply in this chat; the chat goes to another agent if it stays unanswered.
+     */
+    record Nudge(String chatId, long waitingSeconds) implements ServerMessage {
+        @Override
+        public String type() {
+            return "nudge";
+        }
+    }
+
     /** {@code typing} (addition to v1): the other side of the chat is typing; not logged, no seq. */
     record TypingNotice(String chatId, String from) implements ServerMessage {
         @Override

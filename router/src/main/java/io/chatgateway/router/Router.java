@@ -57,6 +57,9 @@ public interface Router extends AutoCloseable {
     /** Accepted configuration changes, newest first. */
     Mono<List<AuditEntry>> audit(int limit);
 
+    /** Closed chats sampled for quality review, newest first, with transcript and satisfaction answer. */
+    Mono<List<QaReview>> qa(int limit);
+
     /** Stops the router's worker; pending timers are dropped. */
     @Override
     void close();

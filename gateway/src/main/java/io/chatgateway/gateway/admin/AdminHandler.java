@@ -37,6 +37,7 @@ import reactor.core.publisher.Mono;
  * PUT  /admin/config            {"version": replaced version, "config": {...}}  (X-Actor: who; 409 if stale)
  * POST /admin/config/dry-run    {"config": {...}}: proposed order and waits, nothing changes
  * GET  /admin/audit?limit=N     accepted changes, newest first
+ * GET  /admin/qa?limit=N        closed chats sampled for quality review: masked transcript, CSAT
  * GET  /admin/queues            per group and tier: waiting, oldest wait, projected wait
  * GET  /admin/agents            status, load, level, groups, skills
  * GET  /metrics                 Prometheus text
@@ -97,10 +98,18 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 }
                 reply(ctx, req, router.audit(limit).map(a -> Map.of("entries", a)));
             }
+            case "GET /admin/qa" -> {
+                int limit = intParam(uri, "limit", 50);
+                if (limit < 1 || limit > 1000) {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "limit " + limit + " (expected: 1..1000)");
+                    return;
+                }
+                reply(ctx, req, router.qa(limit).map(q -> Map.of("reviews", q)));
+            }
             case "PUT /admin/config" -> putConfig(ctx, req);
             case "POST /admin/config/dry-run" -> dryRun(ctx, req);
             default -> {
-                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/metrics")
+                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/admin/qa", "/metrics")
                         .contains(path);
                 HttpResponses.error(ctx, req, known ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
                         route + " is not served (expected: GET /admin/config, PUT /admin/config, POST /admin/config/dry-run, "

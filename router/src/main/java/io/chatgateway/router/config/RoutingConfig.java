@@ -41,9 +41,11 @@ import java.util.Set;
 public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecond, double urgentOrderBoost,
                             Map<Tier, List<AgentLevel>> preferredLevels, Map<Tier, List<EscalationStep>> escalation,
                             Map<AgentLevel, Integer> capacity, String complaintSkill, String supervisorTag,
-                            int offerTimeoutSeconds, int maxMissedOffers, Map<String, GroupConfig> groups) {
+                            int offerTimeoutSeconds, int maxMissedOffers, Map<String, GroupConfig> groups,
+                            Care care, List<BannedPhrase> bannedPhrases, double qaSampleRate, Overflow overflow) {
 
     public RoutingConfig {
+        bannedPhrases = List.copyOf(bannedPhrases);
         tierWeights = Map.copyOf(tierWeights);
         preferredLevels = Map.copyOf(preferredLevels);
         escalation = Map.copyOf(escalation);
@@ -60,6 +62,38 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         public EscalationStep {
             levels = List.copyOf(levels);
             extraGroups = List.copyOf(extraGroups);
+        }
+    }
+
+    /**
+     * Silence care and reply care, in seconds. A shopper expected to answer (the agent spoke last)
+     * and silent for {@code silencePromptSeconds} gets the {@code silence_care} script; still silent
+     * {@code silenceCloseSeconds} later the chat closes with reason {@code silence}. A shopper whose
+     * last message is unanswered for {@code agentNudgeSeconds} makes the gateway nudge the agent; after
+     * {@code agentReofferSeconds} the chat is offered to another agent.
+     */
+    public record Care(int silencePromptSeconds, int silenceCloseSeconds, int agentNudgeSeconds, int agentReofferSeconds) {
+    }
+
+    /** A phrase agents must not send, and the positive wording suggested instead. */
+    public record BannedPhrase(String phrase, String suggestion) {
+    }
+
+    /** One surge FAQ entry pushed to agents and offered to waiting shoppers. */
+    public record Faq(String question, String answer) {
+    }
+
+    /**
+     * Overflow (surge) mode of a group: on when waiting shoppers reach {@code enterDepth} or the
+     * projected wait reaches {@code enterWaitSeconds}; off again only when both are back under
+     * {@code exitDepth} and {@code exitWaitSeconds} (hysteresis, so it does not flap). While on, a
+     * waiting shopper gets a position update at most every {@code updateSeconds}, may leave a
+     * message, and {@code vipReservedSeniorShare} of each senior agent's capacity is kept for VIPs.
+     */
+    public record Overflow(int enterDepth, int exitDepth, int enterWaitSeconds, int exitWaitSeconds, int updateSeconds,
+                           double vipReservedSeniorShare, List<Faq> faq) {
+        public Overflow {
+            faq = List.copyOf(faq);
         }
     }
 
@@ -112,8 +146,24 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
             cap.put(l, 10);
         }
         return new RoutingConfig(w, 2.0, 150.0, pref, esc, cap, "complaints", "major_complaint", 15, 2,
-                Map.of("general", new GroupConfig(LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, ZoneId.of("UTC"))));
+                Map.of("general", new GroupConfig(LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, ZoneId.of("UTC"))),
+                new Care(900, 900, 60, 180), DEFAULT_BANNED, 0.2,
+                new Overflow(200, 100, 600, 300, 30, 0.2, List.of(
+                        new Faq("When will my order ship?", "Orders placed today ship within 48 hours; presale items on the date shown on the product page."),
+                        new Faq("How do the discounts stack?", "Store coupons and platform coupons stack; the price at checkout is final."),
+                        new Faq("Can I get my deposit back?", "Presale deposits are refunded in full if the final payment is not made."))));
     }
+
+    /** Phrases that refuse or deflect, in en and zh-CN, with a positive wording (DOMAIN.md). */
+    static final List<BannedPhrase> DEFAULT_BANNED = List.of(
+            new BannedPhrase("I don't know", "Let me find that out for you right away."),
+            new BannedPhrase("nothing I can do", "Here is what I can do for you:"),
+            new BannedPhrase("not my problem", "I'll take care of this for you."),
+            new BannedPhrase("that's impossible", "Let me check what options we have."),
+            new BannedPhrase("我不知道", "我马上帮您查一下。"),
+            new BannedPhrase("没办法", "我来看看能为您做些什么。"),
+            new BannedPhrase("不归我管", "这个问题我来帮您跟进。"),
+            new BannedPhrase("不可能", "我帮您确认一下有哪些可行的方案。"));
 
     /** The static queue key: higher is served first (see the class comment). */
     public double rankKey(Tier tier, List<String> tags, long queuedAtMillis) {
@@ -165,7 +215,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("tierWeights", "ageingPerSecond", "urgentOrderBoost", "preferredLevels",
-            "escalation", "capacity", "complaintSkill", "supervisorTag", "offerTimeoutSeconds", "maxMissedOffers", "groups");
+            "escalation", "capacity", "complaintSkill", "supervisorTag", "offerTimeoutSeconds", "maxMissedOffers", "groups",
+            "care", "bannedPhrases", "qaSampleRate", "overflow");
 
     /** The document as JSON (lower-case wire names for tiers and levels). */
     public ObjectNode toJson() {
@@ -212,6 +263,23 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
             go.put("close", e.getValue().close().toString());
             go.put("zone", e.getValue().zone().getId());
         });
+        ObjectNode careNode = o.putObject("care");
+        careNode.put("silencePromptSeconds", care.silencePromptSeconds());
+        careNode.put("silenceCloseSeconds", care.silenceCloseSeconds());
+        careNode.put("agentNudgeSeconds", care.agentNudgeSeconds());
+        careNode.put("agentReofferSeconds", care.agentReofferSeconds());
+        ArrayNode banned = o.putArray("bannedPhrases");
+        bannedPhrases.forEach(b -> banned.addObject().put("phrase", b.phrase()).put("suggestion", b.suggestion()));
+        o.put("qaSampleRate", qaSampleRate);
+        ObjectNode ov = o.putObject("overflow");
+        ov.put("enterDepth", overflow.enterDepth());
+        ov.put("exitDepth", overflow.exitDepth());
+        ov.put("enterWaitSeconds", overflow.enterWaitSeconds());
+        ov.put("exitWaitSeconds", overflow.exitWaitSeconds());
+        ov.put("updateSeconds", overflow.updateSeconds());
+        ov.put("vipReservedSeniorShare", overflow.vipReservedSeniorShare());
+        ArrayNode faq = ov.putArray("faq");
+        overflow.faq().forEach(f -> faq.addObject().put("question", f.question()).put("answer", f.answer()));
         return o;
     }
 
@@ -329,10 +397,65 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                 }
             });
         }
+        JsonNode c = o.path("care");
+        Care careCfg = new Care((int) number(c, "silencePromptSeconds", 10, 86_400, p, "an integer 10..86400", "care."),
+                (int) number(c, "silenceCloseSeconds", 10, 86_400, p, "an integer 10..86400", "care."),
+                (int) number(c, "agentNudgeSeconds", 5, 86_400, p, "an integer 5..86400", "care."),
+                (int) number(c, "agentReofferSeconds", 10, 86_400, p, "an integer 10..86400", "care."));
+        if (careCfg.agentReofferSeconds() <= careCfg.agentNudgeSeconds()) {
+            p.add("care.agentReofferSeconds (expected: more than care.agentNudgeSeconds: the nudge comes first)");
+        }
+        List<BannedPhrase> banned = new ArrayList<>();
+        JsonNode bp = o.get("bannedPhrases");
+        if (bp == null || !bp.isArray() || bp.size() > 500) {
+            p.add("bannedPhrases (expected: an array of at most 500 {phrase, suggestion})");
+        } else {
+            for (int i = 0; i < bp.size(); i++) {
+                JsonNode b = bp.get(i);
+                String phrase = b.path("phrase").asText("");
+                String suggestion = b.path("suggestion").asText("");
+                if (phrase.isBlank() || phrase.length() > 100 || suggestion.length() > 500) {
+                    p.add("bannedPhrases[" + i + "] (expected: {\"phrase\": 1..100 chars, \"suggestion\": up to 500 chars})");
+                } else {
+                    banned.add(new BannedPhrase(phrase, suggestion));
+                }
+            }
+        }
+        double qa = number(o, "qaSampleRate", 0, 1, p, "a number 0..1 (0.2 = 20 % of closed chats)");
+        JsonNode ov = o.path("overflow");
+        Overflow overflowCfg = new Overflow((int) number(ov, "enterDepth", 1, 10_000_000, p, "an integer 1..10000000", "overflow."),
+                (int) number(ov, "exitDepth", 0, 10_000_000, p, "an integer 0..10000000", "overflow."),
+                (int) number(ov, "enterWaitSeconds", 1, 86_400, p, "an integer 1..86400", "overflow."),
+                (int) number(ov, "exitWaitSeconds", 0, 86_400, p, "an integer 0..86400", "overflow."),
+                (int) number(ov, "updateSeconds", 1, 3600, p, "an integer 1..3600", "overflow."),
+                number(ov, "vipReservedSeniorShare", 0, 1, p, "a number 0..1", "overflow."),
+                faq(ov.get("faq"), p));
+        if (overflowCfg.exitDepth() >= overflowCfg.enterDepth() || overflowCfg.exitWaitSeconds() >= overflowCfg.enterWaitSeconds()) {
+            p.add("overflow exit thresholds (expected: exitDepth < enterDepth and exitWaitSeconds < enterWaitSeconds, so the mode does not flap)");
+        }
         if (!p.isEmpty()) {
             throw new ConfigException(p);
         }
-        return new RoutingConfig(weights, ageing, boost, pref, esc, cap, skill, supTag, offerTimeout, maxMissed, groups);
+        return new RoutingConfig(weights, ageing, boost, pref, esc, cap, skill, supTag, offerTimeout, maxMissed, groups,
+                careCfg, banned, qa, overflowCfg);
+    }
+
+    private static List<Faq> faq(JsonNode a, List<String> p) {
+        List<Faq> out = new ArrayList<>();
+        if (a == null || !a.isArray() || a.size() > 50) {
+            p.add("overflow.faq (expected: an array of at most 50 {question, answer})");
+            return out;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            String q = a.get(i).path("question").asText("");
+            String ans = a.get(i).path("answer").asText("");
+            if (q.isBlank() || ans.isBlank() || q.length() > 200 || ans.length() > 1000) {
+                p.add("overflow.faq[" + i + "] (expected: {\"question\": 1..200 chars, \"answer\": 1..1000 chars})");
+            } else {
+                out.add(new Faq(q, ans));
+            }
+        }
+        return out;
     }
 
     private static boolean validGroupName(String s) {
@@ -340,10 +463,14 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
     }
 
     private static double number(JsonNode o, String field, double min, double max, List<String> p, String expected) {
-        JsonNode v = o.get(field);
+        return number(o, field, min, max, p, expected, "");
+    }
+
+    private static double number(JsonNode o, String field, double min, double max, List<String> p, String expected, String prefix) {
+        JsonNode v = o == null ? null : o.get(field);
         if (v == null || !v.isNumber() || v.asDouble() < min || v.asDouble() > max
                 || (expected.startsWith("an integer") && !v.isIntegralNumber())) {
-            p.add(field + " (expected: " + expected + ")");
+            p.add(prefix + field + " (expected: " + expected + ")");
             return min;
         }
         return v.asDouble();

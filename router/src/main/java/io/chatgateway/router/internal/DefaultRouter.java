@@ -18,6 +18,9 @@ import io.chatgateway.router.RouterSnapshot;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
+import io.chatgateway.router.guard.LanguageGuard;
+import io.chatgateway.router.guard.Masking;
+import io.chatgateway.router.QaReview;
 import io.chatgateway.router.script.ScriptLibrary;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.AgentRecord;
@@ -114,6 +117,25 @@ public final class DefaultRouter implements Router {
     private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
     private long chatCounter;
     private final Disposable queueTicker;
+    private final DeadlineWheel careWheel;
+    private final Map<String, Activity> activity = new HashMap<>(); // assigned chats: who spoke when
+
+    /**
+     * Who spoke last in an assigned chat, for silence care and reply care. Updated per message by
+     * field writes only; {@link #careWheel} holds at most one armed deadline per chat.
+     */
+    private static final class Activity {
+        static final long NONE = Long.MIN_VALUE;
+        long lastAgent;
+        long awaitingAgentSince; // while the shopper's message (or the assignment) waits for an agent reply, else NONE
+        boolean nudged;
+        long promptedAt = NONE;
+
+        Activity(long assignedAt) {
+            this.lastAgent = assignedAt;
+            this.awaitingAgentSince = assignedAt;
+        }
+    }
 
     public DefaultRouter(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
         this.options = options;
@@ -123,7 +145,8 @@ public final class DefaultRouter implements Router {
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
         this.metrics = new RouterMetrics(meters);
         this.config = store.config();
-        this.queueTicker = worker.schedulePeriodically(() -> guarded(this::queueTick), 1, 1, TimeUnit.SECONDS);
+        this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
+        this.queueTicker = worker.schedulePeriodically(() -> guarded(this::tick), 1, 1, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ entry points
@@ -338,6 +361,16 @@ public final class DefaultRouter implements Router {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
             } else if (!seenBefore(chatId, "c:" + m.id())) {
                 appendAndSend(chat, assignedAgent(chat), seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()));
+                Activity a = activity.get(chatId);
+                if (a != null) {
+                    // Any shopper message resets silence care; now the shopper waits for the agent.
+                    a.promptedAt = Activity.NONE;
+                    if (a.awaitingAgentSince == Activity.NONE) {
+                        a.awaitingAgentSince = now();
+                        a.nudged = false;
+                    }
+                    careWheel.arm(chatId, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
+                }
             }
         } else if (message instanceof ClientMessage.Typing) {
             String agent = assignedAgent(chat);
@@ -434,10 +467,23 @@ public final class DefaultRouter implements Router {
         }
         if (message instanceof ClientMessage.SendText m) {
             withOwnChat(peer, agentId, m.id(), m.chatId(), chat -> {
+                Optional<LanguageGuard.Verdict> held = LanguageGuard.check(m.text(), m.confirm(), cfg().bannedPhrases());
+                if (held.isPresent()) {
+                    send(peer, new ServerMessage.Warning(m.id(), held.get().code(), held.get().message(), held.get().suggestion()));
+                    return;
+                }
                 if (seenBefore(chat.chatId(), "a:" + m.id())) {
                     return;
                 }
                 appendAndSend(chat, agentId, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
+                Activity a = activity.get(chat.chatId());
+                if (a != null) {
+                    a.lastAgent = now();
+                    a.awaitingAgentSince = Activity.NONE;
+                    a.nudged = false;
+                    a.promptedAt = Activity.NONE;
+                    careWheel.arm(chat.chatId(), a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
+                }
                 if (awaitingFirstReply.remove(chat.chatId())) {
                     metrics.firstReply(now() - chat.queuedAt());
                 }
@@ -860,6 +906,8 @@ public final class DefaultRouter implements Router {
         excluded.remove(chat.chatId());
         long now = now();
         assignedAt.put(chat.chatId(), now);
+        activity.put(chat.chatId(), new Activity(now));
+        careWheel.arm(chat.chatId(), now + cfg().care().agentNudgeSeconds() * 1000L);
         metrics.assigned.increment();
         metrics.queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
         ServerMessage.Assigned assigned = store.append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
@@ -878,6 +926,74 @@ public final class DefaultRouter implements Router {
 
     private void forgetAssignment(String chatId) {
         assignedAt.remove(chatId);
+        activity.remove(chatId);
+        careWheel.disarm(chatId);
+    }
+
+    // ------------------------------------------------------------------ silence care and reply care
+
+    /** A care deadline of an assigned chat may be due: act on the real state, or re-arm for later. */
+    private void checkCare(String chatId) {
+        Activity a = activity.get(chatId);
+        if (a == null) {
+            return;
+        }
+        Optional<ChatRecord> maybe = store.chat(chatId).filter(c -> c.state() == ChatState.ASSIGNED);
+        if (maybe.isEmpty()) {
+            activity.remove(chatId);
+            return;
+        }
+        ChatRecord chat = maybe.get();
+        RoutingConfig.Care care = cfg().care();
+        long now = now();
+        if (a.awaitingAgentSince != Activity.NONE) {
+            long waited = now - a.awaitingAgentSince;
+            if (waited >= care.agentReofferSeconds() * 1000L) {
+                reofferUnanswered(chat, waited / 1000);
+                return;
+            }
+            if (waited >= care.agentNudgeSeconds() * 1000L && !a.nudged) {
+                a.nudged = true;
+                send(agentPeers.get(chat.agentId()), new ServerMessage.Nudge(chatId, waited / 1000));
+            }
+            careWheel.arm(chatId, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
+        } else if (a.promptedAt == Activity.NONE) {
+            long due = a.lastAgent + care.silencePromptSeconds() * 1000L;
+            if (now >= due) {
+                a.promptedAt = now;
+                appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
+                        scripts.render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
+                careWheel.arm(chatId, now + care.silenceCloseSeconds() * 1000L);
+            } else {
+                careWheel.arm(chatId, due);
+            }
+        } else {
+            long due = a.promptedAt + care.silenceCloseSeconds() * 1000L;
+            if (now >= due) {
+                closeChat(chatId, "silence", true);
+            } else {
+                careWheel.arm(chatId, due);
+            }
+        }
+    }
+
+    /** The agent never answered: the chat goes to the next agent (not this one), at its place. */
+    private void reofferUnanswered(ChatRecord chat, long waitedSeconds) {
+        String from = chat.agentId();
+        Optional<ChatRecord> w = store.requeue(chat.chatId(), null);
+        if (w.isEmpty()) {
+            return;
+        }
+        forgetAssignment(chat.chatId());
+        excluded.computeIfAbsent(chat.chatId(), k -> new HashSet<>()).add(from);
+        appendAndSend(chat, from, seq -> new ServerMessage.Transferred(chat.chatId(), seq, "group:" + chat.group(), from,
+                "re-offered: the shopper waited " + waitedSeconds + " s for a reply"));
+        log.info("chat {} re-offered: agent {} did not reply for {} s", chat.chatId(), from, waitedSeconds);
+        if (!routeChat(w.get())) {
+            sendQueued(w.get());
+            scheduleEscalation(w.get());
+        }
+        fillAgent(from);
     }
 
     private void scheduleEscalation(ChatRecord chat) {
@@ -968,7 +1084,13 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /** Once a second: agents get the {@code queue} frame for their groups when it changed. */
+    /** Once a second: due care deadlines, then the agents' queue frames. */
+    private void tick() {
+        careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
+        queueTick();
+    }
+
+    /** Agents get the {@code queue} frame for their groups when it changed. */
     private void queueTick() {
         Map<String, Map<Tier, Integer>> d = depths();
         if (agentPeers.isEmpty()) {
@@ -1008,7 +1130,7 @@ public final class DefaultRouter implements Router {
 
     // ------------------------------------------------------------------ closing and the chat log
 
-    private void closeChat(String chatId, String reason, boolean byAgent) {
+    private void closeChat(String chatId, String reason, boolean withClosingLine) {
         Optional<ChatRecord> before = store.chat(chatId);
         Optional<ChatRecord> closed = store.close(chatId, reason);
         if (closed.isEmpty()) {
@@ -1022,7 +1144,7 @@ public final class DefaultRouter implements Router {
             agent = before.get().agentId();
         }
         String to = agent;
-        if (byAgent) {
+        if (withClosingLine) {
             appendAndSend(c, to, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
                     scripts.render(Kind.CLOSING, c.lang(), Map.of("shop", options.shopName()))));
         }
@@ -1035,6 +1157,16 @@ public final class DefaultRouter implements Router {
         if (at != null) {
             double took = now() - at;
             handleMillisEwma.merge(c.group(), took, (old, x) -> 0.8 * old + 0.2 * x);
+        }
+        forgetAssignment(chatId);
+        if (agent != null && sampledForQa(chatId)) {
+            List<ChatStore.QaSample.Line> lines = new ArrayList<>();
+            for (ChatEvent e : store.eventsAfter(chatId, 0)) {
+                if (e instanceof ServerMessage.ChatText t) {
+                    lines.add(new ChatStore.QaSample.Line(t.from(), t.ts(), Masking.mask(t.text())));
+                }
+            }
+            store.addQaSample(new ChatStore.QaSample(chatId, agent, c.tier().wire(), c.group(), now(), reason, lines));
         }
         cancel(escalationTimers, chatId);
         cancel(offerTimers, chatId);
@@ -1142,6 +1274,30 @@ public final class DefaultRouter implements Router {
             sendPositions(g);
         }
         return new ConfigUpdate(true, config, entry);
+    }
+
+    /**
+     * Whether a closed chat goes to quality review: a stable hash of its id against the configured
+     * share, so the choice is random across chats but the same on every node.
+     */
+    private boolean sampledForQa(String chatId) {
+        double rate = cfg().qaSampleRate();
+        if (rate <= 0) {
+            return false;
+        }
+        int bucket = Math.floorMod(chatId.hashCode() * 0x9E3779B1, 10_000);
+        return bucket < rate * 10_000;
+    }
+
+    @Override
+    public Mono<List<QaReview>> qa(int limit) {
+        return onWorker(() -> {
+            List<QaReview> out = new ArrayList<>();
+            for (ChatStore.QaSample q : store.qaSamples(limit)) {
+                out.add(new QaReview(q, store.csat(q.chatId()).orElse(null)));
+            }
+            return out;
+        });
     }
 
     private List<ChatRecord> allWaiting() {

@@ -143,8 +143,35 @@ public interface ChatStore {
      */
     List<ChatEvent> eventsAfter(String chatId, long afterSeq);
 
-    /** Stores a satisfaction score for a chat. */
+    /** Stores a satisfaction score for a chat (the last answer counts). */
     void saveCsat(String chatId, int score, String comment);
+
+    /** The satisfaction answer of a chat, if the shopper gave one. */
+    Optional<Csat> csat(String chatId);
+
+    /** A stored satisfaction answer. */
+    record Csat(int score, String comment) {
+    }
+
+    // ---- quality review
+
+    /** Keeps a closed chat sampled for quality review (bounded: the oldest samples go first). */
+    void addQaSample(QaSample sample);
+
+    /** Sampled chats, newest first. */
+    List<QaSample> qaSamples(int limit);
+
+    /** A closed chat picked for review, with its transcript (card and phone numbers masked). */
+    record QaSample(String chatId, String agentId, String customerTier, String group, long closedAtMillis, String reason,
+                    List<Line> transcript) {
+        public QaSample {
+            transcript = List.copyOf(transcript);
+        }
+
+        /** One message: who, when (epoch ms), what. */
+        public record Line(String from, long ts, String text) {
+        }
+    }
 
     // ---- routing configuration
 

@@ -37,6 +37,8 @@ public final class MemoryChatStore implements ChatStore {
             .thenComparing(ChatRecord::chatId);
 
     private static final int MAX_AUDIT = 1000;
+    private static final int MAX_QA = 10_000;
+    private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
 
     private final int maxLogEvents;
     private final int maxClosedChats;
@@ -55,10 +57,6 @@ public final class MemoryChatStore implements ChatStore {
     private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
     private VersionedConfig config;
     private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
-
-    /** A stored satisfaction answer. */
-    public record Csat(int score, String comment) {
-    }
 
     private record Owner(String agentId, long untilMillis) {
     }
@@ -505,9 +503,29 @@ public final class MemoryChatStore implements ChatStore {
         }
     }
 
-    /** The satisfaction answer stored for a chat, if any. */
+    @Override
     public synchronized Optional<Csat> csat(String chatId) {
         return Optional.ofNullable(csat.get(chatId));
+    }
+
+    @Override
+    public synchronized void addQaSample(QaSample sample) {
+        qa.addFirst(sample);
+        while (qa.size() > MAX_QA) {
+            qa.removeLast();
+        }
+    }
+
+    @Override
+    public synchronized List<QaSample> qaSamples(int limit) {
+        List<QaSample> out = new ArrayList<>();
+        for (QaSample q : qa) {
+            if (out.size() >= limit) {
+                break;
+            }
+            out.add(q);
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ config
