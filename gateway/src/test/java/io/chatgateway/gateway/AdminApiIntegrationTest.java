@@ -203,6 +203,35 @@ class AdminApiIntegrationTest {
     }
 
     @Test
+    void overflowCanBeForcedAndLetsShoppersLeaveAMessage() throws Exception {
+        start(Map.of());
+        WsClient shopper = shopper("busy-day", "regular");
+        assertThat(call("POST", "/admin/overflow", "{\"group\":\"general\",\"mode\":\"sometimes\"}").status()).isEqualTo(400);
+        Reply on = call("POST", "/admin/overflow", "{\"group\":\"general\",\"mode\":\"on\"}");
+        assertThat(on.status()).isEqualTo(200);
+        assertThat(on.body().get("overflow").asBoolean()).isTrue();
+        assertThat(shopper.await("faq").get("entries").size()).isPositive();
+        shopper.send("{\"type\":\"leave_message\",\"id\":\"lm\",\"text\":\"Please call me back\",\"orderNo\":\"A-1\"}");
+        assertThat(shopper.awaitScript("leave_message_ack").get("text").asText()).contains(shopper.all("welcome").get(0).get("chatId").asText());
+        assertThat(call("GET", "/admin/queues", null).body().at("/groups/0/overflow").asBoolean()).isTrue();
+        WsClient agent = agent("ann", "regular", true);
+        assertThat(agent.await("message").get("text").asText()).contains("Please call me back").contains("A-1");
+    }
+
+    @Test
+    void scriptsAreEditedLiveAndValidated() throws Exception {
+        start(Map.of());
+        assertThat(call("GET", "/admin/scripts", null).body().at("/scripts/greeting/en").asText()).contains("{shop}");
+        Reply bad = call("PUT", "/admin/scripts/greeting/en", "{\"text\":\"Hi {nickname}\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().get("message").asText()).contains("unknown placeholder {nickname}").contains("expected");
+        assertThat(call("PUT", "/admin/scripts/goodbye/en", "{\"text\":\"Bye\"}").status()).isEqualTo(400);
+        assertThat(call("PUT", "/admin/scripts/greeting/en", "{\"text\":\"Welcome to {shop}, how can we help?\"}").status()).isEqualTo(200);
+        WsClient s = shopper("new-text", "regular");
+        assertThat(s.awaitScript("greeting").get("text").asText()).isEqualTo("Welcome to our shop, how can we help?");
+    }
+
+    @Test
     void metricsAreExportedAsPrometheusText() throws Exception {
         start(Map.of());
         agent("a", "regular", true);

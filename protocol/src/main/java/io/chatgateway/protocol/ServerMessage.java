@@ -197,6 +197,25 @@ public sealed interface ServerMessage {
         }
     }
 
+    /** One surge FAQ entry. */
+    record FaqEntry(String question, String answer) {
+    }
+
+    /**
+     * {@code faq} (addition to v1): short answers to the most frequent surge questions, pushed to a
+     * group's agents and offered to its waiting shoppers when overflow mode starts.
+     */
+    record Faq(String group, List<FaqEntry> entries) implements ServerMessage {
+        public Faq {
+            entries = List.copyOf(entries);
+        }
+
+        @Override
+        public String type() {
+            return "faq";
+        }
+    }
+
     /** {@code typing} (addition to v1): the other side of the chat is typing; not logged, no seq. */
     record TypingNotice(String chatId, String from) implements ServerMessage {
         @Override

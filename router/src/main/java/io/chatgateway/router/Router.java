@@ -57,6 +57,15 @@ public interface Router extends AutoCloseable {
     /** Accepted configuration changes, newest first. */
     Mono<List<AuditEntry>> audit(int limit);
 
+    /** Forces a group's overflow mode on ({@code true}) or off ({@code false}), or back to automatic ({@code null}); returns whether it is on. */
+    Mono<Boolean> forceOverflow(String group, Boolean on);
+
+    /** The script library: kind -> language -> template. */
+    Mono<java.util.Map<String, java.util.Map<String, String>>> scripts();
+
+    /** Replaces one script text live; fails with IllegalArgumentException saying what was expected. */
+    Mono<java.util.Map<String, java.util.Map<String, String>>> updateScript(String kind, String lang, String text);
+
     /** Closed chats sampled for quality review, newest first, with transcript and satisfaction answer. */
     Mono<List<QaReview>> qa(int limit);
 

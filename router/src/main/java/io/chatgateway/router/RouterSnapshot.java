@@ -6,7 +6,7 @@ import java.util.List;
 public record RouterSnapshot(long configVersion, List<GroupFigures> groups, List<AgentFigures> agents) {
 
     /** One routing group's queue. */
-    public record GroupFigures(String group, boolean open, int waiting, long oldestWaitSeconds, long projectedWaitSeconds,
+    public record GroupFigures(String group, boolean open, boolean overflow, String overflowMode, int waiting, long oldestWaitSeconds, long projectedWaitSeconds,
                                int agentsOnline, int freeSlots, long averageHandleSeconds, List<TierFigures> tiers) {
     }
 

@@ -38,6 +38,9 @@ import reactor.core.publisher.Mono;
  * POST /admin/config/dry-run    {"config": {...}}: proposed order and waits, nothing changes
  * GET  /admin/audit?limit=N     accepted changes, newest first
  * GET  /admin/qa?limit=N        closed chats sampled for quality review: masked transcript, CSAT
+ * POST /admin/overflow          {"group", "mode": "on" | "off" | "auto"}: force overflow mode
+ * GET  /admin/scripts           every script text by kind and language
+ * PUT  /admin/scripts/{kind}/{lang}  {"text": "..."}: edit one, placeholders validated
  * GET  /admin/queues            per group and tier: waiting, oldest wait, projected wait
  * GET  /admin/agents            status, load, level, groups, skills
  * GET  /metrics                 Prometheus text
@@ -107,9 +110,15 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 reply(ctx, req, router.qa(limit).map(q -> Map.of("reviews", q)));
             }
             case "PUT /admin/config" -> putConfig(ctx, req);
+            case "POST /admin/overflow" -> overflow(ctx, req);
+            case "GET /admin/scripts" -> reply(ctx, req, router.scripts().map(all -> Map.of("scripts", all)));
             case "POST /admin/config/dry-run" -> dryRun(ctx, req);
             default -> {
-                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/admin/qa", "/metrics")
+                if (m == HttpMethod.PUT && path.startsWith("/admin/scripts/")) {
+                    putScript(ctx, req, path.substring("/admin/scripts/".length()));
+                    return;
+                }
+                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/admin/qa", "/admin/overflow", "/admin/scripts", "/metrics")
                         .contains(path);
                 HttpResponses.error(ctx, req, known ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
                         route + " is not served (expected: GET /admin/config, PUT /admin/config, POST /admin/config/dry-run, "
@@ -175,6 +184,68 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         if (proposed != null) {
             reply(ctx, req, router.dryRun(proposed));
         }
+    }
+
+    /** {@code POST /admin/overflow {"group": "general", "mode": "on" | "off" | "auto"}}. */
+    private void overflow(ChannelHandlerContext ctx, FullHttpRequest req) {
+        JsonNode body = json(ctx, req);
+        if (body == null) {
+            return;
+        }
+        String group = body.path("group").asText("");
+        String mode = body.path("mode").asText("");
+        if (!group.matches("[A-Za-z0-9_-]{1,64}")) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "field 'group' (expected: a group name of 1..64 letters, digits, - or _)");
+            return;
+        }
+        Boolean on = switch (mode) {
+            case "on" -> Boolean.TRUE;
+            case "off" -> Boolean.FALSE;
+            case "auto" -> null;
+            default -> {
+                HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "field 'mode' is '" + mode + "' (expected: on, off or auto)");
+                yield Boolean.FALSE;
+            }
+        };
+        if (!List.of("on", "off", "auto").contains(mode)) {
+            return;
+        }
+        reply(ctx, req, router.forceOverflow(group, on).map(now -> Map.of("group", group, "mode", mode, "overflow", now)));
+    }
+
+    /** {@code PUT /admin/scripts/{kind}/{lang} {"text": "..."}}: one script text, validated. */
+    private void putScript(ChannelHandlerContext ctx, FullHttpRequest req, String rest) {
+        String[] parts = rest.split("/");
+        if (parts.length != 2) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "expected PUT /admin/scripts/{kind}/{lang}");
+            return;
+        }
+        JsonNode body = json(ctx, req);
+        if (body == null) {
+            return;
+        }
+        if (!body.path("text").isTextual()) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "field 'text' (expected: the script text, 1..1000 chars)");
+            return;
+        }
+        req.retain();
+        router.updateScript(parts[0], parts[1], body.get("text").asText()).timeout(TIMEOUT).subscribe(all -> {
+            try {
+                HttpResponses.json(ctx, req, HttpResponseStatus.OK, Map.of("scripts", all));
+            } finally {
+                req.release();
+            }
+        }, e -> {
+            try {
+                if (e instanceof IllegalArgumentException) {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                } else {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router did not answer in time; retry shortly");
+                }
+            } finally {
+                req.release();
+            }
+        });
     }
 
     private static RoutingConfig routingConfig(ChannelHandlerContext ctx, FullHttpRequest req, JsonNode node) {

@@ -93,7 +93,7 @@ public final class DefaultRouter implements Router {
     private final ChatStore store;
     private final Scheduler scheduler;
     private final Scheduler.Worker worker;
-    private final ScriptLibrary scripts;
+    private volatile ScriptLibrary scripts;
     private final RouterMetrics metrics;
     private final AtomicInteger pending = new AtomicInteger();
 
@@ -119,6 +119,11 @@ public final class DefaultRouter implements Router {
     private final Disposable queueTicker;
     private final DeadlineWheel careWheel;
     private final Map<String, Activity> activity = new HashMap<>(); // assigned chats: who spoke when
+    private final Set<String> overflowOn = new HashSet<>(); // groups in overflow mode
+    private final Map<String, Boolean> overflowForced = new HashMap<>(); // group -> forced on/off by ops (absent: automatic)
+    private final Set<String> leftMessage = new HashSet<>(); // waiting chats that left a message: no abandon, kept in order
+    private final Map<String, Integer> positionSent = new HashMap<>(); // chatId -> last position told during overflow
+    private long lastOverflowUpdate;
 
     /**
      * Who spoke last in an assigned chat, for silence care and reply care. Updated per message by
@@ -323,10 +328,18 @@ public final class DefaultRouter implements Router {
             if (waiting.isPresent()) {
                 int position = store.position(chat.chatId());
                 long eta = etaSeconds(group, position);
-                appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.QUEUED.wire(),
-                        scripts.render(Kind.QUEUED, lang, Map.of("position", Integer.toString(position),
-                                "eta", scripts.formatWait(eta, lang)))));
+                boolean overflow = overflowOn.contains(group);
+                // During overflow each shopper's projected wait picks the script: long waits hear about leaving a message.
+                Kind kind = overflow && eta >= cfg().overflow().enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
+                appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, kind.wire(),
+                        scripts.render(kind, lang, Map.of("position", Integer.toString(position),
+                                "eta", scripts.formatWait(eta, lang), "shop", options.shopName()))));
                 peer.send(frame(new ServerMessage.Queued(chat.chatId(), position, eta)));
+                if (overflow) {
+                    positionSent.put(chat.chatId(), position);
+                    peer.send(frame(new ServerMessage.Faq(group, cfg().overflow().faq().stream()
+                            .map(f -> new ServerMessage.FaqEntry(f.question(), f.answer())).toList())));
+                }
                 scheduleEscalation(waiting.get());
             }
         }
@@ -388,7 +401,7 @@ public final class DefaultRouter implements Router {
         } else if (message instanceof ClientMessage.Csat c) {
             store.saveCsat(chatId, c.score(), c.comment());
         } else if (message instanceof ClientMessage.LeaveMessage lm) {
-            error(peer, lm.id(), ErrorCode.UNAVAILABLE, "leave_message is taken only while overflow mode is on; please stay in the queue");
+            leaveMessage(peer, chat, lm);
         } else {
             error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
         }
@@ -404,7 +417,7 @@ public final class DefaultRouter implements Router {
             return;
         }
         customerPeers.remove(chatId);
-        store.chat(chatId).filter(c -> c.state() == ChatState.WAITING).ifPresent(c -> {
+        store.chat(chatId).filter(c -> c.state() == ChatState.WAITING && !leftMessage.contains(c.chatId())).ifPresent(c -> {
             // A phone on a flaky network comes back; a closed tab does not. Keep the place for a while.
             abandonTimers.put(chatId, worker.schedule(() -> guarded(() -> {
                 abandonTimers.remove(chatId);
@@ -594,6 +607,7 @@ public final class DefaultRouter implements Router {
             log.info("chat {} back in queue {} after agent {} {}", w.chatId(), w.group(), agentId, why);
             groups.add(w.group());
             if (!routeChat(w)) {
+                sendQueued(w); // they just lost their agent: tell them where they stand now, overflow or not
                 scheduleEscalation(w);
             }
         }
@@ -788,8 +802,9 @@ public final class DefaultRouter implements Router {
             for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
                 AgentRecord best = null;
                 var pref = Matching.preference(c, chat);
+                boolean overflow = overflowOn.contains(chat.group());
                 for (AgentRecord a : candidates(c, chat, now)) {
-                    if (Matching.eligible(c, a, chat, now, excl) && (best == null || pref.compare(a, best) < 0)) {
+                    if (Matching.eligible(c, a, chat, now, excl, overflow) && (best == null || pref.compare(a, best) < 0)) {
                         best = a;
                     }
                 }
@@ -866,7 +881,7 @@ public final class DefaultRouter implements Router {
         for (String g : groups) {
             for (Tier t : Tier.values()) {
                 for (ChatRecord ch : store.waiting(g, t, HEAD_SCAN)) {
-                    if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()))) {
+                    if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()), overflowOn.contains(g))) {
                         if (best == null || io.chatgateway.router.store.MemoryChatStore.QUEUE_ORDER.compare(ch, best) < 0) {
                             best = ch;
                         }
@@ -904,6 +919,8 @@ public final class DefaultRouter implements Router {
         cancel(escalationTimers, chat.chatId());
         cancel(offerTimers, chat.chatId());
         excluded.remove(chat.chatId());
+        leftMessage.remove(chat.chatId());
+        positionSent.remove(chat.chatId());
         long now = now();
         assignedAt.put(chat.chatId(), now);
         activity.put(chat.chatId(), new Activity(now));
@@ -1023,6 +1040,9 @@ public final class DefaultRouter implements Router {
     // ------------------------------------------------------------------ queue information
 
     private void sendPositions(String group) {
+        if (overflowOn.contains(group)) {
+            return; // during overflow, positions go out at most every overflow.updateSeconds (checkOverflow)
+        }
         List<ChatRecord> head = store.waiting(group, options.positionUpdates());
         if (head.isEmpty()) {
             return;
@@ -1087,6 +1107,7 @@ public final class DefaultRouter implements Router {
     /** Once a second: due care deadlines, then the agents' queue frames. */
     private void tick() {
         careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
+        checkOverflow();
         queueTick();
     }
 
@@ -1106,7 +1127,7 @@ public final class DefaultRouter implements Router {
                     oldest = Math.min(oldest, c.queuedAt());
                 }
             }
-            figures.put(e.getKey(), new ServerMessage.GroupQueue(e.getKey(), waiting, (now - oldest) / 1000, false));
+            figures.put(e.getKey(), new ServerMessage.GroupQueue(e.getKey(), waiting, (now - oldest) / 1000, overflowOn.contains(e.getKey())));
         }
         for (Map.Entry<String, Peer> e : agentPeers.entrySet()) {
             Optional<AgentRecord> a = store.agent(e.getKey());
@@ -1119,7 +1140,8 @@ public final class DefaultRouter implements Router {
                 ServerMessage.GroupQueue q = figures.getOrDefault(g, new ServerMessage.GroupQueue(g, 0, 0, false));
                 mine.add(q);
                 // Waits move every second; resend them in 10 s steps so a quiet queue stays quiet.
-                sig.append(g).append(':').append(q.waiting()).append(':').append(q.oldestWaitSeconds() / 10).append(';');
+                sig.append(g).append(':').append(q.waiting()).append(':').append(q.oldestWaitSeconds() / 10).append(':')
+                        .append(q.overflow()).append(';');
             }
             if (!sig.toString().equals(lastQueueFrame.get(e.getKey()))) {
                 lastQueueFrame.put(e.getKey(), sig.toString());
@@ -1174,6 +1196,8 @@ public final class DefaultRouter implements Router {
         excluded.remove(chatId);
         recentClientIds.remove(chatId);
         awaitingFirstReply.remove(chatId);
+        leftMessage.remove(chatId);
+        positionSent.remove(chatId);
         metrics.closed(reason);
         log.debug("chat {} closed ({})", chatId, reason);
         if (before.isPresent() && before.get().agentId() != null) {
@@ -1274,6 +1298,152 @@ public final class DefaultRouter implements Router {
             sendPositions(g);
         }
         return new ConfigUpdate(true, config, entry);
+    }
+
+    // ------------------------------------------------------------------ overflow (big-sale surge) mode
+
+    /**
+     * Once a second: switches each group's overflow mode on when the queue or the projected wait
+     * passes the enter thresholds, off when both are back under the exit thresholds (hysteresis),
+     * unless ops forced it; while on, sends position updates at most every updateSeconds.
+     */
+    private void checkOverflow() {
+        RoutingConfig.Overflow o = cfg().overflow();
+        Set<String> groups = new TreeSet<>(depths().keySet());
+        groups.addAll(overflowForced.keySet());
+        for (String g : groups) {
+            int depth = depths.getOrDefault(g, Map.of()).values().stream().mapToInt(Integer::intValue).sum();
+            // Without online agents there is no capacity to project from: only the depth counts then.
+            long projected = depth == 0 || store.groupLoad(g).slots() == 0 ? 0 : etaSeconds(g, depth);
+            boolean on = overflowOn.contains(g);
+            Boolean forced = overflowForced.get(g);
+            boolean next = forced != null ? forced
+                    : on ? !(depth < o.exitDepth() && projected < o.exitWaitSeconds())
+                    : depth >= o.enterDepth() || projected >= o.enterWaitSeconds();
+            if (next != on) {
+                setOverflow(g, next, forced != null ? "forced by ops" : "waiting " + depth + ", projected wait " + projected + " s");
+            }
+        }
+        long now = now();
+        if (!overflowOn.isEmpty() && now - lastOverflowUpdate >= o.updateSeconds() * 1000L) {
+            lastOverflowUpdate = now;
+            for (String g : overflowOn) {
+                updatePositionsDuringOverflow(g);
+            }
+        }
+    }
+
+    private void setOverflow(String group, boolean on, String why) {
+        if (on) {
+            overflowOn.add(group);
+        } else {
+            overflowOn.remove(group);
+        }
+        log.info("overflow mode {} for group {} ({})", on ? "on" : "off", group, why);
+        metrics.registry.counter("chat.overflow.switches", "group", group, "to", on ? "on" : "off").increment();
+        if (!on) {
+            positionSent.keySet().removeIf(id -> store.chat(id).map(c -> c.group().equals(group)).orElse(true));
+            sendPositions(group);
+            return;
+        }
+        RoutingConfig.Overflow o = cfg().overflow();
+        ServerMessage.Faq faq = new ServerMessage.Faq(group, o.faq().stream().map(f -> new ServerMessage.FaqEntry(f.question(), f.answer())).toList());
+        for (Map.Entry<String, Peer> e : agentPeers.entrySet()) {
+            if (store.agent(e.getKey()).map(a -> a.groups().contains(group)).orElse(false)) {
+                e.getValue().send(frame(faq));
+            }
+        }
+        // Everyone waiting is told honestly: volume is high, where they stand, how long, and that they may leave a message.
+        GroupCapacity cap = capacity(group);
+        int position = 0;
+        OutboundFrame faqFrame = frame(faq);
+        for (ChatRecord c : store.waiting(group, Integer.MAX_VALUE)) {
+            position++;
+            int pos = position;
+            long eta = cap.eta(pos);
+            Kind kind = eta >= o.enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
+            appendAndSend(c, null, seq -> new ServerMessage.Script(c.chatId(), seq, kind.wire(),
+                    scripts.render(kind, c.lang(), Map.of("position", Integer.toString(pos), "eta", scripts.formatWait(eta, c.lang()),
+                            "shop", options.shopName()))));
+            Peer p = customerPeers.get(c.chatId());
+            if (p != null) {
+                p.send(frame(new ServerMessage.Queued(c.chatId(), pos, eta)));
+                p.send(faqFrame);
+            }
+            positionSent.put(c.chatId(), pos);
+        }
+    }
+
+    /** During overflow: each waiting shopper whose place changed hears it, at most once per update period. */
+    private void updatePositionsDuringOverflow(String group) {
+        GroupCapacity cap = capacity(group);
+        int position = 0;
+        for (ChatRecord c : store.waiting(group, Integer.MAX_VALUE)) {
+            position++;
+            Integer last = positionSent.get(c.chatId());
+            Peer p = customerPeers.get(c.chatId());
+            if (p != null && (last == null || last != position)) {
+                p.send(frame(new ServerMessage.Queued(c.chatId(), position, cap.eta(position))));
+                positionSent.put(c.chatId(), position);
+            }
+        }
+    }
+
+    /**
+     * The overflow intake: the shopper's request is kept in the chat's log and the chat keeps its
+     * place (urgent orders rank first), so it re-enters live routing in order when capacity frees;
+     * the shopper may leave and read the answer on their next visit.
+     */
+    private void leaveMessage(Peer peer, ChatRecord chat, ClientMessage.LeaveMessage lm) {
+        if (!overflowOn.contains(chat.group())) {
+            error(peer, lm.id(), ErrorCode.UNAVAILABLE, "leave_message is taken only while overflow mode is on; please stay in the queue");
+            return;
+        }
+        if (chat.state() != ChatState.WAITING) {
+            error(peer, lm.id(), ErrorCode.CONFLICT, "an agent is already with you in chat " + chat.chatId() + "; just write here");
+            return;
+        }
+        StringBuilder text = new StringBuilder(lm.text());
+        if (lm.orderNo() != null) {
+            text.append("\n[order ").append(lm.orderNo()).append(']');
+        }
+        if (lm.topic() != null) {
+            text.append("\n[topic ").append(lm.topic()).append(']');
+        }
+        appendAndSend(chat, null, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "customer", text.toString(), now()));
+        leftMessage.add(chat.chatId());
+        cancel(abandonTimers, chat.chatId());
+        String ref = chat.chatId();
+        appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.LEAVE_MESSAGE_ACK.wire(),
+                scripts.render(Kind.LEAVE_MESSAGE_ACK, chat.lang(), Map.of("ref", ref, "shop", options.shopName()))));
+        metrics.registry.counter("chat.left.message").increment();
+    }
+
+    @Override
+    public Mono<Boolean> forceOverflow(String group, Boolean on) {
+        return onWorker(() -> {
+            if (on == null) {
+                overflowForced.remove(group);
+            } else {
+                overflowForced.put(group, on);
+            }
+            checkOverflow();
+            return overflowOn.contains(group);
+        });
+    }
+
+    @Override
+    public Mono<Map<String, Map<String, String>>> scripts() {
+        return onWorker(() -> scripts.all());
+    }
+
+    @Override
+    public Mono<Map<String, Map<String, String>>> updateScript(String kind, String lang, String text) {
+        return onWorker(() -> {
+            scripts = scripts.with(kind, lang, text); // throws IllegalArgumentException: the caller answers 400
+            log.info("script {} ({}) changed", kind, lang);
+            return scripts.all();
+        });
     }
 
     /**
@@ -1400,7 +1570,9 @@ public final class DefaultRouter implements Router {
                         : new RouterSnapshot.TierFigures(t.wire(), (int) f[0], (now - f[1]) / 1000,
                         closedFor + Matching.projectedWaitSeconds((int) f[2], slots, free, handle)));
             }
-            out.add(new RouterSnapshot.GroupFigures(group, closedFor == 0, waiting.size(), (now - oldest) / 1000,
+            out.add(new RouterSnapshot.GroupFigures(group, closedFor == 0, overflowOn.contains(group),
+                    overflowForced.containsKey(group) ? (overflowForced.get(group) ? "on" : "off") : "auto",
+                    waiting.size(), (now - oldest) / 1000,
                     waiting.isEmpty() ? 0 : closedFor + Matching.projectedWaitSeconds(waiting.size(), slots, free, handle),
                     online, free, handle, tiers));
         }

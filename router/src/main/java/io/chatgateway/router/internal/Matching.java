@@ -22,8 +22,23 @@ final class Matching {
      * a group the current escalation step opens, and of a level the step allows.
      */
     static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded) {
+        return eligible(c, a, chat, nowMillis, excluded, false);
+    }
+
+    /**
+     * As above; during overflow ({@code overflow} true for the chat's group) a share of every senior
+     * agent's capacity is kept for VIPs, so non-VIP chats may only use the rest.
+     */
+    static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded, boolean overflow) {
         if (!a.hasRoom() || excluded.contains(a.agentId())) {
             return false;
+        }
+        if (overflow && a.level() == io.chatgateway.protocol.AgentLevel.SENIOR && chat.tier() != io.chatgateway.protocol.Tier.VIP) {
+            // floor: an agent with a single slot keeps it for everyone, so the no-starvation bound still holds there
+            int reserved = (int) Math.floor(c.overflow().vipReservedSeniorShare() * a.capacity());
+            if (a.load() >= a.capacity() - reserved) {
+                return false;
+            }
         }
         if (chat.hasTag(c.supervisorTag())) {
             return a.supervisor();

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * Every text the system shows a shopper or agent, by kind and language (zh-CN and en), with
- * {@code {placeholder}} slots. Immutable; the surge issue makes it editable through the admin API.
+ * {@code {placeholder}} slots. Immutable: {@link #with} returns a changed copy after validating
+ * the kind, the language and every placeholder (ops edit texts live through the admin API).
  */
 public final class ScriptLibrary {
 
@@ -21,6 +22,18 @@ public final class ScriptLibrary {
             return name().toLowerCase(Locale.ROOT);
         }
     }
+
+    /** The placeholders each kind may use. */
+    public static final Map<Kind, java.util.Set<String>> PLACEHOLDERS = Map.of(
+            Kind.GREETING, java.util.Set.of("name", "shop"),
+            Kind.QUEUED, java.util.Set.of("position", "eta", "shop"),
+            Kind.OVERFLOW, java.util.Set.of("position", "eta", "shop"),
+            Kind.LEAVE_MESSAGE_ACK, java.util.Set.of("ref", "shop"),
+            Kind.SILENCE_CARE, java.util.Set.of("shop"),
+            Kind.CLOSING, java.util.Set.of("shop"),
+            Kind.CSAT_INVITE, java.util.Set.of("shop"),
+            Kind.AGENT_LEFT, java.util.Set.of("shop"),
+            Kind.TRANSFER, java.util.Set.of("shop"));
 
     public static final String EN = "en";
     public static final String ZH = "zh-CN";
@@ -108,5 +121,59 @@ public final class ScriptLibrary {
 
     public String defaultLang() {
         return defaultLang;
+    }
+
+    /** The raw template of a kind in a language. */
+    public String template(Kind kind, String lang) {
+        return texts.get(kind).get(lang);
+    }
+
+    /** All templates: kind (wire name) -> language -> template. */
+    public Map<String, Map<String, String>> all() {
+        Map<String, Map<String, String>> out = new java.util.TreeMap<>();
+        texts.forEach((k, v) -> out.put(k.wire(), new java.util.TreeMap<>(v)));
+        return out;
+    }
+
+    /** Parses a wire kind name, or null. */
+    public static Kind kind(String wire) {
+        for (Kind k : Kind.values()) {
+            if (k.wire().equals(wire)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A copy with one template replaced.
+     *
+     * @throws IllegalArgumentException naming what was expected: a known kind and language, 1..1000
+     *                                  chars, and only the placeholders that kind has
+     */
+    public ScriptLibrary with(String kindName, String lang, String template) {
+        Kind kind = kind(kindName);
+        if (kind == null) {
+            throw new IllegalArgumentException("unknown script kind '" + kindName + "' (expected one of "
+                    + java.util.Arrays.stream(Kind.values()).map(Kind::wire).toList() + ")");
+        }
+        if (!EN.equals(lang) && !ZH.equals(lang)) {
+            throw new IllegalArgumentException("language '" + lang + "' (expected: en or zh-CN)");
+        }
+        if (template == null || template.isBlank() || template.length() > 1000) {
+            throw new IllegalArgumentException("text (expected: 1..1000 chars)");
+        }
+        Matcher m = SLOT.matcher(template);
+        while (m.find()) {
+            if (!PLACEHOLDERS.get(kind).contains(m.group(1))) {
+                throw new IllegalArgumentException("unknown placeholder {" + m.group(1) + "} for " + kind.wire()
+                        + " (expected: " + new java.util.TreeSet<>(PLACEHOLDERS.get(kind)) + ")");
+            }
+        }
+        Map<Kind, Map<String, String>> copy = new EnumMap<>(texts);
+        Map<String, String> byLang = new HashMap<>(copy.get(kind));
+        byLang.put(lang, template);
+        copy.put(kind, Map.copyOf(byLang));
+        return new ScriptLibrary(copy, defaultLang);
     }
 }
