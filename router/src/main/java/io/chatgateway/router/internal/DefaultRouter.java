@@ -135,6 +135,7 @@ public final class DefaultRouter implements Router {
         long awaitingAgentSince; // while the shopper's message (or the assignment) waits for an agent reply, else NONE
         boolean nudged;
         long promptedAt = NONE;
+        long armedFor = NONE; // the deadline armed in the wheel; a later one needs no call at all
 
         Activity(long assignedAt) {
             this.lastAgent = assignedAt;
@@ -382,7 +383,7 @@ public final class DefaultRouter implements Router {
                         a.awaitingAgentSince = now();
                         a.nudged = false;
                     }
-                    careWheel.arm(chatId, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
+                    armCare(chatId, a, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
                 }
             }
         } else if (message instanceof ClientMessage.Typing) {
@@ -495,7 +496,7 @@ public final class DefaultRouter implements Router {
                     a.awaitingAgentSince = Activity.NONE;
                     a.nudged = false;
                     a.promptedAt = Activity.NONE;
-                    careWheel.arm(chat.chatId(), a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
+                    armCare(chat.chatId(), a, a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
                 }
                 if (awaitingFirstReply.remove(chat.chatId())) {
                     metrics.firstReply(now() - chat.queuedAt());
@@ -923,8 +924,9 @@ public final class DefaultRouter implements Router {
         positionSent.remove(chat.chatId());
         long now = now();
         assignedAt.put(chat.chatId(), now);
-        activity.put(chat.chatId(), new Activity(now));
-        careWheel.arm(chat.chatId(), now + cfg().care().agentNudgeSeconds() * 1000L);
+        Activity fresh = new Activity(now);
+        activity.put(chat.chatId(), fresh);
+        armCare(chat.chatId(), fresh, now + cfg().care().agentNudgeSeconds() * 1000L);
         metrics.assigned.increment();
         metrics.queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
         ServerMessage.Assigned assigned = store.append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
@@ -949,12 +951,25 @@ public final class DefaultRouter implements Router {
 
     // ------------------------------------------------------------------ silence care and reply care
 
+    /**
+     * Makes sure the wheel hands the chat back by {@code deadline}. A message usually moves the
+     * deadline later, which costs nothing here: the earlier entry comes due, and checkCare re-arms.
+     */
+    private void armCare(String chatId, Activity a, long deadline) {
+        if (a.armedFor != Activity.NONE && a.armedFor <= deadline) {
+            return;
+        }
+        a.armedFor = deadline;
+        careWheel.arm(chatId, deadline);
+    }
+
     /** A care deadline of an assigned chat may be due: act on the real state, or re-arm for later. */
     private void checkCare(String chatId) {
         Activity a = activity.get(chatId);
         if (a == null) {
             return;
         }
+        a.armedFor = Activity.NONE; // the wheel has handed it back
         Optional<ChatRecord> maybe = store.chat(chatId).filter(c -> c.state() == ChatState.ASSIGNED);
         if (maybe.isEmpty()) {
             activity.remove(chatId);
@@ -973,23 +988,23 @@ public final class DefaultRouter implements Router {
                 a.nudged = true;
                 send(agentPeers.get(chat.agentId()), new ServerMessage.Nudge(chatId, waited / 1000));
             }
-            careWheel.arm(chatId, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
+            armCare(chatId, a, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
         } else if (a.promptedAt == Activity.NONE) {
             long due = a.lastAgent + care.silencePromptSeconds() * 1000L;
             if (now >= due) {
                 a.promptedAt = now;
                 appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
                         scripts.render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
-                careWheel.arm(chatId, now + care.silenceCloseSeconds() * 1000L);
+                armCare(chatId, a, now + care.silenceCloseSeconds() * 1000L);
             } else {
-                careWheel.arm(chatId, due);
+                armCare(chatId, a, due);
             }
         } else {
             long due = a.promptedAt + care.silenceCloseSeconds() * 1000L;
             if (now >= due) {
                 closeChat(chatId, "silence", true);
             } else {
-                careWheel.arm(chatId, due);
+                armCare(chatId, a, due);
             }
         }
     }
