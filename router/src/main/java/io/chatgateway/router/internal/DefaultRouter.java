@@ -100,12 +100,14 @@ public final class DefaultRouter implements Router {
     // Touched only on the worker.
     private VersionedConfig config;
     private final Map<String, Peer> customerPeers = new HashMap<>(); // chatId -> peer
-    private final Map<String, String> chatOfConnection = new HashMap<>(); // connectionId -> chatId
+    private final Map<Peer, String> chatOfConnection = new HashMap<>(); // connection (identity) -> chatId
     private final Map<String, Peer> agentPeers = new HashMap<>(); // agentId -> peer
-    private final Map<String, String> agentOfConnection = new HashMap<>(); // connectionId -> agentId
+    private final Map<Peer, String> agentOfConnection = new HashMap<>(); // connection (identity) -> agentId
     private final Map<String, Disposable> agentGraceTimers = new HashMap<>();
     private final Map<String, Disposable> abandonTimers = new HashMap<>();
-    private final Map<String, Disposable> escalationTimers = new HashMap<>();
+    /** Waiting chats' next escalation step boundaries: a wheel entry each, not a scheduled task each. */
+    private final DeadlineWheel escalationWheel;
+    private final Map<String, Integer> escalationStep = new HashMap<>(); // chatId -> step it was armed on
     private final Map<String, Disposable> offerTimers = new HashMap<>();
     private final Map<String, Set<String>> excluded = new HashMap<>(); // chatId -> agents not to offer to on this step
     private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
@@ -152,6 +154,7 @@ public final class DefaultRouter implements Router {
         this.metrics = new RouterMetrics(meters);
         this.config = store.config();
         this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
+        this.escalationWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         this.queueTicker = worker.schedulePeriodically(() -> guarded(this::tick), 1, 1, TimeUnit.SECONDS);
     }
 
@@ -348,16 +351,16 @@ public final class DefaultRouter implements Router {
 
     private void attachCustomer(Peer peer, ChatRecord chat) {
         Peer old = customerPeers.put(chat.chatId(), peer);
-        chatOfConnection.put(peer.connectionId(), chat.chatId());
-        if (old != null && !old.connectionId().equals(peer.connectionId())) {
-            chatOfConnection.remove(old.connectionId());
+        chatOfConnection.put(peer, chat.chatId());
+        if (old != null && old != peer) {
+            chatOfConnection.remove(old);
             old.close(1000, "chat resumed on another connection");
         }
         cancel(abandonTimers, chat.chatId());
     }
 
     private void onCustomerFrame(Peer peer, ClientMessage message) {
-        String chatId = chatOfConnection.get(peer.connectionId());
+        String chatId = chatOfConnection.get(peer);
         if (chatId == null) {
             error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
             return;
@@ -413,7 +416,7 @@ public final class DefaultRouter implements Router {
     }
 
     private void onCustomerGone(Peer peer) {
-        String chatId = chatOfConnection.remove(peer.connectionId());
+        String chatId = chatOfConnection.remove(peer);
         if (chatId == null || customerPeers.get(chatId) != peer) {
             return;
         }
@@ -434,9 +437,9 @@ public final class DefaultRouter implements Router {
 
     private void onAgentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
         Peer old = agentPeers.put(who.agentId(), peer);
-        agentOfConnection.put(peer.connectionId(), who.agentId());
-        if (old != null && !old.connectionId().equals(peer.connectionId())) {
-            agentOfConnection.remove(old.connectionId());
+        agentOfConnection.put(peer, who.agentId());
+        if (old != null && old != peer) {
+            agentOfConnection.remove(old);
             old.close(1000, "signed in on another connection");
         }
         cancel(agentGraceTimers, who.agentId());
@@ -474,7 +477,7 @@ public final class DefaultRouter implements Router {
     }
 
     private void onAgentFrame(Peer peer, ClientMessage message) {
-        String agentId = agentOfConnection.get(peer.connectionId());
+        String agentId = agentOfConnection.get(peer);
         if (agentId == null) {
             error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
             return;
@@ -559,7 +562,7 @@ public final class DefaultRouter implements Router {
     }
 
     private void onAgentGone(Peer peer) {
-        String agentId = agentOfConnection.remove(peer.connectionId());
+        String agentId = agentOfConnection.remove(peer);
         if (agentId == null || agentPeers.get(agentId) != peer) {
             return;
         }
@@ -906,7 +909,7 @@ public final class DefaultRouter implements Router {
             return false;
         }
         metrics.offers.increment();
-        cancel(escalationTimers, chat.chatId());
+        cancelEscalation(chat.chatId());
         int timeout = cfg().offerTimeoutSeconds();
         send(agentPeers.get(agent.agentId()), new ServerMessage.Offer(chat.chatId(), customerInfo(chat), chat.group(), timeout));
         String agentId = agent.agentId();
@@ -917,7 +920,7 @@ public final class DefaultRouter implements Router {
     }
 
     private void onAssigned(ChatRecord chat, AgentRecord agent) {
-        cancel(escalationTimers, chat.chatId());
+        cancelEscalation(chat.chatId());
         cancel(offerTimers, chat.chatId());
         excluded.remove(chat.chatId());
         leftMessage.remove(chat.chatId());
@@ -1029,27 +1032,42 @@ public final class DefaultRouter implements Router {
     }
 
     private void scheduleEscalation(ChatRecord chat) {
-        cancel(escalationTimers, chat.chatId());
         RoutingConfig c = cfg();
         long waited = now() - chat.queuedAt();
         int step = c.stepIndex(chat.tier(), waited);
         long endsAfter = c.stepEndsAfterMillis(chat.tier(), step);
         if (endsAfter < 0) {
+            cancelEscalation(chat.chatId());
             return;
         }
-        String chatId = chat.chatId();
-        escalationTimers.put(chatId, worker.schedule(() -> guarded(() -> {
-            escalationTimers.remove(chatId);
-            Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING);
-            if (w.isPresent()) {
-                // A new step gives everyone a fresh chance, also agents who passed on the last one.
-                excluded.remove(chatId);
-                log.debug("chat {} escalates to step {}", chatId, step + 1);
-                if (!routeChat(w.get())) {
-                    scheduleEscalation(w.get());
-                }
+        escalationStep.put(chat.chatId(), step);
+        escalationWheel.disarm(chat.chatId());
+        escalationWheel.arm(chat.chatId(), chat.queuedAt() + endsAfter);
+    }
+
+    private void cancelEscalation(String chatId) {
+        if (escalationStep.remove(chatId) != null) {
+            escalationWheel.disarm(chatId);
+        }
+    }
+
+    /** A waiting chat reached its next escalation step: a new pool, so route it again at once. */
+    private void checkEscalation(String chatId) {
+        Integer armedStep = escalationStep.remove(chatId);
+        Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING);
+        if (armedStep == null || w.isEmpty()) {
+            return;
+        }
+        int step = cfg().stepIndex(w.get().tier(), now() - w.get().queuedAt());
+        if (step > armedStep) {
+            // A new step gives everyone a fresh chance, also agents who passed on the last one.
+            excluded.remove(chatId);
+            log.debug("chat {} escalates to step {}", chatId, step);
+            if (routeChat(w.get())) {
+                return;
             }
-        }), Math.max(0, endsAfter - waited), TimeUnit.MILLISECONDS));
+        }
+        scheduleEscalation(w.get());
     }
 
     // ------------------------------------------------------------------ queue information
@@ -1122,6 +1140,7 @@ public final class DefaultRouter implements Router {
     /** Once a second: due care deadlines, then the agents' queue frames. */
     private void tick() {
         careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
+        escalationWheel.advance(now(), id -> guarded(() -> checkEscalation(id)));
         checkOverflow();
         queueTick();
     }
@@ -1205,7 +1224,7 @@ public final class DefaultRouter implements Router {
             }
             store.addQaSample(new ChatStore.QaSample(chatId, agent, c.tier().wire(), c.group(), now(), reason, lines));
         }
-        cancel(escalationTimers, chatId);
+        cancelEscalation(chatId);
         cancel(offerTimers, chatId);
         cancel(abandonTimers, chatId);
         excluded.remove(chatId);

@@ -40,6 +40,7 @@ public final class ScriptLibrary {
     private static final Pattern SLOT = Pattern.compile("\\{([a-zA-Z]+)}");
 
     private final Map<Kind, Map<String, String>> texts;
+    private final Map<String, String> rendered = new java.util.concurrent.ConcurrentHashMap<>();
     private final String defaultLang;
 
     private ScriptLibrary(Map<Kind, Map<String, String>> texts, String defaultLang) {
@@ -95,6 +96,26 @@ public final class ScriptLibrary {
      * unknown), with placeholders filled; a placeholder without a value renders empty.
      */
     public String render(Kind kind, String lang, Map<String, String> values) {
+        // Texts without per-shopper values (a nameless greeting, closing lines) are shared, not
+        // rendered per chat: every waiting chat keeps its greeting in its log.
+        boolean shared = !values.containsKey("position") && !values.containsKey("eta") && !values.containsKey("ref")
+                && values.getOrDefault("name", "").isEmpty();
+        if (shared) {
+            String key = kind.name() + '|' + lang + '|' + values;
+            String cached = rendered.get(key);
+            if (cached != null) {
+                return cached;
+            }
+            String r = renderFresh(kind, lang, values);
+            if (rendered.size() < 1024) {
+                rendered.put(key, r);
+            }
+            return r;
+        }
+        return renderFresh(kind, lang, values);
+    }
+
+    private String renderFresh(Kind kind, String lang, Map<String, String> values) {
         Map<String, String> byLang = texts.get(kind);
         String template = byLang.getOrDefault(lang == null ? defaultLang : lang, byLang.get(defaultLang));
         Matcher m = SLOT.matcher(template);
