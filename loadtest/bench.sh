@@ -4,7 +4,8 @@
 #   loadtest/bench.sh                 # defaults below; override with env, e.g. ROUNDS=5 PAIRS=1000 loadtest/bench.sh
 #
 # Systems: gateway (this project, memory store), b0 (plain Netty WebSocket relay, loadtest module),
-# node (Node `ws` relay, loadtest/baselines/node-relay; skipped when node/npm are missing).
+# node (Node `ws` relay, loadtest/baselines/node-relay; skipped when node/npm are missing),
+# webflux (Spring WebFlux relay, loadtest/baselines/webflux-relay, built here on first use).
 # All servers run at once, pinned to CPU 1 (the driver runs on CPU 0; an idle server costs nothing).
 # Round 0 runs the steady chat scenario once against each to warm the JITs and is not counted; then
 # rounds 1..ROUNDS alternate the systems (A/B/A/B) against the same processes, server CPU time
@@ -19,7 +20,7 @@ PAIRS=${PAIRS:-500}
 RATE=${RATE:-4}
 WINDOW=${WINDOW:-15}
 IDLE=${IDLE:-5000}
-SYSTEMS=${SYSTEMS:-"gateway b0 node"}
+SYSTEMS=${SYSTEMS:-"gateway b0 node webflux"}
 OUT=${OUT:-bench-results/$(date +%Y%m%d-%H%M%S)}
 JVM_OPTS=${JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -36,6 +37,11 @@ if [[ " $SYSTEMS " == *" node "* ]]; then
 fi
 
 declare -A PIDS URLS SECRETS
+if [[ " $SYSTEMS " == *" webflux "* ]] && [ ! -f loadtest/baselines/webflux-relay/target/webflux-relay.jar ]; then
+  mvn -B -q -f loadtest/baselines/webflux-relay/pom.xml package -DskipTests \
+    || { echo "the WebFlux baseline did not build: skipping it"; SYSTEMS=${SYSTEMS/webflux/}; }
+fi
+
 PORT=18480
 start_server() { # $1 = system
   case "$1" in
@@ -49,9 +55,13 @@ start_server() { # $1 = system
     node)
       taskset -c "$SERVER_CPU" node loadtest/baselines/node-relay/relay.js $PORT >"$OUT/$1.log" 2>&1 &
       SECRETS[$1]=none ;;
+    webflux)
+      taskset -c "$SERVER_CPU" java $JVM_OPTS -jar loadtest/baselines/webflux-relay/target/webflux-relay.jar \
+        --server.port=$PORT --logging.level.root=WARN >"$OUT/$1.log" 2>&1 &
+      SECRETS[$1]=none ;;
   esac
   PIDS[$1]=$!; URLS[$1]=http://127.0.0.1:$PORT
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && { PORT=$((PORT+2)); return 0; }
     sleep 0.1
   done
