@@ -52,6 +52,31 @@ public final class OpenSchedule {
         return (-r0 + Math.sqrt(r0 * r0 + 4 * a * n)) / (2 * a);
     }
 
+    /** What to do with the {@code i}-th event, due at {@code dueNanos} ({@link System#nanoTime()} clock). */
+    @FunctionalInterface
+    public interface DueAction {
+        void run(long i, long dueNanos);
+    }
+
+    /**
+     * Plays the schedule from {@code startNanos} until {@code endNanos}: waits for each event's due
+     * time and runs it. When the driver falls behind it does not wait, so late events keep their
+     * original due time and their latency shows the delay.
+     */
+    public void play(long startNanos, long endNanos, DueAction action) {
+        for (long i = 0; ; i++) {
+            long due = startNanos + (long) (dueAt(i) * 1e9);
+            if (due >= endNanos) {
+                return;
+            }
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+            action.run(i, due);
+        }
+    }
+
     /** The rate at {@code t} seconds. */
     public double rateAt(double t) {
         return ramp == 0 || t >= ramp ? r1 : r0 + (r1 - r0) * t / ramp;

@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The load scenarios. Each plays widgets and agent desktops over real WebSockets and records into
@@ -53,44 +52,22 @@ public final class Scenarios {
      */
     public static void steady(Context ctx, Settings s, PrintStream out) throws Exception {
         int agentCount = (s.pairs() + s.slow() + s.perAgent() - 1) / s.perAgent();
-        List<WsClient> agents = new ArrayList<>();
-        CountDownLatch agentsReady = new CountDownLatch(agentCount);
-        for (int i = 0; i < agentCount; i++) {
-            String id = "load-agent-" + RUN + "-" + i;
-            agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
-                @Override
-                public void onOpen(WsClient c) {
-                    c.send(ctx.agentHello(id));
-                }
-
-                @Override
-                public void onText(WsClient c, String text) {
-                    JsonNode m = Context.parse(text);
-                    switch (m.path("type").asText()) {
-                        case "welcome" -> agentsReady.countDown();
-                        case "message" -> {
-                            if ("customer".equals(m.path("from").asText())) {
-                                ctx.latency.recordMicros(micros(dueOf(m.path("text").asText())));
-                                ctx.count("received");
-                                c.send("{\"type\":\"message\",\"chatId\":\"" + m.path("chatId").asText() + "\",\"text\":\""
-                                        + System.nanoTime() + pad(s.payloadBytes()) + "\"}");
-                                ctx.count("sent");
-                            }
-                        }
-                        case "error" -> ctx.count("errors");
-                        default -> {
-                        }
+        List<WsClient> agents = connectAgents(ctx, "load-agent", agentCount, (c, m) -> {
+            switch (m.path("type").asText()) {
+                case "message" -> {
+                    if ("customer".equals(m.path("from").asText())) {
+                        ctx.latency.recordMicros(micros(dueOf(m.path("text").asText())));
+                        ctx.count("received");
+                        c.send("{\"type\":\"message\",\"chatId\":\"" + m.path("chatId").asText() + "\",\"text\":\""
+                                + System.nanoTime() + pad(s.payloadBytes()) + "\"}");
+                        ctx.count("sent");
                     }
                 }
-
-                @Override
-                public void onClose(WsClient c, int code) {
+                case "error" -> ctx.count("errors");
+                default -> {
                 }
-            }).get(30, TimeUnit.SECONDS));
-        }
-        if (!agentsReady.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("agents were not welcomed within 30 s");
-        }
+            }
+        });
         List<WsClient> shoppers = new ArrayList<>();
         CountDownLatch assigned = new CountDownLatch(s.pairs() + s.slow());
         for (int i = 0; i < s.pairs() + s.slow(); i++) {
@@ -153,21 +130,13 @@ public final class Scenarios {
                 ctx.serverCpu = ctx.serverCpuSeconds() - cpu0;
                 ctx.windowReceived = ctx.counter("received") - received0;
             }, s.seconds(), TimeUnit.SECONDS);
-            for (long i = 0; ; i++) {
-                long due = start + (long) (schedule.dueAt(i) * 1e9);
-                if (due >= end) {
-                    break;
-                }
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+            schedule.play(start, end, (i, due) -> {
                 WsClient c = shoppers.get((int) (i % shoppers.size()));
                 if (c.isOpen()) {
                     c.send("{\"type\":\"message\",\"text\":\"" + due + pad(s.payloadBytes()) + "\"}");
                     ctx.count("sent");
                 }
-            }
+                        });
             Thread.sleep(1000); // let the last replies arrive
         }
         for (WsClient c : shoppers) {
@@ -185,43 +154,13 @@ public final class Scenarios {
      * assigned, failures; greeting latency is measured from the arrival's due time.
      */
     public static void surge(Context ctx, Settings s, PrintStream out) throws Exception {
-        List<WsClient> agents = new ArrayList<>();
-        CountDownLatch ready = new CountDownLatch(s.agents());
-        for (int i = 0; i < s.agents(); i++) {
-            String id = "surge-agent-" + RUN + "-" + i;
-            agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
-                @Override
-                public void onOpen(WsClient c) {
-                    c.send(ctx.agentHello(id));
-                }
-
-                @Override
-                public void onText(WsClient c, String text) {
-                    if (text.contains("\"type\":\"welcome\"")) {
-                        ready.countDown();
-                    }
-                }
-
-                @Override
-                public void onClose(WsClient c, int code) {
-                }
-            }).get(30, TimeUnit.SECONDS));
-        }
-        ready.await(30, TimeUnit.SECONDS);
+        List<WsClient> agents = connectAgents(ctx, "surge-agent", s.agents(), (c, m) -> { });
         OpenSchedule schedule = new OpenSchedule(s.surgeStart(), s.surgeEnd(), s.rampSeconds());
         try (Progress p = new Progress(ctx, out, "surge: " + s.surgeStart() + " -> " + s.surgeEnd() + " new chats/s over "
                 + s.rampSeconds() + " s, " + s.seconds() + " s in all, " + s.agents() + " agents, stay " + s.staySeconds() + " s")) {
             long start = System.nanoTime();
             long end = start + TimeUnit.SECONDS.toNanos(s.seconds());
-            for (long i = 0; ; i++) {
-                long due = start + (long) (schedule.dueAt(i) * 1e9);
-                if (due >= end) {
-                    break;
-                }
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+            schedule.play(start, end, (i, due) -> {
                 String tier = i % 7 == 0 ? "vip" : i % 3 == 0 ? "new" : "regular";
                 String id = "surge-" + RUN + "-" + i;
                 ctx.connect(ctx.customerUri, new WsClient.Listener() {
@@ -273,7 +212,7 @@ public final class Scenarios {
                         ctx.count("failures");
                     }
                 });
-            }
+                        });
             Thread.sleep(TimeUnit.SECONDS.toMillis(s.staySeconds()) + 1000);
         }
         agents.forEach(WsClient::close);
@@ -329,32 +268,11 @@ public final class Scenarios {
         }
         Map<String, WsClient> agentByChat = new ConcurrentHashMap<>();
         int agentCount = (s.pairs() + s.perAgent() - 1) / s.perAgent();
-        CountDownLatch ready = new CountDownLatch(agentCount);
-        List<WsClient> agents = new ArrayList<>();
-        for (int i = 0; i < agentCount; i++) {
-            String id = "storm-agent-" + RUN + "-" + i;
-            agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
-                @Override
-                public void onOpen(WsClient c) {
-                    c.send(ctx.agentHello(id));
-                }
-
-                @Override
-                public void onText(WsClient c, String text) {
-                    JsonNode m = Context.parse(text);
-                    if ("welcome".equals(m.path("type").asText())) {
-                        ready.countDown();
-                    } else if ("assigned".equals(m.path("type").asText())) {
-                        agentByChat.put(m.path("chatId").asText(), c);
-                    }
-                }
-
-                @Override
-                public void onClose(WsClient c, int code) {
-                }
-            }).get(30, TimeUnit.SECONDS));
-        }
-        ready.await(30, TimeUnit.SECONDS);
+        List<WsClient> agents = connectAgents(ctx, "storm-agent", agentCount, (c, m) -> {
+            if ("assigned".equals(m.path("type").asText())) {
+                agentByChat.put(m.path("chatId").asText(), c);
+            }
+        });
         List<StormShopper> shoppers = new ArrayList<>();
         for (int i = 0; i < s.pairs(); i++) {
             StormShopper sh = new StormShopper(ctx, "storm-" + RUN + "-" + i);
@@ -378,19 +296,11 @@ public final class Scenarios {
             }, 100, 100, TimeUnit.MILLISECONDS);
             long start = System.nanoTime();
             long end = start + TimeUnit.SECONDS.toNanos(s.seconds());
-            for (long i = 0; ; i++) {
-                long due = start + (long) (schedule.dueAt(i) * 1e9);
-                if (due >= end) {
-                    break;
-                }
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
+            schedule.play(start, end, (i, due) -> {
                 String chat = chats.get((int) (i % chats.size()));
                 agentByChat.get(chat).send("{\"type\":\"message\",\"chatId\":\"" + chat + "\",\"text\":\"" + due + "\"}");
                 ctx.count("sent");
-            }
+                        });
             dropper.cancel(false);
             Thread.sleep(1500);
         }
@@ -410,6 +320,43 @@ public final class Scenarios {
         out.printf("# reconnect storm: %d reconnects, lost %d, doubled %d%n", ctx.counter("reconnects"), lost, doubled);
         shoppers.forEach(StormShopper::close);
         agents.forEach(WsClient::close);
+    }
+
+    /**
+     * Connects {@code count} auto-accepting agent desktops and waits until each is welcomed; every
+     * later frame goes to {@code onFrame}.
+     */
+    private static List<WsClient> connectAgents(Context ctx, String prefix, int count,
+                                                java.util.function.BiConsumer<WsClient, JsonNode> onFrame) throws Exception {
+        List<WsClient> agents = new ArrayList<>();
+        CountDownLatch ready = new CountDownLatch(count);
+        for (int i = 0; i < count; i++) {
+            String id = prefix + "-" + RUN + "-" + i;
+            agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
+                @Override
+                public void onOpen(WsClient c) {
+                    c.send(ctx.agentHello(id));
+                }
+
+                @Override
+                public void onText(WsClient c, String text) {
+                    JsonNode m = Context.parse(text);
+                    if ("welcome".equals(m.path("type").asText())) {
+                        ready.countDown();
+                    } else {
+                        onFrame.accept(c, m);
+                    }
+                }
+
+                @Override
+                public void onClose(WsClient c, int code) {
+                }
+            }).get(30, TimeUnit.SECONDS));
+        }
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException((count - ready.getCount()) + " of " + count + " agents were welcomed within 30 s");
+        }
+        return agents;
     }
 
     /** One shopper of the storm: tracks seqs across its connections. */
