@@ -7,6 +7,7 @@ import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.MemoryChatStore;
+import io.chatgateway.router.store.RedisChatStore;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -59,12 +60,12 @@ public final class GatewayServer implements AutoCloseable {
     private final TokenService tokens;
     private final String transport;
     private final PrometheusMeterRegistry prometheus;
+    private final RedisChatStore redisStore;
+    private final ChatStore store;
+    private final java.util.function.BooleanSupplier ready;
+    private final java.util.concurrent.ScheduledExecutorService readinessProbe;
 
     private GatewayServer(GatewayOptions options) {
-        if (options.store().equals("redis")) {
-            throw new GatewayException("CHAT_GATEWAY_STORE=redis is not available in this version (the scale-out work adds it); "
-                    + "use CHAT_GATEWAY_STORE=memory");
-        }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -73,7 +74,24 @@ public final class GatewayServer implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(0, io);
         sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
         routerScheduler = Schedulers.newSingle("router", true);
-        ChatStore store = new MemoryChatStore(options.routing());
+        if (options.store().equals("redis")) {
+            redisStore = new RedisChatStore(options.redisUri(), options.routing());
+            store = redisStore;
+            // Readiness is probed off the event loops (a Redis round trip may take up to its timeout).
+            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+            readinessProbe = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "readiness");
+                t.setDaemon(true);
+                return t;
+            });
+            readinessProbe.scheduleWithFixedDelay(() -> up.set(redisStore.ping()), 0, 500, TimeUnit.MILLISECONDS);
+            ready = up::get;
+        } else {
+            redisStore = null;
+            readinessProbe = null;
+            store = new MemoryChatStore(options.routing());
+            ready = () -> true;
+        }
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);
@@ -94,7 +112,7 @@ public final class GatewayServer implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
                             ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
-                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), () -> true, prometheus));
+                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), ready, prometheus));
                         }
                     })
                     .bind(new InetSocketAddress(options.host(), options.adminPort())).sync().channel();
@@ -115,6 +133,10 @@ public final class GatewayServer implements AutoCloseable {
                 s.port(), s.adminPort(), s.transport);
         if (options.devSecret()) {
             log.warn("CHAT_GATEWAY_JWT_SECRET is not set: using the development secret. Set it in production.");
+        }
+        if (options.store().equals("redis")) {
+            log.warn("CHAT_GATEWAY_STORE=redis: state, chat logs and config live in Redis and survive restarts; "
+                    + "run ONE gateway node per Redis for now: cross-node delivery is not built yet");
         }
         if (options.devAdminToken()) {
             log.warn("CHAT_GATEWAY_ADMIN_TOKEN is not set: the ops API accepts the development token '{}'.", GatewayOptions.DEV_ADMIN_TOKEN);
@@ -170,6 +192,12 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (routerScheduler != null) {
             routerScheduler.dispose();
+        }
+        if (readinessProbe != null) {
+            readinessProbe.shutdownNow();
+        }
+        if (redisStore != null) {
+            redisStore.close();
         }
     }
 }

@@ -59,6 +59,39 @@ final class JsonMessageCodec implements MessageCodec {
     }
 
     @Override
+    public ServerMessage.ChatEvent decodeEvent(String json) {
+        JsonNode n = parse(json);
+        String chatId = n.path("chatId").asText();
+        long seq = n.path("seq").asLong();
+        switch (n.path("type").asText()) {
+            case "message":
+                return new ServerMessage.ChatText(chatId, seq, n.path("from").asText(), n.path("text").asText(), n.path("ts").asLong());
+            case "script":
+                return new ServerMessage.Script(chatId, seq, n.path("kind").asText(), n.path("text").asText());
+            case "closed":
+                return new ServerMessage.Closed(chatId, seq, n.path("reason").asText());
+            case "transferred":
+                return new ServerMessage.Transferred(chatId, seq, n.path("to").asText(), text(n, "from"), text(n, "note"));
+            case "assigned": {
+                JsonNode a = n.path("agent");
+                JsonNode c = n.path("customer");
+                List<String> tags = new ArrayList<>();
+                c.path("tags").forEach(t -> tags.add(t.asText()));
+                return new ServerMessage.Assigned(chatId, seq,
+                        a.isMissingNode() ? null : new ServerMessage.AgentInfo(a.path("id").asText(), text(a, "name")),
+                        c.isMissingNode() ? null : new ServerMessage.CustomerInfo(c.path("id").asText(), text(c, "name"), text(c, "tier"), tags));
+            }
+            default:
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "not a chat event: type '" + safe(n.path("type").asText()) + "'");
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    @Override
     public ClientMessage decode(Role role, String frame) {
         JsonNode root = parse(frame);
         if (!root.isObject()) {

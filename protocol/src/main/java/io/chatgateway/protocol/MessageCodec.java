@@ -17,6 +17,13 @@ public interface MessageCodec {
     /** Encodes a server frame as UTF-8 JSON. */
     byte[] encode(ServerMessage message);
 
+    /**
+     * Decodes a chat event this codec encoded (stores keep chat logs as JSON).
+     *
+     * @throws ProtocolException when the text is not an encoded chat event
+     */
+    ServerMessage.ChatEvent decodeEvent(String json);
+
     /** The default JSON codec with the given limits. */
     static MessageCodec json(ProtocolLimits limits) {
         return new JsonMessageCodec(limits);

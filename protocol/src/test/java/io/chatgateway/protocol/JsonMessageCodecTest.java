@@ -140,6 +140,21 @@ class JsonMessageCodecTest {
     }
 
     @Test
+    void chatEventsSurviveAnEncodeDecodeRoundTrip() {
+        List<ServerMessage.ChatEvent> events = List.of(
+                new ServerMessage.ChatText("c", 1, "customer", "hi \"there\" 你好", 5L),
+                new ServerMessage.Script("c", 2, "greeting", "Hello"),
+                new ServerMessage.Assigned("c", 3, new ServerMessage.AgentInfo("a", "Ann"), new ServerMessage.CustomerInfo("u", null, "vip", List.of("urgent_order"))),
+                new ServerMessage.Transferred("c", 4, "group:x", "a", "note"),
+                new ServerMessage.Transferred("c", 5, "b"),
+                new ServerMessage.Closed("c", 6, "agent"));
+        for (ServerMessage.ChatEvent e : events) {
+            assertThat(codec.decodeEvent(new String(codec.encode(e), StandardCharsets.UTF_8))).isEqualTo(e);
+        }
+        assertThatThrownBy(() -> codec.decodeEvent("{\"type\":\"queued\"}")).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
     void encodesAssignedWithNestedInfo() {
         String json = new String(codec.encode(new ServerMessage.Assigned("c", 2, new ServerMessage.AgentInfo("a1", "Ann"),
                 new ServerMessage.CustomerInfo("u1", null, "vip", List.of("urgent_order")))), StandardCharsets.UTF_8);

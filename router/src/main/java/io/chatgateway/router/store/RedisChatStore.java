@@ -1,0 +1,693 @@
+package io.chatgateway.router.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.protocol.MessageCodec;
+import io.chatgateway.protocol.ProtocolLimits;
+import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
+
+/**
+ * The shared store for several gateway nodes, on Redis through Lettuce.
+ *
+ * <p>Every {@link ChatStore} step that reads and writes more than one key is one Lua script, so it
+ * is atomic whichever nodes race: offering or assigning checks the chat is waiting and the agent is
+ * online, connected and under capacity and changes both together; releases keep each group's
+ * "agents with room" set exact. All keys share the hash tag {@code {cg}}, so the scripts run
+ * unchanged on Redis Cluster (at the price of keeping the routing state in one slot).
+ *
+ * <p>Layout (prefix {@code {cg}:}): {@code chat:<id>} hash; {@code open:<customer>} the open chat;
+ * {@code q:<group>:<tier>} sorted set scored by −rank (ties: chat ids, which sort by creation);
+ * {@code groups}; {@code agent:<id>} hash (with {@code ver} for optimistic updates);
+ * {@code agents}; {@code members:<group>}; {@code room:<group>}; {@code agentchats:<id>};
+ * {@code owner:<customer>} with a TTL; {@code log:<chat>} sorted set of JSON events scored by seq,
+ * bounded; {@code seq:<chat>}; {@code csat:<chat>}; {@code qa} list; {@code config} hash and
+ * {@code audit} list. Closed chats expire after {@code closedRetention}.
+ *
+ * <p>Commands time out after {@code commandTimeout} and are rejected, not queued, while Redis is
+ * unreachable (bounded request queue): callers get {@link StoreUnavailableException} at once and
+ * clients are told {@code unavailable}.
+ *
+ * <p>Not yet (see the scale-out issue): re-ranking also chats that are offered or assigned (only
+ * waiting chats are re-ranked here), cross-node delivery, presence and shared timers.
+ */
+public final class RedisChatStore implements ChatStore, AutoCloseable {
+    private static final String P = "{cg}:";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_AUDIT = 1000;
+    private static final int MAX_QA = 10_000;
+
+    private static final String RELEASE_FN = """
+            local function release(agentId)
+              local key = '{cg}:agent:' .. agentId
+              local st = redis.call('HMGET', key, 'status', 'connected', 'load', 'capacity', 'groups')
+              if not st[3] then return end
+              local load = math.max(0, tonumber(st[3]) - 1)
+              redis.call('HSET', key, 'load', load)
+              if st[1] == 'ONLINE' and st[2] == '1' and load < tonumber(st[4]) then
+                for g in string.gmatch(st[5], '[^,]+') do redis.call('SADD', '{cg}:room:' .. g, agentId) end
+              end
+            end
+            local function enqueue(chatKey, chatId)
+              local f = redis.call('HMGET', chatKey, 'group', 'tier', 'rank')
+              redis.call('ZADD', '{cg}:q:' .. f[1] .. ':' .. f[2], -tonumber(f[3]), chatId)
+              redis.call('SADD', '{cg}:groups', f[1])
+            end
+            """;
+
+    /** KEYS chat, agent; ARGV agentId, state, chatId. 0 done, 1 chat not waiting, 2 agent unavailable, 3 full. */
+    private static final String TAKE = """
+            if redis.call('HGET', KEYS[1], 'state') ~= 'WAITING' then return 1 end
+            local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
+            if not st[1] or st[1] ~= 'ONLINE' or st[2] ~= '1' then return 2 end
+            local load = tonumber(st[3]); local cap = tonumber(st[4])
+            if load >= cap then return 3 end
+            local f = redis.call('HMGET', KEYS[1], 'group', 'tier')
+            redis.call('ZREM', '{cg}:q:' .. f[1] .. ':' .. f[2], ARGV[3])
+            redis.call('HSET', KEYS[1], 'state', ARGV[2], 'agentId', ARGV[1])
+            redis.call('SADD', '{cg}:agentchats:' .. ARGV[1], ARGV[3])
+            load = load + 1
+            redis.call('HSET', KEYS[2], 'load', load)
+            if load >= cap then
+              for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[1]) end
+            end
+            return 0
+            """;
+
+    /** KEYS chat; ARGV agentId. */
+    private static final String ACCEPT = """
+            if redis.call('HGET', KEYS[1], 'state') ~= 'OFFERED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 'state', 'ASSIGNED')
+            return 1
+            """;
+
+    /** KEYS chat; ARGV agentId, chatId. */
+    private static final String WITHDRAW = RELEASE_FN + """
+            if redis.call('HGET', KEYS[1], 'state') ~= 'OFFERED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[1] then return 0 end
+            release(ARGV[1])
+            redis.call('SREM', '{cg}:agentchats:' .. ARGV[1], ARGV[2])
+            redis.call('HSET', KEYS[1], 'state', 'WAITING')
+            redis.call('HDEL', KEYS[1], 'agentId')
+            enqueue(KEYS[1], ARGV[2])
+            return 1
+            """;
+
+    /** KEYS chat; ARGV chatId, newGroup ('' keeps it). */
+    private static final String REQUEUE = RELEASE_FN + """
+            if redis.call('HGET', KEYS[1], 'state') ~= 'ASSIGNED' then return 0 end
+            local agent = redis.call('HGET', KEYS[1], 'agentId')
+            release(agent)
+            redis.call('SREM', '{cg}:agentchats:' .. agent, ARGV[1])
+            redis.call('HSET', KEYS[1], 'state', 'WAITING')
+            redis.call('HDEL', KEYS[1], 'agentId')
+            if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'group', ARGV[2]) end
+            enqueue(KEYS[1], ARGV[1])
+            return 1
+            """;
+
+    /** KEYS chat, to-agent; ARGV chatId, from, to, override ('1'). */
+    private static final String TRANSFER = RELEASE_FN + """
+            if redis.call('HGET', KEYS[1], 'state') ~= 'ASSIGNED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[2] or ARGV[2] == ARGV[3] then return 0 end
+            local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
+            if not st[1] or st[2] ~= '1' then return 0 end
+            local load = tonumber(st[3]); local cap = tonumber(st[4])
+            if ARGV[4] ~= '1' and (st[1] ~= 'ONLINE' or load >= cap) then return 0 end
+            release(ARGV[2])
+            redis.call('SREM', '{cg}:agentchats:' .. ARGV[2], ARGV[1])
+            load = load + 1
+            redis.call('HSET', KEYS[2], 'load', load)
+            if load >= cap then
+              for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[3]) end
+            end
+            redis.call('SADD', '{cg}:agentchats:' .. ARGV[3], ARGV[1])
+            redis.call('HSET', KEYS[1], 'agentId', ARGV[3])
+            return 1
+            """;
+
+    /** KEYS chat; ARGV chatId, reason, retention ms. */
+    private static final String CLOSE = RELEASE_FN + """
+            local f = redis.call('HMGET', KEYS[1], 'state', 'group', 'tier', 'agentId', 'customerId')
+            if not f[1] or f[1] == 'CLOSED' then return 0 end
+            if f[1] == 'WAITING' then
+              redis.call('ZREM', '{cg}:q:' .. f[2] .. ':' .. f[3], ARGV[1])
+            else
+              release(f[4])
+              redis.call('SREM', '{cg}:agentchats:' .. f[4], ARGV[1])
+            end
+            redis.call('HSET', KEYS[1], 'state', 'CLOSED', 'closeReason', ARGV[2])
+            if redis.call('GET', '{cg}:open:' .. f[5]) == ARGV[1] then redis.call('DEL', '{cg}:open:' .. f[5]) end
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('PEXPIRE', '{cg}:log:' .. ARGV[1], ARGV[3])
+            redis.call('PEXPIRE', '{cg}:seq:' .. ARGV[1], ARGV[3])
+            return 1
+            """;
+
+    /** KEYS chat; ARGV chatId, customerId, then field/value pairs. */
+    private static final String CREATE = RELEASE_FN + """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            redis.call('SET', '{cg}:open:' .. ARGV[2], ARGV[1])
+            enqueue(KEYS[1], ARGV[1])
+            return 1
+            """;
+
+    /**
+     * KEYS agent; ARGV agentId, expected ver ('' = create or keep load), then field/value pairs.
+     * Keeps load (and missedOffers when creating over an existing agent); fixes the room and member
+     * sets for old and new groups. Returns 1, or 0 when the version changed meanwhile.
+     */
+    private static final String PUT_AGENT = """
+            local ver = redis.call('HGET', KEYS[1], 'ver')
+            if ARGV[2] ~= '' and ver ~= ARGV[2] then return 0 end
+            local old = redis.call('HGET', KEYS[1], 'groups')
+            if old then
+              for g in string.gmatch(old, '[^,]+') do
+                redis.call('SREM', '{cg}:room:' .. g, ARGV[1]); redis.call('SREM', '{cg}:members:' .. g, ARGV[1])
+              end
+            end
+            local keepMissed = ARGV[2] == '' and redis.call('HEXISTS', KEYS[1], 'missedOffers') == 1
+            for i = 3, #ARGV, 2 do
+              if not (keepMissed and ARGV[i] == 'missedOffers') then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+            end
+            if redis.call('HEXISTS', KEYS[1], 'load') == 0 then redis.call('HSET', KEYS[1], 'load', 0) end
+            redis.call('HSET', KEYS[1], 'ver', (tonumber(ver) or 0) + 1)
+            redis.call('SADD', '{cg}:agents', ARGV[1])
+            local st = redis.call('HMGET', KEYS[1], 'status', 'connected', 'load', 'capacity', 'groups')
+            for g in string.gmatch(st[5], '[^,]+') do
+              redis.call('SADD', '{cg}:members:' .. g, ARGV[1])
+              if st[1] == 'ONLINE' and st[2] == '1' and tonumber(st[3]) < tonumber(st[4]) then
+                redis.call('SADD', '{cg}:room:' .. g, ARGV[1])
+              end
+            end
+            return 1
+            """;
+
+    /** KEYS members set; returns {slots, free, online}. */
+    private static final String GROUP_LOAD = """
+            local slots, free, online = 0, 0, 0
+            for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              local st = redis.call('HMGET', '{cg}:agent:' .. id, 'status', 'connected', 'load', 'capacity')
+              if st[1] == 'ONLINE' and st[2] == '1' then
+                online = online + 1
+                slots = slots + tonumber(st[4])
+                free = free + math.max(0, tonumber(st[4]) - tonumber(st[3]))
+              end
+            end
+            return {slots, free, online}
+            """;
+
+    /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
+    private static final String CLAIM = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur and cur ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return 1
+            """;
+
+    /** KEYS config, audit; ARGV expected version, json, audit entry json, max audit. */
+    private static final String REPLACE_CONFIG = """
+            if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[1]) + 1, 'json', ARGV[2])
+            redis.call('LPUSH', KEYS[2], ARGV[3])
+            redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+            return 1
+            """;
+
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisCommands<String, String> redis;
+    private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
+    private final int maxLogEvents;
+    private final Duration closedRetention;
+
+    /**
+     * Connects to Redis ({@code redis://host:port}) and seeds the routing configuration if none is
+     * stored yet (the first node to start wins; later nodes use what is there).
+     */
+    public RedisChatStore(String uri, RoutingConfig initialConfig, Duration commandTimeout, int maxLogEvents, Duration closedRetention) {
+        this.maxLogEvents = maxLogEvents;
+        this.closedRetention = closedRetention;
+        RedisURI redisUri = RedisURI.create(uri);
+        redisUri.setTimeout(commandTimeout);
+        client = RedisClient.create(redisUri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // refuse, do not buffer, while Redis is away: clients are told "unavailable" at once
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(10_000)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .build());
+        try {
+            connection = client.connect();
+        } catch (RedisException e) {
+            client.shutdown();
+            throw new StoreUnavailableException("cannot connect to Redis at " + redisUri.getHost() + ":" + redisUri.getPort(), e);
+        }
+        redis = connection.sync();
+        call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
+                && redis.hsetnx(P + "config", "version", "1"));
+    }
+
+    public RedisChatStore(String uri, RoutingConfig initialConfig) {
+        this(uri, initialConfig, Duration.ofSeconds(1), 10_000, Duration.ofHours(24));
+    }
+
+    /** True when Redis answers now (readiness). */
+    public boolean ping() {
+        try {
+            return "PONG".equals(redis.ping());
+        } catch (RedisException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+    }
+
+    private static <T> T call(Supplier<T> command) {
+        try {
+            return command.get();
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("Redis: " + e.getMessage(), e);
+        }
+    }
+
+    private long script(String lua, String[] keys, String... args) {
+        Long r = call(() -> redis.eval(lua, ScriptOutputType.INTEGER, keys, args));
+        return r == null ? 0 : r;
+    }
+
+    private static String chatKey(String chatId) {
+        return P + "chat:" + chatId;
+    }
+
+    private static String agentKey(String agentId) {
+        return P + "agent:" + agentId;
+    }
+
+    // ------------------------------------------------------------------ records <-> hashes
+
+    private static String[] chatFields(ChatRecord c) {
+        List<String> f = new ArrayList<>(List.of("chatId", c.chatId(), "customerId", c.customerId(), "tier", c.tier().name(),
+                "tags", String.join(",", c.tags()), "group", c.group(), "lang", c.lang(), "queuedAt", Long.toString(c.queuedAt()),
+                "rank", Double.toString(c.rank()), "state", c.state().name()));
+        if (c.customerName() != null) {
+            f.addAll(List.of("customerName", c.customerName()));
+        }
+        return f.toArray(String[]::new);
+    }
+
+    private static ChatRecord chatOf(Map<String, String> h) {
+        if (h == null || h.isEmpty()) {
+            return null;
+        }
+        String tags = h.getOrDefault("tags", "");
+        return new ChatRecord(h.get("chatId"), h.get("customerId"), h.get("customerName"), Tier.valueOf(h.get("tier")),
+                tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), h.get("group"), h.get("lang"),
+                Long.parseLong(h.get("queuedAt")), Double.parseDouble(h.get("rank")), ChatState.valueOf(h.get("state")),
+                h.get("agentId"), h.get("closeReason"));
+    }
+
+    private static String[] agentFields(AgentRecord a) {
+        return new String[] {"agentId", a.agentId(), "name", a.name() == null ? "" : a.name(), "level", a.level().name(),
+                "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),
+                "supervisor", a.supervisor() ? "1" : "0", "status", a.status().name(), "connected", a.connected() ? "1" : "0",
+                "autoAccept", a.autoAccept() ? "1" : "0", "capacity", Integer.toString(a.capacity()),
+                "missedOffers", Integer.toString(a.missedOffers())};
+    }
+
+    private static AgentRecord agentOf(Map<String, String> h) {
+        if (h == null || h.isEmpty()) {
+            return null;
+        }
+        return new AgentRecord(h.get("agentId"), h.get("name"), AgentLevel.valueOf(h.get("level")), split(h.get("groups")),
+                split(h.get("skills")), "1".equals(h.get("supervisor")), AgentStatus.valueOf(h.get("status")),
+                "1".equals(h.get("connected")), "1".equals(h.get("autoAccept")), Integer.parseInt(h.get("capacity")),
+                Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
+    }
+
+    private static Set<String> split(String s) {
+        return s == null || s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(",")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ chats and queues
+
+    @Override
+    public void createWaitingChat(ChatRecord chat) {
+        if (chat.state() != ChatState.WAITING) {
+            throw new IllegalArgumentException("new chat " + chat.chatId() + " is " + chat.state() + " (expected: WAITING)");
+        }
+        String[] args = concat(new String[] {chat.chatId(), chat.customerId()}, chatFields(chat));
+        if (script(CREATE, new String[] {chatKey(chat.chatId())}, args) == 0) {
+            throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
+        }
+    }
+
+    @Override
+    public Optional<ChatRecord> chat(String chatId) {
+        return Optional.ofNullable(chatOf(call(() -> redis.hgetall(chatKey(chatId)))));
+    }
+
+    @Override
+    public Optional<ChatRecord> openChatOf(String customerId) {
+        String id = call(() -> redis.get(P + "open:" + customerId));
+        return id == null ? Optional.empty() : chat(id);
+    }
+
+    @Override
+    public List<ChatRecord> waiting(String group, Tier tier, int limit) {
+        List<String> ids = call(() -> redis.zrange(P + "q:" + group + ":" + tier.name(), 0, Math.max(0, limit - 1L)));
+        List<ChatRecord> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            chat(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public List<ChatRecord> waiting(String group, int limit) {
+        List<ChatRecord> all = new ArrayList<>();
+        for (Tier t : Tier.values()) {
+            all.addAll(waiting(group, t, limit));
+        }
+        all.sort(MemoryChatStore.QUEUE_ORDER);
+        return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+    }
+
+    @Override
+    public int position(String chatId) {
+        Optional<ChatRecord> c = chat(chatId);
+        if (c.isEmpty() || c.get().state() != ChatState.WAITING) {
+            return 0;
+        }
+        double score = -c.get().rank();
+        long ahead = 0;
+        for (Tier t : Tier.values()) {
+            String key = P + "q:" + c.get().group() + ":" + t.name();
+            if (t == c.get().tier()) {
+                Long r = call(() -> redis.zrank(key, chatId));
+                ahead += r == null ? 0 : r;
+            } else {
+                ahead += call(() -> redis.zcount(key, io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY, score)))
+                        - call(() -> redis.zcount(key, io.lettuce.core.Range.create(score, score)));
+            }
+        }
+        return (int) ahead + 1;
+    }
+
+    @Override
+    public Map<String, Map<Tier, Integer>> queueDepths() {
+        Map<String, Map<Tier, Integer>> out = new TreeMap<>();
+        for (String g : call(() -> redis.smembers(P + "groups"))) {
+            Map<Tier, Integer> m = new EnumMap<>(Tier.class);
+            for (Tier t : Tier.values()) {
+                m.put(t, call(() -> redis.zcard(P + "q:" + g + ":" + t.name())).intValue());
+            }
+            out.put(g, m);
+        }
+        return out;
+    }
+
+    @Override
+    public void rerank(ToDoubleFunction<ChatRecord> rank) {
+        for (String g : call(() -> redis.smembers(P + "groups"))) {
+            for (Tier t : Tier.values()) {
+                for (ChatRecord c : waiting(g, t, Integer.MAX_VALUE)) {
+                    double r = rank.applyAsDouble(c);
+                    call(() -> redis.hset(chatKey(c.chatId()), "rank", Double.toString(r)));
+                    call(() -> redis.zadd(P + "q:" + g + ":" + t.name(), -r, c.chatId()));
+                }
+            }
+        }
+    }
+
+    private AssignOutcome take(String chatId, String agentId, ChatState to) {
+        long r = script(TAKE, new String[] {chatKey(chatId), agentKey(agentId)}, agentId, to.name(), chatId);
+        return switch ((int) r) {
+            case 0 -> AssignOutcome.DONE;
+            case 1 -> AssignOutcome.CHAT_NOT_WAITING;
+            case 2 -> AssignOutcome.AGENT_UNAVAILABLE;
+            default -> AssignOutcome.AGENT_FULL;
+        };
+    }
+
+    @Override
+    public AssignOutcome tryOffer(String chatId, String agentId) {
+        return take(chatId, agentId, ChatState.OFFERED);
+    }
+
+    @Override
+    public AssignOutcome tryAssign(String chatId, String agentId) {
+        return take(chatId, agentId, ChatState.ASSIGNED);
+    }
+
+    @Override
+    public Optional<ChatRecord> acceptOffer(String chatId, String agentId) {
+        return script(ACCEPT, new String[] {chatKey(chatId)}, agentId) == 1 ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public Optional<ChatRecord> withdrawOffer(String chatId, String agentId) {
+        return script(WITHDRAW, new String[] {chatKey(chatId)}, agentId, chatId) == 1 ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public Optional<ChatRecord> requeue(String chatId, String newGroup) {
+        return script(REQUEUE, new String[] {chatKey(chatId)}, chatId, newGroup == null ? "" : newGroup) == 1 ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity) {
+        return script(TRANSFER, new String[] {chatKey(chatId), agentKey(toAgent)}, chatId, fromAgent, toAgent,
+                overrideCapacity ? "1" : "0") == 1 ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public Optional<ChatRecord> close(String chatId, String reason) {
+        return script(CLOSE, new String[] {chatKey(chatId)}, chatId, reason, Long.toString(closedRetention.toMillis())) == 1
+                ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public List<ChatRecord> chatsOf(String agentId) {
+        List<ChatRecord> out = new ArrayList<>();
+        for (String id : call(() -> redis.smembers(P + "agentchats:" + agentId))) {
+            chat(id).filter(c -> agentId.equals(c.agentId())
+                    && (c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED)).ifPresent(out::add);
+        }
+        out.sort(Comparator.comparingLong(ChatRecord::queuedAt).thenComparing(ChatRecord::chatId));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ agents
+
+    @Override
+    public AgentRecord upsertAgent(AgentRecord agent) {
+        script(PUT_AGENT, new String[] {agentKey(agent.agentId())}, concat(new String[] {agent.agentId(), ""}, agentFields(agent)));
+        return agent(agent.agentId()).orElseThrow();
+    }
+
+    @Override
+    public Optional<AgentRecord> agent(String agentId) {
+        return Optional.ofNullable(agentOf(call(() -> redis.hgetall(agentKey(agentId)))));
+    }
+
+    @Override
+    public Optional<AgentRecord> updateAgent(String agentId, UnaryOperator<AgentRecord> change) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Map<String, String> h = call(() -> redis.hgetall(agentKey(agentId)));
+            AgentRecord current = agentOf(h);
+            if (current == null) {
+                return Optional.empty();
+            }
+            AgentRecord changed = change.apply(current);
+            // Optimistic: write only if nobody changed the agent meanwhile (load moves in scripts, not here).
+            if (script(PUT_AGENT, new String[] {agentKey(agentId)}, concat(new String[] {agentId, h.get("ver")}, agentFields(changed))) == 1) {
+                return agent(agentId);
+            }
+        }
+        throw new StoreUnavailableException("agent " + agentId + " changed too often to update", null);
+    }
+
+    @Override
+    public List<AgentRecord> agents() {
+        List<AgentRecord> out = new ArrayList<>();
+        for (String id : new java.util.TreeSet<>(call(() -> redis.smembers(P + "agents")))) {
+            agent(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public List<AgentRecord> agentsWithRoom(String group) {
+        List<AgentRecord> out = new ArrayList<>();
+        for (String id : call(() -> redis.smembers(P + "room:" + group))) {
+            agent(id).filter(AgentRecord::hasRoom).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public GroupLoad groupLoad(String group) {
+        List<Object> r = call(() -> redis.eval(GROUP_LOAD, ScriptOutputType.MULTI, P + "members:" + group));
+        return new GroupLoad(((Long) r.get(0)).intValue(), ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+    }
+
+    // ------------------------------------------------------------------ ownership
+
+    @Override
+    public Optional<String> ownerOf(String customerId, long nowMillis) {
+        return Optional.ofNullable(call(() -> redis.get(P + "owner:" + customerId)));
+    }
+
+    @Override
+    public void claimOwnership(String customerId, String agentId, long untilMillis) {
+        long ttl = Math.max(1, untilMillis - System.currentTimeMillis());
+        script(CLAIM, new String[] {P + "owner:" + customerId}, agentId, Long.toString(ttl));
+    }
+
+    // ------------------------------------------------------------------ logs
+
+    @Override
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
+        long seq = call(() -> redis.incr(P + "seq:" + chatId));
+        E e = event.apply(seq);
+        String json = new String(codec.encode(e), StandardCharsets.UTF_8);
+        String log = P + "log:" + chatId;
+        // Scored by seq, so two nodes appending at once still read back in order.
+        call(() -> redis.zadd(log, seq, json));
+        call(() -> redis.zremrangebyrank(log, 0, -(maxLogEvents + 1L)));
+        return e;
+    }
+
+    @Override
+    public long lastSeq(String chatId) {
+        String v = call(() -> redis.get(P + "seq:" + chatId));
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    @Override
+    public List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
+        List<String> raw = call(() -> redis.zrangebyscore(P + "log:" + chatId,
+                io.lettuce.core.Range.create((double) afterSeq + 0.5, Double.POSITIVE_INFINITY)));
+        List<ChatEvent> out = new ArrayList<>(raw.size());
+        for (String json : raw) {
+            out.add(codec.decodeEvent(json));
+        }
+        return out;
+    }
+
+    @Override
+    public void saveCsat(String chatId, int score, String comment) {
+        if (score < 1 || score > 5) {
+            throw new IllegalArgumentException("score " + score + " (expected 1..5)");
+        }
+        call(() -> redis.hset(P + "csat:" + chatId, Map.of("score", Integer.toString(score), "comment", comment == null ? "" : comment)));
+        call(() -> redis.pexpire(P + "csat:" + chatId, closedRetention.toMillis() * 30));
+    }
+
+    @Override
+    public Optional<Csat> csat(String chatId) {
+        Map<String, String> h = call(() -> redis.hgetall(P + "csat:" + chatId));
+        return h == null || h.isEmpty() ? Optional.empty()
+                : Optional.of(new Csat(Integer.parseInt(h.get("score")), h.get("comment").isEmpty() ? null : h.get("comment")));
+    }
+
+    @Override
+    public void addQaSample(QaSample sample) {
+        try {
+            String json = JSON.writeValueAsString(sample);
+            call(() -> redis.lpush(P + "qa", json));
+            call(() -> redis.ltrim(P + "qa", 0, MAX_QA - 1));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public List<QaSample> qaSamples(int limit) {
+        List<QaSample> out = new ArrayList<>();
+        for (String json : call(() -> redis.lrange(P + "qa", 0, limit - 1L))) {
+            try {
+                out.add(JSON.readValue(json, QaSample.class));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("unreadable QA sample in Redis", e);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ config
+
+    @Override
+    public VersionedConfig config() {
+        List<io.lettuce.core.KeyValue<String, String>> f = call(() -> redis.hmget(P + "config", "version", "json"));
+        try {
+            return new VersionedConfig(Long.parseLong(f.get(0).getValue()), RoutingConfig.fromJson(JSON.readTree(f.get(1).getValue())));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("unreadable routing config in Redis", e);
+        }
+    }
+
+    @Override
+    public Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry) {
+        try {
+            long ok = script(REPLACE_CONFIG, new String[] {P + "config", P + "audit"}, Long.toString(expectedVersion),
+                    next.toJson().toString(), JSON.writeValueAsString(entry), Integer.toString(MAX_AUDIT));
+            return ok == 1 ? Optional.of(new VersionedConfig(expectedVersion + 1, next)) : Optional.empty();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public List<AuditEntry> audit(int limit) {
+        List<AuditEntry> out = new ArrayList<>();
+        for (String json : call(() -> redis.lrange(P + "audit", 0, limit - 1L))) {
+            try {
+                out.add(JSON.readValue(json, new TypeReference<AuditEntry>() { }));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("unreadable audit entry in Redis", e);
+            }
+        }
+        return out;
+    }
+}

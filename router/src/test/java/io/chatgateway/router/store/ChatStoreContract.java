@@ -1,0 +1,145 @@
+package io.chatgateway.router.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link ChatStore} must do; run against the memory store and against a real Redis. */
+abstract class ChatStoreContract {
+
+    abstract ChatStore store();
+
+    static ChatRecord waiting(String id, String customer, Tier tier, long queuedAt, double rank) {
+        return new ChatRecord(id, customer, null, tier, List.of(), "general", "en", queuedAt, rank, ChatState.WAITING, null, null);
+    }
+
+    static AgentRecord agent(String id, int capacity) {
+        return new AgentRecord(id, "Agent " + id, AgentLevel.REGULAR, Set.of("general"), Set.of(), false, AgentStatus.ONLINE,
+                true, false, capacity, 0, 0);
+    }
+
+    @Test
+    void queuesOrderByRankThenAge() {
+        ChatStore s = store();
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1000, 100));
+        s.createWaitingChat(waiting("c2", "u2", Tier.VIP, 2000, 300));
+        s.createWaitingChat(waiting("c3", "u3", Tier.REGULAR, 3000, 100));
+        assertThat(s.waiting("general", 10)).extracting(ChatRecord::chatId).containsExactly("c2", "c1", "c3");
+        assertThat(s.position("c3")).isEqualTo(3);
+        assertThat(s.position("c2")).isEqualTo(1);
+        assertThat(s.queueDepths().get("general").get(Tier.REGULAR)).isEqualTo(2);
+        assertThat(s.openChatOf("u3").orElseThrow().chatId()).isEqualTo("c3");
+    }
+
+    @Test
+    void offersReserveCapacityAndNeverExceedIt() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 1));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
+        assertThat(s.agentsWithRoom("general")).extracting(AgentRecord::agentId).containsExactly("a");
+        assertThat(s.tryOffer("c1", "a")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.tryOffer("c2", "a")).isEqualTo(AssignOutcome.AGENT_FULL);
+        assertThat(s.tryOffer("c1", "a")).isEqualTo(AssignOutcome.CHAT_NOT_WAITING);
+        assertThat(s.agentsWithRoom("general")).isEmpty();
+        assertThat(s.groupLoad("general")).isEqualTo(new ChatStore.GroupLoad(1, 0, 1));
+        assertThat(s.acceptOffer("c1", "someone-else")).isEmpty();
+        assertThat(s.acceptOffer("c1", "a").orElseThrow().state()).isEqualTo(ChatState.ASSIGNED);
+        assertThat(s.chatsOf("a")).extracting(ChatRecord::chatId).containsExactly("c1");
+        assertThat(s.agent("a").orElseThrow().load()).isEqualTo(1);
+    }
+
+    @Test
+    void aWithdrawnOfferGoesBackToItsPlace() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 2));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
+        s.tryOffer("c1", "a");
+        assertThat(s.withdrawOffer("c1", "a").orElseThrow().state()).isEqualTo(ChatState.WAITING);
+        assertThat(s.position("c1")).isEqualTo(1);
+        assertThat(s.agent("a").orElseThrow().load()).isZero();
+        assertThat(s.withdrawOffer("c1", "a")).isEmpty();
+    }
+
+    @Test
+    void requeueTransferAndCloseKeepLoadsExact() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 2));
+        s.upsertAgent(agent("b", 1));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
+        s.tryAssign("c1", "a");
+        s.tryAssign("c2", "a");
+        assertThat(s.transfer("c1", "a", "b", false)).isPresent();
+        assertThat(s.transfer("c2", "a", "b", false)).as("b is full").isEmpty();
+        assertThat(s.transfer("c2", "a", "b", true)).as("a supervisor may override").isPresent();
+        assertThat(s.agent("a").orElseThrow().load()).isZero();
+        assertThat(s.agent("b").orElseThrow().load()).isEqualTo(2);
+        assertThat(s.requeue("c1", "after-sales").orElseThrow().group()).isEqualTo("after-sales");
+        assertThat(s.waiting("after-sales", 5)).extracting(ChatRecord::chatId).containsExactly("c1");
+        assertThat(s.close("c2", "agent").orElseThrow().closeReason()).isEqualTo("agent");
+        assertThat(s.close("c2", "agent")).as("a close happens once").isEmpty();
+        assertThat(s.agent("b").orElseThrow().load()).isZero();
+        assertThat(s.openChatOf("u2")).isEmpty();
+        assertThat(s.close("c1", "customer")).isPresent();
+        assertThat(s.waiting("after-sales", 5)).isEmpty();
+    }
+
+    @Test
+    void agentUpdatesKeepLoadAndFixTheRoomIndex() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 1));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.tryAssign("c1", "a");
+        assertThat(s.updateAgent("a", r -> r.withCapacity(3)).orElseThrow().load()).isEqualTo(1);
+        assertThat(s.agentsWithRoom("general")).extracting(AgentRecord::agentId).containsExactly("a");
+        s.updateAgent("a", r -> r.withStatus(AgentStatus.AWAY));
+        assertThat(s.agentsWithRoom("general")).isEmpty();
+        assertThat(s.upsertAgent(agent("a", 3)).load()).as("a reconnect keeps the load").isEqualTo(1);
+        assertThat(s.updateAgent("nobody", r -> r)).isEmpty();
+    }
+
+    @Test
+    void theLogNumbersEventsWithoutGaps() {
+        ChatStore s = store();
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            s.append("c1", seq -> new ServerMessage.ChatText("c1", seq, "customer", "m" + n, 1L));
+        }
+        assertThat(s.lastSeq("c1")).isEqualTo(5);
+        assertThat(s.eventsAfter("c1", 3)).extracting(ServerMessage.ChatEvent::seq).containsExactly(4L, 5L);
+        assertThat(((ServerMessage.ChatText) s.eventsAfter("c1", 4).get(0)).text()).isEqualTo("m4");
+    }
+
+    @Test
+    void ownershipConfigAuditCsatAndQa() {
+        ChatStore s = store();
+        s.claimOwnership("u1", "a", System.currentTimeMillis() + 60_000);
+        s.claimOwnership("u1", "b", System.currentTimeMillis() + 60_000);
+        assertThat(s.ownerOf("u1", System.currentTimeMillis())).contains("a");
+        long v = s.config().version();
+        RoutingConfig next = RoutingConfig.fromJson(RoutingConfig.defaults().toJson().put("qaSampleRate", 0.5));
+        AuditEntry entry = new AuditEntry("alice", 1L, v, v + 1, List.of("qaSampleRate: 0.2 -> 0.5"));
+        assertThat(s.replaceConfig(v, next, entry)).isPresent();
+        assertThat(s.replaceConfig(v, next, entry)).as("stale").isEmpty();
+        assertThat(s.config().config().qaSampleRate()).isEqualTo(0.5);
+        assertThat(s.audit(5)).containsExactly(entry);
+        s.createWaitingChat(waiting("c9", "u9", Tier.NEW, 1, 1));
+        s.saveCsat("c9", 4, "ok");
+        assertThat(s.csat("c9").orElseThrow().score()).isEqualTo(4);
+        ChatStore.QaSample q = new ChatStore.QaSample("c9", "a", "new", "general", 5L, "agent",
+                List.of(new ChatStore.QaSample.Line("customer", 1L, "hi")));
+        s.addQaSample(q);
+        assertThat(s.qaSamples(5)).containsExactly(q);
+    }
+}

@@ -1,0 +1,121 @@
+package io.chatgateway.router.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.RoutingConfig;
+import io.lettuce.core.RedisClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The store contract against a real redis-server on a free port, plus races and a Redis restart. */
+class RedisChatStoreIntegrationTest extends ChatStoreContract {
+    private static RedisServer redis;
+    private RedisChatStore store;
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() throws Exception {
+        redis.close();
+    }
+
+    @BeforeEach
+    void fresh() {
+        RedisClient c = RedisClient.create(redis.uri());
+        try (var conn = c.connect()) {
+            conn.sync().flushall();
+        } finally {
+            c.shutdown();
+        }
+        store = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Override
+    ChatStore store() {
+        return store;
+    }
+
+    @Test
+    void twoNodesRacingNeverAssignAChatTwiceOrExceedCapacity() throws Exception {
+        store.upsertAgent(agent("a", 3));
+        store.upsertAgent(agent("b", 2));
+        for (int i = 0; i < 40; i++) {
+            store.createWaitingChat(waiting(String.format("c%03d", i), "u" + i, Tier.REGULAR, i, 100 - i));
+        }
+        ExecutorService nodes = Executors.newFixedThreadPool(4);
+        List<RedisChatStore> stores = new ArrayList<>();
+        List<Future<Integer>> won = new ArrayList<>();
+        try {
+            for (int n = 0; n < 4; n++) {
+                RedisChatStore node = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
+                stores.add(node);
+                won.add(nodes.submit(() -> {
+                    int mine = 0;
+                    for (int i = 0; i < 40; i++) {
+                        for (String agentId : List.of("a", "b")) {
+                            if (node.tryAssign(String.format("c%03d", i), agentId) == AssignOutcome.DONE) {
+                                mine++;
+                            }
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : won) {
+                total += f.get();
+            }
+            assertThat(total).as("exactly the 5 slots were filled, whichever node won").isEqualTo(5);
+            assertThat(store.agent("a").orElseThrow().load()).isEqualTo(3);
+            assertThat(store.agent("b").orElseThrow().load()).isEqualTo(2);
+            assertThat(store.chatsOf("a").size() + store.chatsOf("b").size()).isEqualTo(5);
+            assertThat(store.agentsWithRoom("general")).isEmpty();
+        } finally {
+            nodes.shutdownNow();
+            stores.forEach(RedisChatStore::close);
+        }
+    }
+
+    @Test
+    void whileRedisIsDownCallsFailFastAsUnavailableAndRecoverAfterwards() throws Exception {
+        store.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 1));
+        redis.stop();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> store.chat("c1")).isInstanceOf(StoreUnavailableException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused, not hung").isLessThan(Duration.ofSeconds(10));
+        redis.restart();
+        // Redis came back empty (no persistence in this test): the store reconnects by itself.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try {
+                store.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 1));
+                break;
+            } catch (StoreUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+        assertThat(store.chat("c2")).isPresent();
+    }
+}
