@@ -66,14 +66,6 @@ public final class GatewayServer implements AutoCloseable {
     private final java.util.concurrent.ScheduledExecutorService readinessProbe;
 
     private GatewayServer(GatewayOptions options) {
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        transport = epoll ? "epoll" : "nio";
-        boss = new MultiThreadIoEventLoopGroup(1, io);
-        workers = new MultiThreadIoEventLoopGroup(0, io);
-        sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
-        routerScheduler = Schedulers.newSingle("router", true);
         if (options.store().equals("redis")) {
             redisStore = new RedisChatStore(options.redisUri(), options.routing());
             store = redisStore;
@@ -92,6 +84,14 @@ public final class GatewayServer implements AutoCloseable {
             store = new MemoryChatStore(options.routing());
             ready = () -> true;
         }
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        transport = epoll ? "epoll" : "nio";
+        boss = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(0, io);
+        sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
+        routerScheduler = Schedulers.newSingle("router", true);
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);

@@ -41,7 +41,15 @@ public final class Main {
             System.exit(2);
             return;
         }
-        GatewayServer server = GatewayServer.start(options);
+        GatewayServer server;
+        try {
+            server = GatewayServer.start(options);
+        } catch (RuntimeException e) {
+            // A port in use or a Redis that cannot be reached: say so in one line, no stack trace.
+            System.err.println("error: cannot start the gateway: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         System.out.println("chat-gateway ready: ws://localhost:" + server.port() + "/ws/customer  ws://localhost:"
                 + server.port() + "/ws/agent  demo http://localhost:" + server.port() + "/  admin http://localhost:"
                 + server.adminPort() + "/admin/queues");
