@@ -111,7 +111,6 @@ public final class DefaultRouter implements Router {
     private final Map<String, Disposable> offerTimers = new HashMap<>();
     private final Map<String, Set<String>> excluded = new HashMap<>(); // chatId -> agents not to offer to on this step
     private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
-    private final Set<String> awaitingFirstReply = new HashSet<>();
     private final Map<String, Long> assignedAt = new HashMap<>();
     private final Map<String, Double> handleMillisEwma = new HashMap<>(); // group -> moving average
     private final Map<String, String> lastQueueFrame = new HashMap<>(); // agentId -> what they were last sent
@@ -138,6 +137,7 @@ public final class DefaultRouter implements Router {
         boolean nudged;
         long promptedAt = NONE;
         long armedFor = NONE; // the deadline armed in the wheel; a later one needs no call at all
+        boolean humanReplied; // for the first-reply SLA (a chat's first human answer comes after its assignment)
 
         Activity(long assignedAt) {
             this.lastAgent = assignedAt;
@@ -319,7 +319,6 @@ public final class DefaultRouter implements Router {
         store.createWaitingChat(chat);
         gaugeQueue(group);
         metrics.started.increment();
-        awaitingFirstReply.add(chat.chatId());
         attachCustomer(peer, chat);
         peer.send(frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
@@ -501,7 +500,8 @@ public final class DefaultRouter implements Router {
                     a.promptedAt = Activity.NONE;
                     armCare(chat.chatId(), a, a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
                 }
-                if (awaitingFirstReply.remove(chat.chatId())) {
+                if (a != null && !a.humanReplied) {
+                    a.humanReplied = true;
                     metrics.firstReply(now() - chat.queuedAt());
                 }
                 // First-contact ownership: the first agent who answers owns the shopper.
@@ -936,10 +936,17 @@ public final class DefaultRouter implements Router {
                 new ServerMessage.AgentInfo(agent.agentId(), agent.name()), customerInfo(chat)));
         OutboundFrame f = frame(assigned);
         send(customerPeers.get(chat.chatId()), f);
+        List<ChatEvent> history = store.eventsAfter(chat.chatId(), 0);
+        for (ChatEvent e : history) {
+            if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
+                fresh.humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
+                break;
+            }
+        }
         Peer agentPeer = agentPeers.get(agent.agentId());
         if (agentPeer != null) {
             // The agent gets the conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
-            for (ChatEvent e : store.eventsAfter(chat.chatId(), 0)) {
+            for (ChatEvent e : history) {
                 agentPeer.send(e == assigned ? f : frame(e));
             }
         }
@@ -1229,7 +1236,6 @@ public final class DefaultRouter implements Router {
         cancel(abandonTimers, chatId);
         excluded.remove(chatId);
         recentClientIds.remove(chatId);
-        awaitingFirstReply.remove(chatId);
         leftMessage.remove(chatId);
         positionSent.remove(chatId);
         metrics.closed(reason);
