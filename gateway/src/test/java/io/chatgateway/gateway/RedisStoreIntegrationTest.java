@@ -101,6 +101,7 @@ class RedisStoreIntegrationTest {
         WsClient shopper = client("/ws/customer");
         shopper.send("{\"type\":\"hello\",\"token\":\"" + token("lee", "customer") + "\"}");
         shopper.await("welcome");
+        shopper.await("queued"); // the hello is fully handled (no agent: the shopper waits)
         redis.stop();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (readyz() != 503 && System.nanoTime() < deadline) {
