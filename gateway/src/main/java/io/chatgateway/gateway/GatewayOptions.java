@@ -61,6 +61,7 @@ public final class GatewayOptions {
     private final int agentMaxFramesPerSecond;
     private final int maxErrorsPerMinute;
     private final long maxPendingOutboundBytes;
+    private final int socketSendBuffer;
     private final ProtocolLimits limits;
     private final RouterOptions router;
     private final RoutingConfig routing;
@@ -89,6 +90,7 @@ public final class GatewayOptions {
         agentMaxFramesPerSecond = intIn(c, "CHAT_GATEWAY_AGENT_MAX_FRAMES_PER_SECOND", 200, 1, 100_000);
         maxErrorsPerMinute = intIn(c, "CHAT_GATEWAY_MAX_ERRORS_PER_MINUTE", 30, 1, 100_000);
         maxPendingOutboundBytes = intIn(c, "CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES", 1 << 20, 64 * 1024, Integer.MAX_VALUE);
+        socketSendBuffer = intIn(c, "CHAT_GATEWAY_SOCKET_SEND_BUFFER", 0, 0, 16 << 20);
         limits = ProtocolLimits.builder()
                 .maxFrameBytes(intIn(c, "CHAT_GATEWAY_MAX_FRAME_BYTES", ProtocolLimits.DEFAULT_MAX_FRAME_BYTES, 1024, 1 << 20))
                 .build();
@@ -252,6 +254,15 @@ public final class GatewayOptions {
 
     public long maxPendingOutboundBytes() {
         return maxPendingOutboundBytes;
+    }
+
+    /**
+     * {@code CHAT_GATEWAY_SOCKET_SEND_BUFFER}: the kernel send buffer per connection in bytes, 0 (default)
+     * for the OS's autotuning. A small value bounds kernel memory per connection and makes a client
+     * that stops reading show up sooner in the gateway's own pending-bytes limit.
+     */
+    public int socketSendBuffer() {
+        return socketSendBuffer;
     }
 
     public ProtocolLimits limits() {

@@ -100,11 +100,16 @@ public final class GatewayServer implements AutoCloseable {
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());
         try {
-            publicChannel = new ServerBootstrap().group(boss, workers).channel(channelType)
+            ServerBootstrap publicBootstrap = new ServerBootstrap();
+            if (options.socketSendBuffer() > 0) {
+                publicBootstrap.childOption(ChannelOption.SO_SNDBUF, options.socketSendBuffer());
+            }
+            publicChannel = publicBootstrap.group(boss, workers).channel(channelType)
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new PublicChannelInitializer(options, codec, tokens, router, sockets))
+                    .childHandler(new PublicChannelInitializer(options, codec, tokens, router, sockets,
+                            prometheus.counter("gateway.slow.consumers.closed")::increment))
                     .bind(new InetSocketAddress(options.host(), options.port())).sync().channel();
             adminChannel = new ServerBootstrap().group(boss, workers).channel(channelType)
                     .childHandler(new ChannelInitializer<Channel>() {

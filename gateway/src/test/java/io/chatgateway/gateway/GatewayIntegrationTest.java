@@ -345,6 +345,38 @@ class GatewayIntegrationTest {
     }
 
     @Test
+    void aShopperWhoStopsReadingIsCutOffAndNobodyElseWaits() throws Exception {
+        start(Map.of("CHAT_GATEWAY_AGENT_MAX_FRAMES_PER_SECOND", "5000", "CHAT_GATEWAY_SOCKET_SEND_BUFFER", "16384",
+                "CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES", "262144",
+                "CHAT_GATEWAY_CAPACITY_SENIOR", "10"));
+        Bystanders others = new Bystanders();
+        WsClient agent = agent("busy", "senior"); // less loaded than the bystanders' agent: takes the slow phone
+        try (RawWebSocket slow = new RawWebSocket(gateway.port(), "/ws/customer", 4096)) {
+            slow.sendText("{\"type\":\"hello\",\"token\":\"" + customerToken("slow-phone", "regular") + "\"}");
+            String chatId = agent.await("assigned", f -> "assigned".equals(f.path("type").asText())
+                    && "slow-phone".equals(f.at("/customer/id").asText())).get("chatId").asText();
+            String text = "x".repeat(3900);
+            for (int i = 0; i < 500; i++) { // ~2 MB towards a phone that reads nothing: past its small buffers and the 1 MiB limit
+                if (agent.isClosed()) {
+                    throw new AssertionError("agent closed with " + agent.awaitClose() + " after " + i + "; last frames "
+                            + agent.all().subList(Math.max(0, agent.all().size() - 3), agent.all().size()));
+                }
+                agent.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"text\":\"" + text + "\"}");
+            }
+        }
+        String metrics = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos(); // the router may still be working through the flood
+        while (!metrics.contains("gateway_slow_consumers_closed_total 1.0") && System.nanoTime() < deadline) {
+            metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + gateway.adminPort() + "/metrics")).header("Authorization", "Bearer ops-token").build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Thread.sleep(100);
+        }
+        assertThat(metrics).as("the gateway cut the slow reader off").contains("gateway_slow_consumers_closed_total 1.0");
+        others.stillChatting();
+    }
+
+    @Test
     void aTierClaimedByTheWidgetIsIgnored() {
         start(Map.of());
         WsClient c = client("/ws/customer");

@@ -18,7 +18,16 @@ final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
 
     RawWebSocket(int port, String path) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, path, 0);
+    }
+
+    /** With {@code receiveBuffer} > 0 the socket's receive buffer is that small (a slow phone). */
+    RawWebSocket(int port, String path, int receiveBuffer) throws IOException {
+        socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

@@ -18,16 +18,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ChannelPeer implements Peer {
     static final int CLOSE_TOO_SLOW = 1013;
+    static final long CLOSE_GRACE_MILLIS = 2000;
 
     private final Channel channel;
     private final MessageCodec codec;
     private final long maxPendingBytes;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final Runnable onTooSlow;
 
-    ChannelPeer(Channel channel, MessageCodec codec, long maxPendingBytes) {
+    ChannelPeer(Channel channel, MessageCodec codec, long maxPendingBytes, Runnable onTooSlow) {
         this.channel = channel;
         this.codec = codec;
         this.maxPendingBytes = maxPendingBytes;
+        this.onTooSlow = onTooSlow;
     }
 
     @Override
@@ -42,6 +45,7 @@ final class ChannelPeer implements Peer {
         }
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
         if (pending != null && pending.totalPendingWriteBytes() > maxPendingBytes) {
+            onTooSlow.run();
             close(CLOSE_TOO_SLOW, "client reads too slowly; reconnect and resume");
             return;
         }
@@ -53,6 +57,10 @@ final class ChannelPeer implements Peer {
     public void close(int code, String reason) {
         if (closing.compareAndSet(false, true) && channel.isActive()) {
             channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            // A client that does not read never lets the close frame through: close anyway, soon.
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 

@@ -64,7 +64,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        peer = new ChannelPeer(ctx.channel(), settings.codec(), settings.maxPendingOutboundBytes());
+        peer = new ChannelPeer(ctx.channel(), settings.codec(), settings.maxPendingOutboundBytes(), settings.onTooSlow());
     }
 
     @Override

@@ -47,10 +47,10 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     private final TokenService demoTokens;
 
     public PublicChannelInitializer(GatewayOptions options, MessageCodec codec, TokenService tokens, Router router,
-                                    ChannelGroup sockets) {
+                                    ChannelGroup sockets, Runnable onTooSlow) {
         this.settings = new SocketSettings(codec, tokens, router, options.allowAnonymous(),
                 options.helloTimeout().toMillis(), options.maxFramesPerSecond(), options.agentMaxFramesPerSecond(), options.maxErrorsPerMinute(),
-                options.maxPendingOutboundBytes(), options.limits().maxFrameBytes());
+                options.maxPendingOutboundBytes(), options.limits().maxFrameBytes(), onTooSlow);
         this.sockets = sockets;
         this.demoTokens = options.devSecret() ? tokens : null;
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()

@@ -50,7 +50,7 @@ class ChatSocketHandlerTest {
 
     private EmbeddedChannel open(Role role, boolean allowAnonymous) {
         SocketSettings settings = new SocketSettings(MessageCodec.json(ProtocolLimits.defaults()), tokens, router,
-                allowAnonymous, 10_000, 20, 200, 30, 1 << 20, 65536);
+                allowAnonymous, 10_000, 20, 200, 30, 1 << 20, 65536, () -> { });
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline().addLast(new ChatSocketHandler(role, settings, nanos::get));
