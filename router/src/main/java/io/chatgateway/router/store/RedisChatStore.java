@@ -18,7 +18,10 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +65,8 @@ import java.util.function.UnaryOperator;
  */
 public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final String P = "{cg}:";
+    /** {@code redis-cluster://host1:port1,host2:port2}: a Redis Cluster given by seed nodes. */
+    public static final String CLUSTER_SCHEME = "redis-cluster://";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_AUDIT = 1000;
     private static final int MAX_QA = 10_000;
@@ -242,37 +247,68 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             return 1
             """;
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
+    private final io.lettuce.core.AbstractRedisClient client;
+    private final io.lettuce.core.api.StatefulConnection<String, String> connection;
+    private final RedisClusterCommands<String, String> redis;
     private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final int maxLogEvents;
     private final Duration closedRetention;
 
     /**
-     * Connects to Redis ({@code redis://host:port}) and seeds the routing configuration if none is
+     * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
+     * and seeds the routing configuration if none is
      * stored yet (the first node to start wins; later nodes use what is there).
      */
     public RedisChatStore(String uri, RoutingConfig initialConfig, Duration commandTimeout, int maxLogEvents, Duration closedRetention) {
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
-        RedisURI redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(commandTimeout);
-        client = RedisClient.create(redisUri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // refuse, do not buffer, while Redis is away: clients are told "unavailable" at once
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(10_000)
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .build());
+        ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
+        io.lettuce.core.AbstractRedisClient created = null;
         try {
-            connection = client.connect();
+            if (uri.startsWith(CLUSTER_SCHEME)) {
+                // redis-cluster://host1:port1,host2:port2,...: seeds; the client follows the slot map.
+                List<RedisURI> seeds = new ArrayList<>();
+                for (String hostPort : uri.substring(CLUSTER_SCHEME.length()).split(",")) {
+                    RedisURI seed = RedisURI.create("redis://" + hostPort.trim());
+                    seed.setTimeout(commandTimeout);
+                    seeds.add(seed);
+                }
+                RedisClusterClient cluster = RedisClusterClient.create(seeds);
+                created = cluster;
+                cluster.setOptions(ClusterClientOptions.builder()
+                        .autoReconnect(true)
+                        // Node connections open lazily on first use, so commands wait for them: in a
+                        // bounded queue, and the command timeout still answers "unavailable" within a second.
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                        .requestQueueSize(10_000)
+                        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                        .build());
+                client = cluster;
+                StatefulRedisClusterConnection<String, String> c = cluster.connect();
+                connection = c;
+                redis = c.sync();
+            } else {
+                RedisURI redisUri = RedisURI.create(uri);
+                redisUri.setTimeout(commandTimeout);
+                RedisClient standalone = RedisClient.create(redisUri);
+                created = standalone;
+                standalone.setOptions(ClientOptions.builder()
+                        .autoReconnect(true)
+                        .disconnectedBehavior(reject) // refuse, do not buffer, while Redis is away
+                        .requestQueueSize(10_000)
+                        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                        .build());
+                client = standalone;
+                StatefulRedisConnection<String, String> c = standalone.connect();
+                connection = c;
+                redis = c.sync();
+            }
         } catch (RedisException e) {
-            client.shutdown();
-            throw new StoreUnavailableException("cannot connect to Redis at " + redisUri.getHost() + ":" + redisUri.getPort(), e);
+            if (created != null) {
+                created.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+            throw new StoreUnavailableException("cannot connect to Redis at " + uri.replaceAll("//[^@]*@", "//"), e);
         }
-        redis = connection.sync();
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }

@@ -15,27 +15,94 @@ import java.util.concurrent.TimeUnit;
 public final class RedisServer implements AutoCloseable {
     private final int port;
     private final Path dir;
+    private final List<String> extraArgs;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> extraArgs) {
         this.port = port;
         this.dir = dir;
+        this.extraArgs = extraArgs;
     }
 
     public static RedisServer start() throws IOException, InterruptedException {
+        return start(List.of());
+    }
+
+    private static RedisServer start(List<String> extraArgs) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        RedisServer r = new RedisServer(port, Files.createTempDirectory("redis-test"));
+        RedisServer r = new RedisServer(port, Files.createTempDirectory("redis-test"), extraArgs);
         r.startProcess();
         return r;
     }
 
+    /**
+     * A three-master Redis Cluster made with {@code redis-cli --cluster create}; its URI is
+     * {@code redis-cluster://host:port,...}. Close it to stop all three.
+     */
+    public static Cluster startCluster() throws IOException, InterruptedException {
+        List<RedisServer> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            nodes.add(start(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")));
+        }
+        List<String> create = new java.util.ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        for (RedisServer n : nodes) {
+            create.add("127.0.0.1:" + n.port);
+        }
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            for (RedisServer n : nodes) {
+                n.close();
+            }
+            throw new IOException("redis-cli --cluster create failed: " + out);
+        }
+        // wait until every node agrees the cluster is up
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (RedisServer n : nodes) {
+            while (true) {
+                Process info = new ProcessBuilder("redis-cli", "-p", Integer.toString(n.port), "cluster", "info").start();
+                String text = new String(info.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                info.waitFor();
+                if (text.contains("cluster_state:ok")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("cluster did not become ok: " + text);
+                }
+                Thread.sleep(100);
+            }
+        }
+        return new Cluster(nodes);
+    }
+
+    /** Three cluster masters. */
+    public record Cluster(List<RedisServer> nodes) implements AutoCloseable {
+        public String uri() {
+            StringBuilder b = new StringBuilder("redis-cluster://");
+            for (int i = 0; i < nodes.size(); i++) {
+                b.append(i == 0 ? "" : ",").append("127.0.0.1:").append(nodes.get(i).port);
+            }
+            return b.toString();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            for (RedisServer n : nodes) {
+                n.close();
+            }
+        }
+    }
+
     private void startProcess() throws IOException, InterruptedException {
         try {
-            process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+            List<String> cmd = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+            cmd.addAll(extraArgs);
+            process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         } catch (IOException e) {
             throw new IOException("redis-server is not installed (expected on PATH; .ci/run installs the Debian package)", e);
