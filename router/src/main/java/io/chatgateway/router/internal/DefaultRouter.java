@@ -1146,6 +1146,7 @@ public final class DefaultRouter implements Router {
 
     /** Once a second: due care deadlines, then the agents' queue frames. */
     private void tick() {
+        guarded(this::followStoredConfig);
         careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
         escalationWheel.advance(now(), id -> guarded(() -> checkEscalation(id)));
         checkOverflow();
@@ -1319,13 +1320,31 @@ public final class DefaultRouter implements Router {
         if (applied.isEmpty()) {
             return new ConfigUpdate(false, store.config(), null);
         }
-        config = applied.get();
-        log.info("routing config v{} applied by {}: {}", config.version(), actor, entry.changes());
-        // Live: re-rank the waiting, new capacities, new ladders. Assigned chats are not touched.
+        log.info("routing config v{} applied by {}: {}", applied.get().version(), actor, entry.changes());
+        // Live: re-rank the waiting, new capacities. Assigned chats are not touched.
         store.rerank(c -> next.rankKey(c.tier(), c.tags(), c.queuedAt()));
         for (AgentRecord a : store.agents()) {
             store.updateAgent(a.agentId(), r -> r.withCapacity(next.capacity().get(r.level())));
         }
+        adopt(applied.get());
+        return new ConfigUpdate(true, config, entry);
+    }
+
+    /**
+     * Once a second: a configuration changed through another node's admin API (a shared store)
+     * is picked up here, so every node routes by the same version within a second.
+     */
+    private void followStoredConfig() {
+        VersionedConfig stored = store.config();
+        if (stored.version() > config.version()) {
+            log.info("routing config v{} adopted from the shared store", stored.version());
+            adopt(stored);
+        }
+    }
+
+    /** What a node does locally with a new configuration: new ladders for its timers, then route. */
+    private void adopt(VersionedConfig next) {
+        config = next;
         for (ChatRecord w : allWaiting()) {
             scheduleEscalation(w);
         }
@@ -1337,7 +1356,6 @@ public final class DefaultRouter implements Router {
         for (String g : depths().keySet()) {
             sendPositions(g);
         }
-        return new ConfigUpdate(true, config, entry);
     }
 
     // ------------------------------------------------------------------ overflow (big-sale surge) mode
