@@ -94,6 +94,7 @@ public final class DefaultRouter implements Router {
     private final Scheduler scheduler;
     private final Scheduler.Worker worker;
     private volatile ScriptLibrary scripts;
+    private long scriptsVersion;
     private final RouterMetrics metrics;
     private final AtomicInteger pending = new AtomicInteger();
 
@@ -151,6 +152,7 @@ public final class DefaultRouter implements Router {
         this.scheduler = scheduler;
         this.worker = scheduler.createWorker();
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
+        followStoredScripts(); // a restarted node starts with the texts ops edited
         this.metrics = new RouterMetrics(meters);
         this.config = store.config();
         this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
@@ -1147,6 +1149,7 @@ public final class DefaultRouter implements Router {
     /** Once a second: due care deadlines, then the agents' queue frames. */
     private void tick() {
         guarded(this::followStoredConfig);
+        guarded(this::followStoredScripts);
         careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
         escalationWheel.advance(now(), id -> guarded(() -> checkEscalation(id)));
         checkOverflow();
@@ -1498,10 +1501,32 @@ public final class DefaultRouter implements Router {
     @Override
     public Mono<Map<String, Map<String, String>>> updateScript(String kind, String lang, String text) {
         return onWorker(() -> {
-            scripts = scripts.with(kind, lang, text); // throws IllegalArgumentException: the caller answers 400
-            log.info("script {} ({}) changed", kind, lang);
-            return scripts.all();
+            for (int attempt = 0; attempt < 10; attempt++) {
+                ChatStore.EditedScripts current = store.scripts();
+                ScriptLibrary base = scripts.withEdits(current.edited()); // throws IllegalArgumentException: the caller answers 400
+                ScriptLibrary next = base.with(kind, lang, text);
+                Map<String, Map<String, String>> edited = new java.util.TreeMap<>();
+                current.edited().forEach((k, v) -> edited.put(k, new java.util.TreeMap<>(v)));
+                edited.computeIfAbsent(kind, k -> new java.util.TreeMap<>()).put(lang, text);
+                if (store.replaceScripts(current.version(), edited)) {
+                    scripts = next;
+                    scriptsVersion = current.version() + 1;
+                    log.info("script {} ({}) changed, scripts v{}", kind, lang, scriptsVersion);
+                    return scripts.all();
+                }
+            }
+            throw new IllegalStateException("script texts changed too often to update; retry");
         });
+    }
+
+    /** Script texts edited through another node's admin API (a shared store) are picked up here. */
+    private void followStoredScripts() {
+        ChatStore.EditedScripts stored = store.scripts();
+        if (stored.version() > scriptsVersion) {
+            scripts = ScriptLibrary.defaults(options.defaultLang()).withEdits(stored.edited());
+            scriptsVersion = stored.version();
+            log.info("scripts v{} adopted from the shared store", scriptsVersion);
+        }
     }
 
     /**

@@ -156,6 +156,17 @@ public final class ScriptLibrary {
         return out;
     }
 
+    /** A copy with all these edits (kind -> language -> template) applied, each validated as {@link #with} does. */
+    public ScriptLibrary withEdits(Map<String, Map<String, String>> edits) {
+        ScriptLibrary out = this;
+        for (Map.Entry<String, Map<String, String>> k : edits.entrySet()) {
+            for (Map.Entry<String, String> l : k.getValue().entrySet()) {
+                out = out.with(k.getKey(), l.getKey(), l.getValue());
+            }
+        }
+        return out;
+    }
+
     /** Parses a wire kind name, or null. */
     public static Kind kind(String wire) {
         for (Kind k : Kind.values()) {

@@ -186,4 +186,16 @@ public interface ChatStore {
 
     /** Accepted configuration changes, newest first. */
     List<AuditEntry> audit(int limit);
+
+    // ---- script texts edited by ops
+
+    /** Script texts changed from the defaults (kind -> language -> template) and their version (0: none yet). */
+    EditedScripts scripts();
+
+    /** Stores the edited script texts if the version is still {@code expectedVersion}; false when stale. */
+    boolean replaceScripts(long expectedVersion, java.util.Map<String, java.util.Map<String, String>> edited);
+
+    /** Edited script texts and their version. */
+    record EditedScripts(long version, java.util.Map<String, java.util.Map<String, String>> edited) {
+    }
 }

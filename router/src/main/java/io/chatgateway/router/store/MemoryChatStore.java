@@ -548,6 +548,22 @@ public final class MemoryChatStore implements ChatStore {
         return Optional.of(config);
     }
 
+    private EditedScripts scripts = new EditedScripts(0, Map.of());
+
+    @Override
+    public synchronized EditedScripts scripts() {
+        return scripts;
+    }
+
+    @Override
+    public synchronized boolean replaceScripts(long expectedVersion, Map<String, Map<String, String>> edited) {
+        if (scripts.version() != expectedVersion) {
+            return false;
+        }
+        scripts = new EditedScripts(expectedVersion + 1, Map.copyOf(edited));
+        return true;
+    }
+
     @Override
     public synchronized List<AuditEntry> audit(int limit) {
         List<AuditEntry> out = new ArrayList<>();

@@ -714,6 +714,38 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         }
     }
 
+    /** KEYS scripts; ARGV expected version, json. */
+    private static final String REPLACE_SCRIPTS = """
+            local v = redis.call('HGET', KEYS[1], 'version') or '0'
+            if v ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'json', ARGV[2])
+            return 1
+            """;
+
+    @Override
+    public EditedScripts scripts() {
+        List<io.lettuce.core.KeyValue<String, String>> f = call(() -> redis.hmget(P + "scripts", "version", "json"));
+        if (!f.get(0).hasValue()) {
+            return new EditedScripts(0, Map.of());
+        }
+        try {
+            Map<String, Map<String, String>> edited = JSON.readValue(f.get(1).getValue(), new TypeReference<>() { });
+            return new EditedScripts(Long.parseLong(f.get(0).getValue()), edited);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("unreadable scripts in Redis", e);
+        }
+    }
+
+    @Override
+    public boolean replaceScripts(long expectedVersion, Map<String, Map<String, String>> edited) {
+        try {
+            return script(REPLACE_SCRIPTS, new String[] {P + "scripts"}, Long.toString(expectedVersion),
+                    JSON.writeValueAsString(edited)) == 1;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public List<AuditEntry> audit(int limit) {
         List<AuditEntry> out = new ArrayList<>();

@@ -122,6 +122,16 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void editedScriptsAreVersioned() {
+        ChatStore s = store();
+        assertThat(s.scripts().version()).isZero();
+        assertThat(s.replaceScripts(0, java.util.Map.of("greeting", java.util.Map.of("en", "Hi from {shop}")))).isTrue();
+        assertThat(s.replaceScripts(0, java.util.Map.of())).as("stale").isFalse();
+        assertThat(s.scripts().version()).isEqualTo(1);
+        assertThat(s.scripts().edited().get("greeting").get("en")).isEqualTo("Hi from {shop}");
+    }
+
+    @Test
     void ownershipConfigAuditCsatAndQa() {
         ChatStore s = store();
         s.claimOwnership("u1", "a", System.currentTimeMillis() + 60_000);

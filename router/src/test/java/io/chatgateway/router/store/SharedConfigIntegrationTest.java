@@ -15,7 +15,7 @@ import reactor.core.scheduler.Schedulers;
 class SharedConfigIntegrationTest {
 
     @Test
-    void aConfigChangeOnOneNodeReachesTheOther() throws Exception {
+    void configAndScriptChangesOnOneNodeReachTheOther() throws Exception {
         try (RedisServer redis = RedisServer.start();
              RedisChatStore storeA = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
              RedisChatStore storeB = new RedisChatStore(redis.uri(), RoutingConfig.defaults())) {
@@ -37,6 +37,19 @@ class SharedConfigIntegrationTest {
                 assertThat(seen.config().offerTimeoutSeconds()).isEqualTo(30);
                 assertThat(nodeB.updateConfig(1, RoutingConfig.defaults(), "bob").block(Duration.ofSeconds(2)).applied())
                         .as("a stale version is refused on every node").isFalse();
+
+                nodeA.updateScript("closing", "en", "Thanks for shopping at {shop}!").block(Duration.ofSeconds(2));
+                deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (!"Thanks for shopping at {shop}!".equals(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
+                        .as("script edits reach every node too").isEqualTo("Thanks for shopping at {shop}!");
+                Router restarted = Router.create(RouterOptions.defaults(), storeB, b);
+                assertThat(restarted.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
+                        .as("a restarted node starts with the edited texts").isEqualTo("Thanks for shopping at {shop}!");
+                restarted.close();
             } finally {
                 nodeA.close();
                 nodeB.close();
