@@ -1338,6 +1338,9 @@ public final class DefaultRouter implements Router {
      * is picked up here, so every node routes by the same version within a second.
      */
     private void followStoredConfig() {
+        if (store.configVersion() <= config.version()) {
+            return; // the usual case: one small read a second, no parsing
+        }
         VersionedConfig stored = store.config();
         if (stored.version() > config.version()) {
             log.info("routing config v{} adopted from the shared store", stored.version());
@@ -1521,6 +1524,9 @@ public final class DefaultRouter implements Router {
 
     /** Script texts edited through another node's admin API (a shared store) are picked up here. */
     private void followStoredScripts() {
+        if (store.scriptsVersion() <= scriptsVersion) {
+            return;
+        }
         ChatStore.EditedScripts stored = store.scripts();
         if (stored.version() > scriptsVersion) {
             scripts = ScriptLibrary.defaults(options.defaultLang()).withEdits(stored.edited());

@@ -178,6 +178,11 @@ public interface ChatStore {
     /** The current configuration (version 1 is the initial one). */
     VersionedConfig config();
 
+    /** The current configuration's version alone: what nodes poll to notice a change without reading it. */
+    default long configVersion() {
+        return config().version();
+    }
+
     /**
      * Replaces the configuration if its version is still {@code expectedVersion}, recording the
      * audit entry with it. Empty when the version is stale (someone else changed it first).
@@ -191,6 +196,11 @@ public interface ChatStore {
 
     /** Script texts changed from the defaults (kind -> language -> template) and their version (0: none yet). */
     EditedScripts scripts();
+
+    /** The edited scripts' version alone (0: none yet). */
+    default long scriptsVersion() {
+        return scripts().version();
+    }
 
     /** Stores the edited script texts if the version is still {@code expectedVersion}; false when stale. */
     boolean replaceScripts(long expectedVersion, java.util.Map<String, java.util.Map<String, String>> edited);

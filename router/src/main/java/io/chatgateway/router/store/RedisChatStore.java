@@ -723,6 +723,17 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             """;
 
     @Override
+    public long configVersion() {
+        return Long.parseLong(call(() -> redis.hget(P + "config", "version")));
+    }
+
+    @Override
+    public long scriptsVersion() {
+        String v = call(() -> redis.hget(P + "scripts", "version"));
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    @Override
     public EditedScripts scripts() {
         List<io.lettuce.core.KeyValue<String, String>> f = call(() -> redis.hmget(P + "scripts", "version", "json"));
         if (!f.get(0).hasValue()) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.config.RoutingConfig;
-import io.lettuce.core.RedisClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,12 +34,7 @@ class RedisChatStoreIntegrationTest extends ChatStoreContract {
 
     @BeforeEach
     void fresh() {
-        RedisClient c = RedisClient.create(redis.uri());
-        try (var conn = c.connect()) {
-            conn.sync().flushall();
-        } finally {
-            c.shutdown();
-        }
+        RedisServer.flushAll(redis.uri());
         store = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
     }
 

@@ -3,10 +3,6 @@ package io.chatgateway.router.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.router.config.RoutingConfig;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.RedisClusterClient;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,16 +29,7 @@ class RedisClusterChatStoreIntegrationTest extends ChatStoreContract {
 
     @BeforeEach
     void fresh() {
-        List<RedisURI> seeds = new ArrayList<>();
-        for (String hostPort : cluster.uri().substring(RedisChatStore.CLUSTER_SCHEME.length()).split(",")) {
-            seeds.add(RedisURI.create("redis://" + hostPort));
-        }
-        RedisClusterClient c = RedisClusterClient.create(seeds);
-        try (var conn = c.connect()) {
-            conn.sync().flushall();
-        } finally {
-            c.shutdown();
-        }
+        RedisServer.flushAll(cluster.uri());
         store = new RedisChatStore(cluster.uri(), RoutingConfig.defaults());
     }
 

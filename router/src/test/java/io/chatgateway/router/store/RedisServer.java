@@ -81,7 +81,30 @@ public final class RedisServer implements AutoCloseable {
 
     /** Three cluster masters. */
     public record Cluster(List<RedisServer> nodes) implements AutoCloseable {
-        public String uri() {
+        /** Empties a test Redis, standalone ({@code redis://}) or cluster ({@code redis-cluster://}), between tests. */
+    public static void flushAll(String uri) {
+        if (uri.startsWith(RedisChatStore.CLUSTER_SCHEME)) {
+            List<io.lettuce.core.RedisURI> seeds = new java.util.ArrayList<>();
+            for (String hostPort : uri.substring(RedisChatStore.CLUSTER_SCHEME.length()).split(",")) {
+                seeds.add(io.lettuce.core.RedisURI.create("redis://" + hostPort));
+            }
+            io.lettuce.core.cluster.RedisClusterClient c = io.lettuce.core.cluster.RedisClusterClient.create(seeds);
+            try (var conn = c.connect()) {
+                conn.sync().flushall();
+            } finally {
+                c.shutdown();
+            }
+        } else {
+            io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(uri);
+            try (var conn = c.connect()) {
+                conn.sync().flushall();
+            } finally {
+                c.shutdown();
+            }
+        }
+    }
+
+    public String uri() {
             StringBuilder b = new StringBuilder("redis-cluster://");
             for (int i = 0; i < nodes.size(); i++) {
                 b.append(i == 0 ? "" : ",").append("127.0.0.1:").append(nodes.get(i).port);
@@ -116,6 +139,29 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         throw new IOException("redis-server did not listen on " + port + " within 10 s; see " + dir.resolve("redis.log"));
+    }
+
+    /** Empties a test Redis, standalone ({@code redis://}) or cluster ({@code redis-cluster://}), between tests. */
+    public static void flushAll(String uri) {
+        if (uri.startsWith(RedisChatStore.CLUSTER_SCHEME)) {
+            List<io.lettuce.core.RedisURI> seeds = new java.util.ArrayList<>();
+            for (String hostPort : uri.substring(RedisChatStore.CLUSTER_SCHEME.length()).split(",")) {
+                seeds.add(io.lettuce.core.RedisURI.create("redis://" + hostPort));
+            }
+            io.lettuce.core.cluster.RedisClusterClient c = io.lettuce.core.cluster.RedisClusterClient.create(seeds);
+            try (var conn = c.connect()) {
+                conn.sync().flushall();
+            } finally {
+                c.shutdown();
+            }
+        } else {
+            io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(uri);
+            try (var conn = c.connect()) {
+                conn.sync().flushall();
+            } finally {
+                c.shutdown();
+            }
+        }
     }
 
     public String uri() {
