@@ -1062,8 +1062,8 @@ public final class DefaultRouter implements Router {
 
     /** A waiting chat reached its next escalation step: a new pool, so route it again at once. */
     private void checkEscalation(String chatId) {
+        Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING); // may throw: keep the step then
         Integer armedStep = escalationStep.remove(chatId);
-        Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING);
         if (armedStep == null || w.isEmpty()) {
             return;
         }
@@ -1148,12 +1148,23 @@ public final class DefaultRouter implements Router {
 
     /** Once a second: due care deadlines, then the agents' queue frames. */
     private void tick() {
-        guarded(this::followStoredConfig);
+        // While the store is away, skip the tick: the wheels keep their deadlines and catch up after.
+        if (!guarded(this::followStoredConfig)) {
+            return;
+        }
         guarded(this::followStoredScripts);
-        careWheel.advance(now(), id -> guarded(() -> checkCare(id)));
-        escalationWheel.advance(now(), id -> guarded(() -> checkEscalation(id)));
-        checkOverflow();
-        queueTick();
+        careWheel.advance(now(), id -> {
+            if (!guarded(() -> checkCare(id))) {
+                careWheel.arm(id, now() + 1000); // try again next second
+            }
+        });
+        escalationWheel.advance(now(), id -> {
+            if (!guarded(() -> checkEscalation(id))) {
+                escalationWheel.arm(id, now() + 1000);
+            }
+        });
+        guarded(this::checkOverflow);
+        guarded(this::queueTick);
     }
 
     /** Agents get the {@code queue} frame for their groups when it changed. */
@@ -1610,11 +1621,17 @@ public final class DefaultRouter implements Router {
         return String.format("c%011x%04x%06x", now(), seq, ThreadLocalRandom.current().nextInt(1 << 24));
     }
 
-    private void guarded(Runnable r) {
+    /** Runs timer work; returns false when it failed (an outage is logged in one line, a bug with its stack). */
+    private boolean guarded(Runnable r) {
         try {
             r.run();
+            return true;
+        } catch (StoreUnavailableException e) {
+            log.warn("store unavailable during timer work: {}", e.getMessage());
+            return false;
         } catch (RuntimeException e) {
             log.error("router timer failed", e);
+            return false;
         }
     }
 
