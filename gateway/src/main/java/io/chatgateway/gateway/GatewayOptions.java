@@ -27,7 +27,10 @@ import java.util.Properties;
  *   <li>{@code CHAT_GATEWAY_JWT_SECRET}: HS256 secret, at least 32 bytes. Unset, a fixed development
  *       secret is used and a warning logged: fine for the demo, never for production.</li>
  *   <li>{@code CHAT_GATEWAY_ADMIN_TOKEN}: bearer token of the ops API; unset, a development token.</li>
- *   <li>{@code CHAT_GATEWAY_STORE} {@code memory} (default) or {@code redis}; {@code CHAT_GATEWAY_REDIS_URI}.</li>
+ *   <li>{@code CHAT_GATEWAY_STORE} {@code memory} (default) or {@code redis}; {@code CHAT_GATEWAY_REDIS_URI}
+ *       ({@code redis://host:port} or {@code redis-cluster://host:port,host:port}); with Redis, several nodes
+ *       share the state: {@code CHAT_GATEWAY_NODE_ID} (default: random per process) and
+ *       {@code CHAT_GATEWAY_NODE_TTL_SECONDS} 10 (a node silent this long is taken for dead).</li>
  *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
  *   <li>{@code CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS} 10, {@code CHAT_GATEWAY_MAX_FRAME_BYTES} 65536.</li>
  *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per shopper connection and
@@ -55,6 +58,8 @@ public final class GatewayOptions {
     private final boolean devAdminToken;
     private final String store;
     private final String redisUri;
+    private final String nodeId;
+    private final Duration nodeTtl;
     private final boolean allowAnonymous;
     private final Duration helloTimeout;
     private final int maxFramesPerSecond;
@@ -84,6 +89,12 @@ public final class GatewayOptions {
             throw new GatewayException("CHAT_GATEWAY_STORE is '" + store + "' (expected: memory or redis)");
         }
         redisUri = c.getOrDefault("CHAT_GATEWAY_REDIS_URI", "redis://127.0.0.1:6379");
+        nodeId = c.getOrDefault("CHAT_GATEWAY_NODE_ID",
+                "n" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL));
+        if (nodeId.isBlank() || !nodeId.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new GatewayException("CHAT_GATEWAY_NODE_ID is '" + nodeId + "' (expected 1-64 letters, digits, '.', '_' or '-')");
+        }
+        nodeTtl = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_NODE_TTL_SECONDS", 10, 2, 300));
         allowAnonymous = bool(c, "CHAT_GATEWAY_ALLOW_ANONYMOUS", true);
         helloTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
         maxFramesPerSecond = intIn(c, "CHAT_GATEWAY_MAX_FRAMES_PER_SECOND", 20, 1, 10_000);
@@ -225,6 +236,16 @@ public final class GatewayOptions {
 
     public String store() {
         return store;
+    }
+
+    /** This node's id among the nodes sharing one Redis. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** How long a node may stay silent before the others take it for dead. */
+    public Duration nodeTtl() {
+        return nodeTtl;
     }
 
     public String redisUri() {

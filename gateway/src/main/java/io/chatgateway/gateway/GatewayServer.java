@@ -5,6 +5,7 @@ import io.chatgateway.gateway.auth.TokenService;
 import io.chatgateway.gateway.ws.PublicChannelInitializer;
 import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.router.Router;
+import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.MemoryChatStore;
 import io.chatgateway.router.store.RedisChatStore;
@@ -61,6 +62,7 @@ public final class GatewayServer implements AutoCloseable {
     private final String transport;
     private final PrometheusMeterRegistry prometheus;
     private final RedisChatStore redisStore;
+    private final NodeBus bus;
     private final ChatStore store;
     private final java.util.function.BooleanSupplier ready;
     private final java.util.concurrent.ScheduledExecutorService readinessProbe;
@@ -69,6 +71,7 @@ public final class GatewayServer implements AutoCloseable {
         if (options.store().equals("redis")) {
             redisStore = new RedisChatStore(options.redisUri(), options.routing());
             store = redisStore;
+            bus = redisStore.nodeBus(options.nodeId(), options.nodeTtl());
             // Readiness is probed off the event loops (a Redis round trip may take up to its timeout).
             java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
             readinessProbe = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -80,6 +83,7 @@ public final class GatewayServer implements AutoCloseable {
             ready = up::get;
         } else {
             redisStore = null;
+            bus = NodeBus.local();
             readinessProbe = null;
             store = new MemoryChatStore(options.routing());
             ready = () -> true;
@@ -96,7 +100,7 @@ public final class GatewayServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);
         new ProcessorMetrics().bindTo(prometheus);
-        router = Router.create(options.router(), store, routerScheduler, prometheus);
+        router = Router.create(options.router(), store, bus, routerScheduler, prometheus);
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());
         try {
@@ -140,8 +144,8 @@ public final class GatewayServer implements AutoCloseable {
             log.warn("CHAT_GATEWAY_JWT_SECRET is not set: using the development secret. Set it in production.");
         }
         if (options.store().equals("redis")) {
-            log.warn("CHAT_GATEWAY_STORE=redis: state, chat logs and config live in Redis and survive restarts; "
-                    + "run ONE gateway node per Redis for now: cross-node delivery is not built yet");
+            log.info("shared store: Redis; this is node {} (taken for dead after {} s of silence)", options.nodeId(),
+                    options.nodeTtl().toSeconds());
         }
         if (options.devAdminToken()) {
             log.warn("CHAT_GATEWAY_ADMIN_TOKEN is not set: the ops API accepts the development token '{}'.", GatewayOptions.DEV_ADMIN_TOKEN);
@@ -200,6 +204,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (readinessProbe != null) {
             readinessProbe.shutdownNow();
+        }
+        if (bus != null) {
+            bus.close();
         }
         if (redisStore != null) {
             redisStore.close();

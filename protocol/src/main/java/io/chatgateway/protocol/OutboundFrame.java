@@ -16,6 +16,17 @@ public final class OutboundFrame {
         return new OutboundFrame(message);
     }
 
+    /**
+     * A frame already encoded elsewhere (e.g. by another gateway node); {@link #message()} is null
+     * for it.
+     */
+    public static OutboundFrame preEncoded(byte[] json) {
+        OutboundFrame f = new OutboundFrame(null);
+        f.bytes = json;
+        return f;
+    }
+
+    /** The message, or null for a {@link #preEncoded} frame. */
     public ServerMessage message() {
         return message;
     }

@@ -1,6 +1,7 @@
 package io.chatgateway.router;
 
 import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
@@ -75,11 +76,19 @@ public interface Router extends AutoCloseable {
 
     /** The default router over a store, running on a worker of {@code scheduler}, counting into {@code meters}. */
     static Router create(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
-        return new DefaultRouter(options, store, scheduler, meters);
+        return new DefaultRouter(options, store, NodeBus.local(), scheduler, meters);
+    }
+
+    /**
+     * One node of several sharing {@code store} (Redis): frames for participants connected to
+     * other nodes travel over {@code bus}, and this node takes its share of timers and of dead nodes' work.
+     */
+    static Router create(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
+        return new DefaultRouter(options, store, bus, scheduler, meters);
     }
 
     /** As {@link #create(RouterOptions, ChatStore, Scheduler, MeterRegistry)} without metrics export. */
     static Router create(RouterOptions options, ChatStore store, Scheduler scheduler) {
-        return new DefaultRouter(options, store, scheduler, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        return new DefaultRouter(options, store, NodeBus.local(), scheduler, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 }

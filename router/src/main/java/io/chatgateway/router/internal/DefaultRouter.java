@@ -3,7 +3,9 @@ package io.chatgateway.router.internal;
 import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ErrorCode;
+import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.protocol.OutboundFrame;
+import io.chatgateway.protocol.ProtocolLimits;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
@@ -15,6 +17,7 @@ import io.chatgateway.router.Peer;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.RouterOptions;
 import io.chatgateway.router.RouterSnapshot;
+import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
@@ -88,9 +91,20 @@ public final class DefaultRouter implements Router {
     private static final int RECENT_CLIENT_IDS = 64;
     /** Queue heads read per group and tier when a free agent looks for a chat. */
     private static final int HEAD_SCAN = 16;
+    // Names of shared deadlines (store timers, shared mode): prefix + chat or agent id.
+    private static final String CARE = "care|";
+    private static final String ESCALATE = "esc|";
+    private static final String OFFER = "offer|"; // + chatId|agentId
+    private static final String GRACE = "grace|";
+    private static final String ABANDON = "abandon|";
+    private static final int TIMERS_PER_CLAIM = 500;
 
     private final RouterOptions options;
     private final ChatStore store;
+    /** Several nodes share the store: timers, care state and presence live there, frames may go to other nodes. */
+    private final boolean shared;
+    private final NodeBus bus;
+    private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final Scheduler scheduler;
     private final Scheduler.Worker worker;
     private volatile ScriptLibrary scripts;
@@ -111,7 +125,6 @@ public final class DefaultRouter implements Router {
     private final Map<String, Integer> escalationStep = new HashMap<>(); // chatId -> step it was armed on
     private final Map<String, Disposable> offerTimers = new HashMap<>();
     private final Map<String, Set<String>> excluded = new HashMap<>(); // chatId -> agents not to offer to on this step
-    private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
     private final Map<String, Long> assignedAt = new HashMap<>();
     private final Map<String, Double> handleMillisEwma = new HashMap<>(); // group -> moving average
     private final Map<String, String> lastQueueFrame = new HashMap<>(); // agentId -> what they were last sent
@@ -122,7 +135,7 @@ public final class DefaultRouter implements Router {
     private final DeadlineWheel careWheel;
     private final Map<String, Activity> activity = new HashMap<>(); // assigned chats: who spoke when
     private final Set<String> overflowOn = new HashSet<>(); // groups in overflow mode
-    private final Map<String, Boolean> overflowForced = new HashMap<>(); // group -> forced on/off by ops (absent: automatic)
+    private Map<String, Boolean> overflowForced = Map.of(); // group -> forced on/off by ops (absent: automatic), from the store
     private final Set<String> leftMessage = new HashSet<>(); // waiting chats that left a message: no abandon, kept in order
     private final Map<String, Integer> positionSent = new HashMap<>(); // chatId -> last position told during overflow
     private long lastOverflowUpdate;
@@ -140,15 +153,32 @@ public final class DefaultRouter implements Router {
         long armedFor = NONE; // the deadline armed in the wheel; a later one needs no call at all
         boolean humanReplied; // for the first-reply SLA (a chat's first human answer comes after its assignment)
 
+        long version; // of the shared copy this was read from (shared store only)
+
         Activity(long assignedAt) {
             this.lastAgent = assignedAt;
             this.awaitingAgentSince = assignedAt;
         }
+
+        Activity(ChatStore.Care c) {
+            this.version = c.version();
+            this.lastAgent = c.lastAgent();
+            this.awaitingAgentSince = c.awaitingSince();
+            this.nudged = c.nudged();
+            this.promptedAt = c.promptedAt();
+            this.humanReplied = c.humanReplied();
+        }
+
+        ChatStore.Care toCare() {
+            return new ChatStore.Care(version, lastAgent, awaitingAgentSince, nudged, promptedAt, humanReplied);
+        }
     }
 
-    public DefaultRouter(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
+    public DefaultRouter(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
         this.options = options;
         this.store = store;
+        this.shared = store.shared();
+        this.bus = bus;
         this.scheduler = scheduler;
         this.worker = scheduler.createWorker();
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
@@ -158,6 +188,17 @@ public final class DefaultRouter implements Router {
         this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         this.escalationWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         this.queueTicker = worker.schedulePeriodically(() -> guarded(this::tick), 1, 1, TimeUnit.SECONDS);
+        bus.listen(new NodeBus.Listener() {
+            @Override
+            public void deliver(String participant, byte[] json) {
+                submit(null, null, () -> deliverLocally(participant, OutboundFrame.preEncoded(json)));
+            }
+
+            @Override
+            public void movedAway(String participant) {
+                submit(null, null, () -> letGo(participant));
+            }
+        });
     }
 
     // ------------------------------------------------------------------ entry points
@@ -358,6 +399,10 @@ public final class DefaultRouter implements Router {
             old.close(1000, "chat resumed on another connection");
         }
         cancel(abandonTimers, chat.chatId());
+        if (shared) {
+            bus.hold(customerKey(chat.chatId())); // a connection still open on another node is closed there
+            store.disarmTimer(ABANDON + chat.chatId());
+        }
     }
 
     private void onCustomerFrame(Peer peer, ClientMessage message) {
@@ -379,21 +424,22 @@ public final class DefaultRouter implements Router {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
             } else if (!seenBefore(chatId, "c:" + m.id())) {
                 appendAndSend(chat, assignedAgent(chat), seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()));
-                Activity a = activity.get(chatId);
-                if (a != null) {
+                Activity a = changeCare(chatId, x -> {
                     // Any shopper message resets silence care; now the shopper waits for the agent.
-                    a.promptedAt = Activity.NONE;
-                    if (a.awaitingAgentSince == Activity.NONE) {
-                        a.awaitingAgentSince = now();
-                        a.nudged = false;
+                    x.promptedAt = Activity.NONE;
+                    if (x.awaitingAgentSince == Activity.NONE) {
+                        x.awaitingAgentSince = now();
+                        x.nudged = false;
                     }
+                });
+                if (a != null) {
                     armCare(chatId, a, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
                 }
             }
         } else if (message instanceof ClientMessage.Typing) {
             String agent = assignedAgent(chat);
             if (agent != null) {
-                send(agentPeers.get(agent), new ServerMessage.TypingNotice(chatId, "customer"));
+                toAgent(agent, new ServerMessage.TypingNotice(chatId, "customer"));
             }
         } else if (message instanceof ClientMessage.Ack a) {
             checkAck(peer, a, chatId);
@@ -422,16 +468,52 @@ public final class DefaultRouter implements Router {
             return;
         }
         customerPeers.remove(chatId);
+        if (shared && !bus.release(customerKey(chatId))) {
+            return; // the shopper is back on another node already
+        }
+        customerLeft(chatId);
+    }
+
+    /** A waiting shopper's connection is gone (or their node died): keep the place for a while, then give it up. */
+    private void customerLeft(String chatId) {
         store.chat(chatId).filter(c -> c.state() == ChatState.WAITING && !leftMessage.contains(c.chatId())).ifPresent(c -> {
             // A phone on a flaky network comes back; a closed tab does not. Keep the place for a while.
+            if (shared) {
+                store.armTimer(ABANDON + chatId, now() + options.abandonAfter().toMillis());
+                return;
+            }
             abandonTimers.put(chatId, worker.schedule(() -> guarded(() -> {
                 abandonTimers.remove(chatId);
                 if (!customerPeers.containsKey(chatId)) {
-                    store.chat(chatId).filter(w -> w.state() == ChatState.WAITING)
-                            .ifPresent(w -> closeChat(chatId, "abandoned", false));
+                    abandonIfStillWaiting(chatId);
                 }
             }), options.abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
         });
+    }
+
+    private void abandonIfStillWaiting(String chatId) {
+        store.chat(chatId).filter(w -> w.state() == ChatState.WAITING).ifPresent(w -> closeChat(chatId, "abandoned", false));
+    }
+
+    /** A shared abandon deadline came due on this node: the shopper may be back on any node, or have left a message. */
+    private void sharedAbandonDue(String chatId) {
+        if (customerPeers.containsKey(chatId) || bus.present(customerKey(chatId)) || leftAMessage(chatId)) {
+            return;
+        }
+        abandonIfStillWaiting(chatId);
+    }
+
+    private boolean leftAMessage(String chatId) {
+        if (leftMessage.contains(chatId)) {
+            return true;
+        }
+        // Left through another node: the acknowledgement is in the chat's log.
+        for (ChatEvent e : store.eventsAfter(chatId, 0)) {
+            if (e instanceof ServerMessage.Script sc && Kind.LEAVE_MESSAGE_ACK.wire().equals(sc.kind())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ agents
@@ -444,6 +526,10 @@ public final class DefaultRouter implements Router {
             old.close(1000, "signed in on another connection");
         }
         cancel(agentGraceTimers, who.agentId());
+        if (shared) {
+            bus.hold(agentKey(who.agentId()));
+            store.disarmTimer(GRACE + who.agentId());
+        }
         Set<String> groups = who.groups().isEmpty() ? Set.of(options.defaultGroup()) : who.groups();
         Optional<AgentRecord> before = store.agent(who.agentId());
         AgentStatus status = before.map(AgentRecord::status).filter(s -> s != AgentStatus.OFFLINE).orElse(AgentStatus.ONLINE);
@@ -494,16 +580,19 @@ public final class DefaultRouter implements Router {
                     return;
                 }
                 appendAndSend(chat, agentId, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
-                Activity a = activity.get(chat.chatId());
+                boolean[] firstReply = new boolean[1];
+                Activity a = changeCare(chat.chatId(), x -> {
+                    x.lastAgent = now();
+                    x.awaitingAgentSince = Activity.NONE;
+                    x.nudged = false;
+                    x.promptedAt = Activity.NONE;
+                    firstReply[0] = !x.humanReplied;
+                    x.humanReplied = true;
+                });
                 if (a != null) {
-                    a.lastAgent = now();
-                    a.awaitingAgentSince = Activity.NONE;
-                    a.nudged = false;
-                    a.promptedAt = Activity.NONE;
                     armCare(chat.chatId(), a, a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
                 }
-                if (a != null && !a.humanReplied) {
-                    a.humanReplied = true;
+                if (a != null && firstReply[0]) {
                     metrics.firstReply(now() - chat.queuedAt());
                 }
                 // First-contact ownership: the first agent who answers owns the shopper.
@@ -511,7 +600,7 @@ public final class DefaultRouter implements Router {
             });
         } else if (message instanceof ClientMessage.Typing t) {
             withOwnChat(peer, agentId, t.id(), t.chatId(),
-                    chat -> send(customerPeers.get(chat.chatId()), new ServerMessage.TypingNotice(chat.chatId(), "agent")));
+                    chat -> toCustomer(chat.chatId(), new ServerMessage.TypingNotice(chat.chatId(), "agent")));
         } else if (message instanceof ClientMessage.Close c) {
             withOwnChat(peer, agentId, c.id(), c.chatId(), chat -> closeChat(chat.chatId(), "agent", true));
         } else if (message instanceof ClientMessage.Ack a) {
@@ -552,7 +641,7 @@ public final class DefaultRouter implements Router {
         }
         log.info("agent {} is {}", agentId, status.wire());
         if (reason != null) {
-            send(agentPeers.get(agentId), new ServerMessage.StatusChanged(status.wire(), reason));
+            toAgent(agentId, new ServerMessage.StatusChanged(status.wire(), reason));
         }
         if (status != AgentStatus.ONLINE) {
             withdrawOffersOf(agentId, status == AgentStatus.AWAY ? "you are away" : "you went offline");
@@ -570,6 +659,14 @@ public final class DefaultRouter implements Router {
         }
         agentPeers.remove(agentId);
         lastQueueFrame.remove(agentId);
+        if (shared && !bus.release(agentKey(agentId))) {
+            return; // signed in on another node meanwhile
+        }
+        agentDisconnected(agentId);
+    }
+
+    /** An agent's connection is gone (or their node died): offers go to others now, chats after the reconnect grace. */
+    private void agentDisconnected(String agentId) {
         store.updateAgent(agentId, r -> r.withConnected(false));
         // Offers cannot be answered without a connection: give the chats their next chance now.
         withdrawOffersOf(agentId, null);
@@ -578,15 +675,25 @@ public final class DefaultRouter implements Router {
         Runnable expire = () -> guarded(() -> {
             agentGraceTimers.remove(agentId);
             if (!agentPeers.containsKey(agentId)) {
-                store.updateAgent(agentId, r -> r.withStatus(AgentStatus.OFFLINE));
-                handOver(agentId, "lost connection");
+                graceOver(agentId);
             }
         });
         if (grace == 0) {
             expire.run();
+        } else if (shared) {
+            store.armTimer(GRACE + agentId, now() + grace); // any node hands the chats over, exactly once
         } else {
             agentGraceTimers.put(agentId, worker.schedule(expire, grace, TimeUnit.MILLISECONDS));
         }
+    }
+
+    /** The reconnect grace of an agent ended: unless they are connected again (to any node), their chats go back. */
+    private void graceOver(String agentId) {
+        if (shared && (agentPeers.containsKey(agentId) || bus.present(agentKey(agentId)))) {
+            return;
+        }
+        store.updateAgent(agentId, r -> r.withStatus(AgentStatus.OFFLINE));
+        handOver(agentId, "lost connection");
     }
 
     /**
@@ -628,7 +735,7 @@ public final class DefaultRouter implements Router {
             error(peer, a.id(), ErrorCode.NOT_FOUND, "no open offer of chat " + a.chatId() + " for you (it expired or was withdrawn)");
             return;
         }
-        cancel(offerTimers, a.chatId());
+        cancelOffer(a.chatId(), agentId);
         metrics.accepted.increment();
         store.updateAgent(agentId, r -> r.withMissedOffers(0));
         onAssigned(assigned.get(), store.agent(agentId).orElseThrow());
@@ -640,7 +747,7 @@ public final class DefaultRouter implements Router {
             error(peer, r.id(), ErrorCode.NOT_FOUND, "no open offer of chat " + r.chatId() + " for you (it expired or was withdrawn)");
             return;
         }
-        cancel(offerTimers, r.chatId());
+        cancelOffer(r.chatId(), agentId);
         metrics.rejected.increment();
         store.updateAgent(agentId, a -> a.withMissedOffers(0));
         excluded.computeIfAbsent(r.chatId(), k -> new HashSet<>()).add(agentId);
@@ -655,7 +762,7 @@ public final class DefaultRouter implements Router {
             return;
         }
         metrics.expired.increment();
-        send(agentPeers.get(agentId), new ServerMessage.OfferWithdrawn(chatId, "expired: not accepted within "
+        toAgent(agentId, new ServerMessage.OfferWithdrawn(chatId, "expired: not accepted within "
                 + cfg().offerTimeoutSeconds() + " s"));
         excluded.computeIfAbsent(chatId, k -> new HashSet<>()).add(agentId);
         Optional<AgentRecord> a = store.updateAgent(agentId, r -> r.withMissedOffers(r.missedOffers() + 1));
@@ -664,6 +771,13 @@ public final class DefaultRouter implements Router {
                     + " offers in a row were not answered, so you were set away; set your status to online when you are back");
         }
         backInQueue(back.get());
+    }
+
+    private void cancelOffer(String chatId, String agentId) {
+        cancel(offerTimers, chatId);
+        if (shared && agentId != null) {
+            store.disarmTimer(OFFER + chatId + "|" + agentId);
+        }
     }
 
     /** A chat whose offer lapsed or was refused: same place, next agent at once. */
@@ -678,9 +792,9 @@ public final class DefaultRouter implements Router {
             if (c.state() == ChatState.OFFERED) {
                 Optional<ChatRecord> back = store.withdrawOffer(c.chatId(), agentId);
                 if (back.isPresent()) {
-                    cancel(offerTimers, c.chatId());
+                    cancelOffer(c.chatId(), agentId);
                     if (reason != null) {
-                        send(agentPeers.get(agentId), new ServerMessage.OfferWithdrawn(c.chatId(), reason));
+                        toAgent(agentId, new ServerMessage.OfferWithdrawn(c.chatId(), reason));
                     }
                     excluded.computeIfAbsent(c.chatId(), k -> new HashSet<>()).add(agentId);
                     backInQueue(back.get());
@@ -913,31 +1027,33 @@ public final class DefaultRouter implements Router {
         metrics.offers.increment();
         cancelEscalation(chat.chatId());
         int timeout = cfg().offerTimeoutSeconds();
-        send(agentPeers.get(agent.agentId()), new ServerMessage.Offer(chat.chatId(), customerInfo(chat), chat.group(), timeout));
+        toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), customerInfo(chat), chat.group(), timeout));
         String agentId = agent.agentId();
-        offerTimers.put(chat.chatId(), worker.schedule(() -> guarded(() -> offerExpired(chat.chatId(), agentId)),
-                timeout, TimeUnit.SECONDS));
+        if (shared) {
+            store.armTimer(OFFER + chat.chatId() + "|" + agentId, now() + timeout * 1000L); // whichever node is alive expires it
+        } else {
+            offerTimers.put(chat.chatId(), worker.schedule(() -> guarded(() -> offerExpired(chat.chatId(), agentId)),
+                    timeout, TimeUnit.SECONDS));
+        }
         log.debug("chat {} offered to agent {}", chat.chatId(), agentId);
         return true;
     }
 
     private void onAssigned(ChatRecord chat, AgentRecord agent) {
         cancelEscalation(chat.chatId());
-        cancel(offerTimers, chat.chatId());
+        cancelOffer(chat.chatId(), agent.agentId());
         excluded.remove(chat.chatId());
         leftMessage.remove(chat.chatId());
         positionSent.remove(chat.chatId());
         long now = now();
         assignedAt.put(chat.chatId(), now);
         Activity fresh = new Activity(now);
-        activity.put(chat.chatId(), fresh);
-        armCare(chat.chatId(), fresh, now + cfg().care().agentNudgeSeconds() * 1000L);
         metrics.assigned.increment();
         metrics.queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
         ServerMessage.Assigned assigned = store.append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
                 new ServerMessage.AgentInfo(agent.agentId(), agent.name()), customerInfo(chat)));
         OutboundFrame f = frame(assigned);
-        send(customerPeers.get(chat.chatId()), f);
+        toCustomer(chat.chatId(), f);
         List<ChatEvent> history = store.eventsAfter(chat.chatId(), 0);
         for (ChatEvent e : history) {
             if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
@@ -945,20 +1061,28 @@ public final class DefaultRouter implements Router {
                 break;
             }
         }
-        Peer agentPeer = agentPeers.get(agent.agentId());
-        if (agentPeer != null) {
-            // The agent gets the conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
-            for (ChatEvent e : history) {
-                agentPeer.send(e == assigned ? f : frame(e));
-            }
+        if (shared) {
+            store.putCare(chat.chatId(), fresh.toCare());
+        } else {
+            activity.put(chat.chatId(), fresh);
+        }
+        armCare(chat.chatId(), fresh, now + cfg().care().agentNudgeSeconds() * 1000L);
+        // The agent gets the conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
+        for (ChatEvent e : history) {
+            toAgent(agent.agentId(), e == assigned ? f : frame(e));
         }
         log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
     }
 
     private void forgetAssignment(String chatId) {
         assignedAt.remove(chatId);
-        activity.remove(chatId);
-        careWheel.disarm(chatId);
+        if (shared) {
+            store.dropCare(chatId);
+            store.disarmTimer(CARE + chatId);
+        } else {
+            activity.remove(chatId);
+            careWheel.disarm(chatId);
+        }
     }
 
     // ------------------------------------------------------------------ silence care and reply care
@@ -972,19 +1096,50 @@ public final class DefaultRouter implements Router {
             return;
         }
         a.armedFor = deadline;
-        careWheel.arm(chatId, deadline);
+        if (shared) {
+            store.armTimer(CARE + chatId, deadline); // keeps the earlier of the two, like the wheel
+        } else {
+            careWheel.arm(chatId, deadline);
+        }
+    }
+
+    /**
+     * Changes a chat's care state: this node's own object, or (shared store) the stored copy,
+     * written back only if no other node changed it meanwhile (then read and changed again).
+     * Null when the chat has no care state (not assigned).
+     */
+    private Activity changeCare(String chatId, Consumer<Activity> change) {
+        if (!shared) {
+            Activity a = activity.get(chatId);
+            if (a != null) {
+                change.accept(a);
+            }
+            return a;
+        }
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<ChatStore.Care> stored = store.care(chatId);
+            if (stored.isEmpty()) {
+                return null;
+            }
+            Activity a = new Activity(stored.get());
+            change.accept(a);
+            if (store.replaceCare(chatId, a.version, a.toCare())) {
+                return a;
+            }
+        }
+        throw new IllegalStateException("care state of chat " + chatId + " kept changing; not updated");
     }
 
     /** A care deadline of an assigned chat may be due: act on the real state, or re-arm for later. */
     private void checkCare(String chatId) {
-        Activity a = activity.get(chatId);
+        Activity a = shared ? store.care(chatId).map(Activity::new).orElse(null) : activity.get(chatId);
         if (a == null) {
             return;
         }
         a.armedFor = Activity.NONE; // the wheel has handed it back
         Optional<ChatRecord> maybe = store.chat(chatId).filter(c -> c.state() == ChatState.ASSIGNED);
         if (maybe.isEmpty()) {
-            activity.remove(chatId);
+            forgetAssignment(chatId);
             return;
         }
         ChatRecord chat = maybe.get();
@@ -998,13 +1153,19 @@ public final class DefaultRouter implements Router {
             }
             if (waited >= care.agentNudgeSeconds() * 1000L && !a.nudged) {
                 a.nudged = true;
-                send(agentPeers.get(chat.agentId()), new ServerMessage.Nudge(chatId, waited / 1000));
+                if (!careWritten(chatId, a)) {
+                    return;
+                }
+                toAgent(chat.agentId(), new ServerMessage.Nudge(chatId, waited / 1000));
             }
             armCare(chatId, a, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
         } else if (a.promptedAt == Activity.NONE) {
             long due = a.lastAgent + care.silencePromptSeconds() * 1000L;
             if (now >= due) {
                 a.promptedAt = now;
+                if (!careWritten(chatId, a)) {
+                    return;
+                }
                 appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
                         scripts.render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
                 armCare(chatId, a, now + care.silenceCloseSeconds() * 1000L);
@@ -1019,6 +1180,22 @@ public final class DefaultRouter implements Router {
                 armCare(chatId, a, due);
             }
         }
+    }
+
+    /**
+     * Shared store: writes what checkCare decided, unless a message changed the state meanwhile;
+     * then nothing is sent and the chat is checked again a second later, on fresh state.
+     */
+    private boolean careWritten(String chatId, Activity a) {
+        if (!shared) {
+            return true;
+        }
+        if (store.replaceCare(chatId, a.version, a.toCare())) {
+            a.version++;
+            return true;
+        }
+        store.armTimer(CARE + chatId, now() + 1000);
+        return false;
     }
 
     /** The agent never answered: the chat goes to the next agent (not this one), at its place. */
@@ -1049,13 +1226,21 @@ public final class DefaultRouter implements Router {
             cancelEscalation(chat.chatId());
             return;
         }
+        if (shared) {
+            // Armed only at step ends, so a due deadline always means a new step (no per-node step map).
+            store.disarmTimer(ESCALATE + chat.chatId());
+            store.armTimer(ESCALATE + chat.chatId(), chat.queuedAt() + endsAfter);
+            return;
+        }
         escalationStep.put(chat.chatId(), step);
         escalationWheel.disarm(chat.chatId());
         escalationWheel.arm(chat.chatId(), chat.queuedAt() + endsAfter);
     }
 
     private void cancelEscalation(String chatId) {
-        if (escalationStep.remove(chatId) != null) {
+        if (shared) {
+            store.disarmTimer(ESCALATE + chatId);
+        } else if (escalationStep.remove(chatId) != null) {
             escalationWheel.disarm(chatId);
         }
     }
@@ -1063,7 +1248,7 @@ public final class DefaultRouter implements Router {
     /** A waiting chat reached its next escalation step: a new pool, so route it again at once. */
     private void checkEscalation(String chatId) {
         Optional<ChatRecord> w = store.chat(chatId).filter(r -> r.state() == ChatState.WAITING); // may throw: keep the step then
-        Integer armedStep = escalationStep.remove(chatId);
+        Integer armedStep = shared ? Integer.valueOf(-1) : escalationStep.remove(chatId);
         if (armedStep == null || w.isEmpty()) {
             return;
         }
@@ -1093,18 +1278,17 @@ public final class DefaultRouter implements Router {
         int position = 0;
         for (ChatRecord c : head) {
             position++;
-            Peer p = customerPeers.get(c.chatId());
-            if (p != null) {
-                p.send(frame(new ServerMessage.Queued(c.chatId(), position, cap.eta(position))));
-            }
+            toCustomer(c.chatId(), new ServerMessage.Queued(c.chatId(), position, cap.eta(position)));
         }
     }
 
     private void sendQueued(ChatRecord chat) {
-        Peer p = customerPeers.get(chat.chatId());
+        if (!shared && !customerPeers.containsKey(chat.chatId())) {
+            return;
+        }
         int position = store.position(chat.chatId());
-        if (p != null && position > 0) {
-            p.send(frame(new ServerMessage.Queued(chat.chatId(), position, etaSeconds(chat.group(), position))));
+        if (position > 0) {
+            toCustomer(chat.chatId(), new ServerMessage.Queued(chat.chatId(), position, etaSeconds(chat.group(), position)));
         }
     }
 
@@ -1153,6 +1337,10 @@ public final class DefaultRouter implements Router {
             return;
         }
         guarded(this::followStoredScripts);
+        if (shared) {
+            guarded(this::heartbeat);
+            guarded(this::runDueTimers);
+        }
         careWheel.advance(now(), id -> {
             if (!guarded(() -> checkCare(id))) {
                 careWheel.arm(id, now() + 1000); // try again next second
@@ -1165,6 +1353,126 @@ public final class DefaultRouter implements Router {
         });
         guarded(this::checkOverflow);
         guarded(this::queueTick);
+    }
+
+    /** Shared store: renews this node's liveness and takes over the participants of nodes that died. */
+    private void heartbeat() {
+        NodeBus.Heartbeat beat = bus.heartbeat();
+        if (beat.revived()) {
+            // Declared dead during an outage: hold everybody again, so nobody's chats are handed over.
+            log.warn("this node had been given up by the others (store outage?); holding its {} shoppers and {} agents again",
+                    customerPeers.size(), agentPeers.size());
+            customerPeers.keySet().forEach(id -> bus.hold(customerKey(id)));
+            for (String agentId : agentPeers.keySet()) {
+                bus.hold(agentKey(agentId));
+                store.updateAgent(agentId, r -> r.withConnected(true));
+                store.disarmTimer(GRACE + agentId);
+            }
+        }
+        if (!beat.lost().isEmpty()) {
+            log.warn("a gateway node died; taking over {} of its connections' state", beat.lost().size());
+        }
+        for (String p : beat.lost()) {
+            guarded(() -> {
+                if (p.startsWith("a:")) {
+                    String agentId = p.substring(2);
+                    if (store.agent(agentId).map(AgentRecord::connected).orElse(false)) {
+                        agentDisconnected(agentId); // its chats are re-offered once the grace ends, by one node
+                    }
+                } else if (p.startsWith("c:")) {
+                    customerLeft(p.substring(2));
+                }
+            });
+        }
+    }
+
+    /** Shared store: claims due deadlines (each goes to exactly one node) and acts on them. */
+    private void runDueTimers() {
+        for (String name : store.claimDueTimers(now(), TIMERS_PER_CLAIM)) {
+            int bar = name.indexOf('|');
+            String kind = name.substring(0, bar + 1);
+            String id = name.substring(bar + 1);
+            boolean done = guarded(() -> {
+                switch (kind) {
+                    case CARE -> checkCare(id);
+                    case ESCALATE -> checkEscalation(id);
+                    case GRACE -> graceOver(id);
+                    case ABANDON -> sharedAbandonDue(id);
+                    case OFFER -> {
+                        int split = id.indexOf('|');
+                        offerExpired(id.substring(0, split), id.substring(split + 1));
+                    }
+                    default -> log.warn("unknown shared timer kind {}", kind);
+                }
+            });
+            if (!done) {
+                store.armTimer(name, now() + 1000); // claimed but not handled (store hiccup): try again, never drop it
+            }
+        }
+    }
+
+    private static String customerKey(String chatId) {
+        return "c:" + chatId;
+    }
+
+    private static String agentKey(String agentId) {
+        return "a:" + agentId;
+    }
+
+    /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
+    private void toCustomer(String chatId, OutboundFrame f) {
+        Peer p = customerPeers.get(chatId);
+        if (p != null) {
+            p.send(f);
+        } else if (shared) {
+            bus.forward(customerKey(chatId), f.bytes(codec));
+        }
+    }
+
+    private void toCustomer(String chatId, ServerMessage m) {
+        toCustomer(chatId, frame(m));
+    }
+
+    /** Sends to an agent: on this node, or through the node that holds them. */
+    private void toAgent(String agentId, OutboundFrame f) {
+        Peer p = agentPeers.get(agentId);
+        if (p != null) {
+            p.send(f);
+        } else if (shared) {
+            bus.forward(agentKey(agentId), f.bytes(codec));
+        }
+    }
+
+    private void toAgent(String agentId, ServerMessage m) {
+        toAgent(agentId, frame(m));
+    }
+
+    /** A frame another node sent for a participant held here (gone meanwhile: dropped; resume recovers it). */
+    private void deliverLocally(String participant, OutboundFrame f) {
+        Peer p = participant.startsWith("a:") ? agentPeers.get(participant.substring(2))
+                : participant.startsWith("c:") ? customerPeers.get(participant.substring(2)) : null;
+        if (p != null) {
+            p.send(f);
+        }
+    }
+
+    /** The participant connected to another node: the connection here is stale, close it (its state is not touched). */
+    private void letGo(String participant) {
+        if (participant.startsWith("c:")) {
+            Peer p = customerPeers.remove(participant.substring(2));
+            if (p != null) {
+                chatOfConnection.remove(p);
+                p.close(1000, "chat resumed on another connection");
+            }
+        } else if (participant.startsWith("a:")) {
+            String agentId = participant.substring(2);
+            Peer p = agentPeers.remove(agentId);
+            if (p != null) {
+                agentOfConnection.remove(p);
+                lastQueueFrame.remove(agentId);
+                p.close(1000, "signed in on another connection");
+            }
+        }
     }
 
     /** Agents get the {@code queue} frame for their groups when it changed. */
@@ -1217,7 +1525,7 @@ public final class DefaultRouter implements Router {
         ChatRecord c = closed.get();
         String agent = null;
         if (before.isPresent() && before.get().state() == ChatState.OFFERED) {
-            send(agentPeers.get(before.get().agentId()), new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
+            toAgent(before.get().agentId(), new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
         } else if (before.isPresent() && before.get().state() == ChatState.ASSIGNED) {
             agent = before.get().agentId();
         }
@@ -1247,10 +1555,9 @@ public final class DefaultRouter implements Router {
             store.addQaSample(new ChatStore.QaSample(chatId, agent, c.tier().wire(), c.group(), now(), reason, lines));
         }
         cancelEscalation(chatId);
-        cancel(offerTimers, chatId);
+        cancelOffer(chatId, before.map(ChatRecord::agentId).orElse(null));
         cancel(abandonTimers, chatId);
         excluded.remove(chatId);
-        recentClientIds.remove(chatId);
         leftMessage.remove(chatId);
         positionSent.remove(chatId);
         metrics.closed(reason);
@@ -1269,9 +1576,9 @@ public final class DefaultRouter implements Router {
         E e = store.append(chat.chatId(), event);
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame f = frame(e);
-        send(customerPeers.get(chat.chatId()), forCustomer == e ? f : frame(forCustomer));
+        toCustomer(chat.chatId(), forCustomer == e ? f : frame(forCustomer));
         if (agentId != null) {
-            send(agentPeers.get(agentId), f);
+            toAgent(agentId, f);
         }
     }
 
@@ -1305,20 +1612,9 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /** True when the client already sent a frame with this id in this chat (a resend after reconnect). */
+    /** True when the client already sent a frame with this id in this chat (a resend after reconnect, to any node). */
     private boolean seenBefore(String chatId, String key) {
-        if (key.endsWith(":null")) {
-            return false;
-        }
-        ArrayDeque<String> ids = recentClientIds.computeIfAbsent(chatId, k -> new ArrayDeque<>());
-        if (ids.contains(key)) {
-            return true;
-        }
-        ids.addLast(key);
-        if (ids.size() > RECENT_CLIENT_IDS) {
-            ids.removeFirst();
-        }
-        return false;
+        return !key.endsWith(":null") && !store.firstSeen(chatId, key);
     }
 
     // ------------------------------------------------------------------ configuration
@@ -1384,6 +1680,7 @@ public final class DefaultRouter implements Router {
      */
     private void checkOverflow() {
         RoutingConfig.Overflow o = cfg().overflow();
+        overflowForced = store.forcedOverflow(); // ops may have forced it through any node
         Set<String> groups = new TreeSet<>(depths().keySet());
         groups.addAll(overflowForced.keySet());
         for (String g : groups) {
@@ -1434,6 +1731,9 @@ public final class DefaultRouter implements Router {
         OutboundFrame faqFrame = frame(faq);
         for (ChatRecord c : store.waiting(group, Integer.MAX_VALUE)) {
             position++;
+            if (shared && !customerPeers.containsKey(c.chatId())) {
+                continue; // every node switches on by itself and tells its own shoppers: one announcement per chat
+            }
             int pos = position;
             long eta = cap.eta(pos);
             Kind kind = eta >= o.enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
@@ -1497,11 +1797,7 @@ public final class DefaultRouter implements Router {
     @Override
     public Mono<Boolean> forceOverflow(String group, Boolean on) {
         return onWorker(() -> {
-            if (on == null) {
-                overflowForced.remove(group);
-            } else {
-                overflowForced.put(group, on);
-            }
+            store.forceOverflow(group, on);
             checkOverflow();
             return overflowOn.contains(group);
         });

@@ -208,4 +208,56 @@ public interface ChatStore {
     /** Edited script texts and their version. */
     record EditedScripts(long version, java.util.Map<String, java.util.Map<String, String>> edited) {
     }
+
+    // ---- what several nodes share beyond chats (Redis); the memory store keeps the same contract for one node
+
+    /** True when several gateway nodes share this store, so timers and care state must live here, not in a node. */
+    default boolean shared() {
+        return false;
+    }
+
+    /**
+     * Records a client frame id sent in a chat; false when it was recorded before (a resend after a
+     * reconnect, possibly to another node). The last 64 ids of each chat are kept.
+     */
+    boolean firstSeen(String chatId, String clientKey);
+
+    /** Arms a named deadline (epoch ms); when it is armed already, the earlier deadline is kept. */
+    void armTimer(String name, long dueMillis);
+
+    /** Removes a named deadline, if armed. */
+    void disarmTimer(String name);
+
+    /**
+     * Atomically removes and returns up to {@code max} deadlines due by {@code nowMillis}, earliest
+     * first: each armed deadline is handed to exactly one caller, whichever nodes poll at once.
+     */
+    List<String> claimDueTimers(long nowMillis, int max);
+
+    /**
+     * Who spoke when in an assigned chat, for silence and reply care ({@link #NONE} for "not
+     * set"). {@code version} changes with every write, for {@link #replaceCare}.
+     */
+    record Care(long version, long lastAgent, long awaitingSince, boolean nudged, long promptedAt, boolean humanReplied) {
+        public static final long NONE = Long.MIN_VALUE;
+    }
+
+    Optional<Care> care(String chatId);
+
+    /** Stores the care state of a chat as it is assigned (replacing any). */
+    void putCare(String chatId, Care care);
+
+    /**
+     * Replaces the care state only if its version is still {@code expectedVersion}; the stored
+     * version becomes {@code expectedVersion + 1}. False when someone else wrote it first, or it is gone.
+     */
+    boolean replaceCare(String chatId, long expectedVersion, Care next);
+
+    void dropCare(String chatId);
+
+    /** Groups whose overflow mode ops forced on ({@code true}) or off ({@code false}). */
+    Map<String, Boolean> forcedOverflow();
+
+    /** Forces a group's overflow mode, or back to automatic with {@code null}. */
+    void forceOverflow(String group, Boolean on);
 }

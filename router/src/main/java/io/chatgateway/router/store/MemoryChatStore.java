@@ -38,6 +38,8 @@ public final class MemoryChatStore implements ChatStore {
 
     private static final int MAX_AUDIT = 1000;
     private static final int MAX_QA = 10_000;
+    /** Client frame ids remembered per chat to drop resends after a reconnect. */
+    static final int RECENT_CLIENT_IDS = 64;
     private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
 
     private final int maxLogEvents;
@@ -57,6 +59,12 @@ public final class MemoryChatStore implements ChatStore {
     private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
     private VersionedConfig config;
     private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
+    private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
+    private final Map<String, Long> timerDue = new HashMap<>();
+    private final TreeSet<Map.Entry<Long, String>> timers = new TreeSet<>(
+            Map.Entry.<Long, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()));
+    private final Map<String, Care> care = new HashMap<>();
+    private final Map<String, Boolean> forcedOverflow = new TreeMap<>();
 
     private record Owner(String agentId, long untilMillis) {
     }
@@ -329,6 +337,8 @@ public final class MemoryChatStore implements ChatStore {
         ChatRecord closed = c.closed(reason);
         chats.put(chatId, closed);
         openChatByCustomer.remove(c.customerId(), chatId);
+        recentClientIds.remove(chatId);
+        care.remove(chatId);
         closedOrder.put(chatId, Boolean.TRUE);
         while (closedOrder.size() > maxClosedChats) {
             Iterator<String> it = closedOrder.keySet().iterator();
@@ -574,5 +584,92 @@ public final class MemoryChatStore implements ChatStore {
             out.add(e);
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ client ids, timers, care, overflow
+
+    @Override
+    public synchronized boolean firstSeen(String chatId, String clientKey) {
+        ArrayDeque<String> ids = recentClientIds.computeIfAbsent(chatId, k -> new ArrayDeque<>());
+        if (ids.contains(clientKey)) {
+            return false;
+        }
+        ids.addLast(clientKey);
+        if (ids.size() > RECENT_CLIENT_IDS) {
+            ids.removeFirst();
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void armTimer(String name, long dueMillis) {
+        Long old = timerDue.get(name);
+        if (old != null && old <= dueMillis) {
+            return;
+        }
+        if (old != null) {
+            timers.remove(Map.entry(old, name));
+        }
+        timerDue.put(name, dueMillis);
+        timers.add(Map.entry(dueMillis, name));
+    }
+
+    @Override
+    public synchronized void disarmTimer(String name) {
+        Long old = timerDue.remove(name);
+        if (old != null) {
+            timers.remove(Map.entry(old, name));
+        }
+    }
+
+    @Override
+    public synchronized List<String> claimDueTimers(long nowMillis, int max) {
+        List<String> due = new ArrayList<>();
+        while (due.size() < max && !timers.isEmpty() && timers.first().getKey() <= nowMillis) {
+            String name = timers.pollFirst().getValue();
+            timerDue.remove(name);
+            due.add(name);
+        }
+        return due;
+    }
+
+    @Override
+    public synchronized Optional<Care> care(String chatId) {
+        return Optional.ofNullable(care.get(chatId));
+    }
+
+    @Override
+    public synchronized void putCare(String chatId, Care c) {
+        care.put(chatId, c);
+    }
+
+    @Override
+    public synchronized boolean replaceCare(String chatId, long expectedVersion, Care next) {
+        Care old = care.get(chatId);
+        if (old == null || old.version() != expectedVersion) {
+            return false;
+        }
+        care.put(chatId, new Care(expectedVersion + 1, next.lastAgent(), next.awaitingSince(), next.nudged(), next.promptedAt(),
+                next.humanReplied()));
+        return true;
+    }
+
+    @Override
+    public synchronized void dropCare(String chatId) {
+        care.remove(chatId);
+    }
+
+    @Override
+    public synchronized Map<String, Boolean> forcedOverflow() {
+        return Map.copyOf(forcedOverflow);
+    }
+
+    @Override
+    public synchronized void forceOverflow(String group, Boolean on) {
+        if (on == null) {
+            forcedOverflow.remove(group);
+        } else {
+            forcedOverflow.put(group, on);
+        }
     }
 }

@@ -250,6 +250,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final io.lettuce.core.AbstractRedisClient client;
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
     private final RedisClusterCommands<String, String> redis;
+    private final io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async;
     private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final int maxLogEvents;
     private final Duration closedRetention;
@@ -287,6 +288,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
                 StatefulRedisClusterConnection<String, String> c = cluster.connect();
                 connection = c;
                 redis = c.sync();
+                async = c.async();
             } else {
                 RedisURI redisUri = RedisURI.create(uri);
                 redisUri.setTimeout(commandTimeout);
@@ -302,6 +304,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
                 StatefulRedisConnection<String, String> c = standalone.connect();
                 connection = c;
                 redis = c.sync();
+                async = c.async();
             }
         } catch (RedisException e) {
             if (created != null) {
@@ -768,5 +771,129 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             }
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ client ids, timers, care, overflow
+
+    private static final String FIRST_SEEN = """
+            for _, v in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do if v == ARGV[1] then return 0 end end
+            redis.call('LPUSH', KEYS[1], ARGV[1])
+            redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return 1
+            """;
+
+    /** KEYS timers; ARGV due, name. The earlier deadline wins (ZADD LT needs Redis 6.2; this runs on 6.0 too). */
+    private static final String ARM = """
+            local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
+            if (not s) or tonumber(s) > tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
+            return 1
+            """;
+
+    /** KEYS timers; ARGV now, max. Removing what it returns in the same script is what makes a claim exclusive. */
+    private static final String CLAIM_DUE = """
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            for _, m in ipairs(due) do redis.call('ZREM', KEYS[1], m) end
+            return due
+            """;
+
+    /** KEYS care; ARGV expected version, next version, fields... */
+    private static final String REPLACE_CARE = """
+            if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 'v', ARGV[2], 'la', ARGV[3], 'aw', ARGV[4], 'nu', ARGV[5], 'pr', ARGV[6], 'hr', ARGV[7])
+            return 1
+            """;
+
+    @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
+    public boolean firstSeen(String chatId, String clientKey) {
+        return script(FIRST_SEEN, new String[] {P + "ids:" + chatId}, clientKey, Long.toString(closedRetention.toMillis()),
+                Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS)) == 1;
+    }
+
+    @Override
+    public void armTimer(String name, long dueMillis) {
+        script(ARM, new String[] {P + "timers"}, Long.toString(dueMillis), name);
+    }
+
+    @Override
+    public void disarmTimer(String name) {
+        call(() -> redis.zrem(P + "timers", name));
+    }
+
+    @Override
+    public List<String> claimDueTimers(long nowMillis, int max) {
+        List<String> due = call(() -> redis.eval(CLAIM_DUE, ScriptOutputType.MULTI, new String[] {P + "timers"},
+                Long.toString(nowMillis), Integer.toString(max)));
+        return due == null ? List.of() : due;
+    }
+
+    private static String careKey(String chatId) {
+        return P + "care:" + chatId;
+    }
+
+    @Override
+    public Optional<Care> care(String chatId) {
+        Map<String, String> h = call(() -> redis.hgetall(careKey(chatId)));
+        if (h == null || !h.containsKey("v")) {
+            return Optional.empty();
+        }
+        return Optional.of(new Care(Long.parseLong(h.get("v")), Long.parseLong(h.get("la")), Long.parseLong(h.get("aw")),
+                "1".equals(h.get("nu")), Long.parseLong(h.get("pr")), "1".equals(h.get("hr"))));
+    }
+
+    private static String[] careFields(Care c) {
+        return new String[] {Long.toString(c.lastAgent()), Long.toString(c.awaitingSince()), c.nudged() ? "1" : "0",
+                Long.toString(c.promptedAt()), c.humanReplied() ? "1" : "0"};
+    }
+
+    @Override
+    public void putCare(String chatId, Care c) {
+        String[] f = careFields(c);
+        String key = careKey(chatId);
+        call(() -> redis.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2], "pr", f[3], "hr", f[4])));
+        call(() -> redis.pexpire(key, closedRetention.toMillis() * 7)); // a safety net: closing drops it
+    }
+
+    @Override
+    public boolean replaceCare(String chatId, long expectedVersion, Care next) {
+        return script(REPLACE_CARE, new String[] {careKey(chatId)},
+                concat(new String[] {Long.toString(expectedVersion), Long.toString(expectedVersion + 1)}, careFields(next))) == 1;
+    }
+
+    @Override
+    public void dropCare(String chatId) {
+        call(() -> redis.del(careKey(chatId)));
+    }
+
+    @Override
+    public Map<String, Boolean> forcedOverflow() {
+        Map<String, String> h = call(() -> redis.hgetall(P + "overflow:forced"));
+        Map<String, Boolean> out = new TreeMap<>();
+        h.forEach((g, v) -> out.put(g, "1".equals(v)));
+        return out;
+    }
+
+    @Override
+    public void forceOverflow(String group, Boolean on) {
+        if (on == null) {
+            call(() -> redis.hdel(P + "overflow:forced", group));
+        } else {
+            call(() -> redis.hset(P + "overflow:forced", group, on ? "1" : "0"));
+        }
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /**
+     * The cross-node channel of a gateway node on this Redis (or Redis Cluster): presence,
+     * liveness, and delivery to participants held by other nodes.
+     */
+    public io.chatgateway.router.cluster.NodeBus nodeBus(String nodeId, Duration ttl) {
+        return new io.chatgateway.router.cluster.RedisNodeBus(nodeId, ttl, client, redis, async);
     }
 }

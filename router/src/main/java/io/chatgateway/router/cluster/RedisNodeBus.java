@@ -1,0 +1,216 @@
+package io.chatgateway.router.cluster;
+
+import io.chatgateway.router.store.StoreUnavailableException;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node bus on Redis (standalone or Cluster): one pub/sub channel per node ({@code cg:node:<id>}),
+ * presence keys {@code {cg}:presence:<participant>} naming the holding node, a set of what each
+ * node holds ({@code {cg}:held:<node>}) and a liveness key per node ({@code {cg}:node:<id>}) with
+ * a TTL renewed by every heartbeat.
+ *
+ * <p>Why the TTL sits on the node key and not on every presence key: a node holds up to ~20,000
+ * connections, and renewing 20,000 keys a few times a minute would cost more than all chat traffic
+ * of a quiet node. A presence counts only while its node's key lives, so a killed node's
+ * participants lapse together when its one key expires. (Presence keys carry a long TTL too, only so
+ * that nothing is left behind forever.)
+ */
+public final class RedisNodeBus implements NodeBus {
+    private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
+    private static final String P = "{cg}:";
+    private static final long PRESENCE_TTL_MILLIS = Duration.ofDays(1).toMillis();
+
+    /** KEYS presence; ARGV participant, node, ttl. */
+    private static final String HOLD = """
+            local prev = redis.call('GET', KEYS[1])
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            redis.call('SADD', '{cg}:held:' .. ARGV[2], ARGV[1])
+            if prev and prev ~= ARGV[2] then
+              redis.call('SREM', '{cg}:held:' .. prev, ARGV[1])
+              redis.call('PUBLISH', 'cg:node:' .. prev, 'M' .. ARGV[1])
+            end
+            return 1
+            """;
+
+    /** KEYS presence; ARGV participant, node. */
+    private static final String RELEASE = """
+            redis.call('SREM', '{cg}:held:' .. ARGV[2], ARGV[1])
+            if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) return 1 end
+            return 0
+            """;
+
+    /** KEYS presence. */
+    private static final String PRESENT = """
+            local n = redis.call('GET', KEYS[1])
+            if n and redis.call('EXISTS', '{cg}:node:' .. n) == 1 then return 1 end
+            return 0
+            """;
+
+    /** KEYS presence; ARGV payload. */
+    private static final String FORWARD = """
+            local n = redis.call('GET', KEYS[1])
+            if n then redis.call('PUBLISH', 'cg:node:' .. n, ARGV[1]) return 1 end
+            return 0
+            """;
+
+    /**
+     * KEYS node key; ARGV node, ttl. Returns {revived flag, lost participants...}. A dead node is
+     * removed from {@code nodes} in the same script that hands out its participants, so only one
+     * caller ever gets them.
+     */
+    private static final String HEARTBEAT = """
+            local revived = '0'
+            if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SISMEMBER', '{cg}:nodes', ARGV[1]) == 0
+                and redis.call('EXISTS', '{cg}:held:' .. ARGV[1]) == 0 then revived = '1' end
+            redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+            redis.call('SADD', '{cg}:nodes', ARGV[1])
+            local out = {revived}
+            for _, n in ipairs(redis.call('SMEMBERS', '{cg}:nodes')) do
+              if n ~= ARGV[1] and redis.call('EXISTS', '{cg}:node:' .. n) == 0 then
+                redis.call('SREM', '{cg}:nodes', n)
+                for _, p in ipairs(redis.call('SMEMBERS', '{cg}:held:' .. n)) do
+                  local key = '{cg}:presence:' .. p
+                  if redis.call('GET', key) == n then
+                    redis.call('DEL', key)
+                    table.insert(out, p)
+                  end
+                end
+                redis.call('DEL', '{cg}:held:' .. n)
+              end
+            end
+            return out
+            """;
+
+    private final String nodeId;
+    private final long ttlMillis;
+    private final RedisClusterCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> async;
+    private final StatefulRedisPubSubConnection<String, String> pubsub;
+    private final AtomicLong forwardFailures = new AtomicLong();
+    private volatile boolean started;
+
+    /** Built by the Redis store ({@code RedisChatStore.nodeBus}), sharing its client and command connection. */
+    public RedisNodeBus(String nodeId, Duration ttl, AbstractRedisClient client, RedisClusterCommands<String, String> redis,
+                        RedisClusterAsyncCommands<String, String> async) {
+        if (nodeId == null || nodeId.isBlank() || nodeId.contains(" ")) {
+            throw new IllegalArgumentException("node id '" + nodeId + "' (expected a non-blank id without spaces)");
+        }
+        this.nodeId = nodeId;
+        this.ttlMillis = ttl.toMillis();
+        this.redis = redis;
+        this.async = async;
+        try {
+            this.pubsub = client instanceof RedisClusterClient cluster ? cluster.connectPubSub() : ((RedisClient) client).connectPubSub();
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("cannot open the node channel: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    private static String presence(String participant) {
+        return P + "presence:" + participant;
+    }
+
+    private long eval(String lua, String key, String... args) {
+        try {
+            Long r = redis.eval(lua, ScriptOutputType.INTEGER, new String[] {key}, args);
+            return r == null ? 0 : r;
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("Redis: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void hold(String participant) {
+        eval(HOLD, presence(participant), participant, nodeId, Long.toString(PRESENCE_TTL_MILLIS));
+    }
+
+    @Override
+    public boolean release(String participant) {
+        return eval(RELEASE, presence(participant), participant, nodeId) == 1;
+    }
+
+    @Override
+    public boolean present(String participant) {
+        return eval(PRESENT, presence(participant)) == 1;
+    }
+
+    @Override
+    public void forward(String participant, byte[] json) {
+        String payload = "F" + participant + "\n" + new String(json, StandardCharsets.UTF_8);
+        async.eval(FORWARD, ScriptOutputType.INTEGER, new String[] {presence(participant)}, payload)
+                .whenComplete((r, e) -> {
+                    // At most once by design: the client recovers a lost frame by seq and resume. Count, log sparsely.
+                    if (e != null && forwardFailures.getAndIncrement() % 1000 == 0) {
+                        log.warn("cross-node delivery failed ({} so far): {}", forwardFailures.get(), e.getMessage());
+                    }
+                });
+    }
+
+    @Override
+    public Heartbeat heartbeat() {
+        List<String> out;
+        try {
+            out = redis.eval(HEARTBEAT, ScriptOutputType.MULTI, new String[] {P + "node:" + nodeId}, nodeId, Long.toString(ttlMillis));
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("Redis: " + e.getMessage(), e);
+        }
+        boolean revived = !out.isEmpty() && "1".equals(out.get(0)) && started;
+        started = true;
+        return new Heartbeat(revived, out.isEmpty() ? List.of() : out.subList(1, out.size()));
+    }
+
+    @Override
+    public void listen(Listener listener) {
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+                if (message.isEmpty()) {
+                    return;
+                }
+                if (message.charAt(0) == 'M') {
+                    listener.movedAway(message.substring(1));
+                } else if (message.charAt(0) == 'F') {
+                    int nl = message.indexOf('\n');
+                    if (nl > 1) {
+                        listener.deliver(message.substring(1, nl), message.substring(nl + 1).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        });
+        try {
+            pubsub.sync().subscribe("cg:node:" + nodeId);
+        } catch (RedisException e) {
+            throw new StoreUnavailableException("cannot subscribe to the node channel: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            // Only the liveness key goes: another node then claims whatever this node still held.
+            redis.del(P + "node:" + nodeId);
+        } catch (RedisException e) {
+            log.debug("could not sign the node off: {}", e.getMessage());
+        }
+        pubsub.close();
+    }
+}
