@@ -152,4 +152,56 @@ abstract class ChatStoreContract {
         s.addQaSample(q);
         assertThat(s.qaSamples(5)).containsExactly(q);
     }
+
+    @Test
+    void clientIdsAreRecognisedWhenResent() {
+        ChatStore s = store();
+        assertThat(s.firstSeen("c1", "c:m1")).isTrue();
+        assertThat(s.firstSeen("c1", "c:m1")).as("a resend").isFalse();
+        assertThat(s.firstSeen("c2", "c:m1")).as("another chat").isTrue();
+        for (int i = 0; i < 64; i++) {
+            s.firstSeen("c1", "c:x" + i);
+        }
+        assertThat(s.firstSeen("c1", "c:m1")).as("only the last 64 ids are kept").isTrue();
+    }
+
+    @Test
+    void timersKeepTheEarlierDeadlineAndAreClaimedOnce() {
+        ChatStore s = store();
+        s.armTimer("care|c1", 5_000);
+        s.armTimer("care|c1", 9_000); // later: the earlier stays
+        s.armTimer("esc|c2", 3_000);
+        s.armTimer("offer|c3|a", 7_000);
+        s.armTimer("offer|c3|a", 4_000); // earlier: moves
+        s.armTimer("grace|a", 20_000);
+        s.disarmTimer("grace|a");
+        assertThat(s.claimDueTimers(2_000, 10)).isEmpty();
+        assertThat(s.claimDueTimers(5_000, 10)).containsExactly("esc|c2", "offer|c3|a", "care|c1");
+        assertThat(s.claimDueTimers(60_000, 10)).as("claimed deadlines are gone; the disarmed one never fires").isEmpty();
+    }
+
+    @Test
+    void careStateIsReplacedOnlyFromTheVersionRead() {
+        ChatStore s = store();
+        long none = ChatStore.Care.NONE;
+        s.putCare("c1", new ChatStore.Care(0, 100, 100, false, none, false));
+        ChatStore.Care read = s.care("c1").orElseThrow();
+        assertThat(read).isEqualTo(new ChatStore.Care(0, 100, 100, false, none, false));
+        assertThat(s.replaceCare("c1", 0, new ChatStore.Care(0, 200, none, false, none, true))).isTrue();
+        assertThat(s.replaceCare("c1", 0, new ChatStore.Care(0, 300, none, true, none, true))).as("stale version").isFalse();
+        assertThat(s.care("c1").orElseThrow()).isEqualTo(new ChatStore.Care(1, 200, none, false, none, true));
+        s.dropCare("c1");
+        assertThat(s.care("c1")).isEmpty();
+        assertThat(s.replaceCare("c1", 1, read)).as("gone").isFalse();
+    }
+
+    @Test
+    void forcedOverflowIsKeptPerGroup() {
+        ChatStore s = store();
+        s.forceOverflow("sales", true);
+        s.forceOverflow("returns", false);
+        assertThat(s.forcedOverflow()).containsEntry("sales", true).containsEntry("returns", false).hasSize(2);
+        s.forceOverflow("sales", null);
+        assertThat(s.forcedOverflow()).containsOnlyKeys("returns");
+    }
 }
