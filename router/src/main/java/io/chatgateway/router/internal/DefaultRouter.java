@@ -187,6 +187,9 @@ public final class DefaultRouter implements Router {
         this.config = store.config();
         this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         this.escalationWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
+        if (shared) {
+            guarded(this::heartbeat); // announce this node before it holds anyone: a node dying early is still found
+        }
         this.queueTicker = worker.schedulePeriodically(() -> guarded(this::tick), 1, 1, TimeUnit.SECONDS);
         bus.listen(new NodeBus.Listener() {
             @Override
