@@ -35,7 +35,6 @@ import io.chatgateway.router.store.StoreUnavailableException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -88,7 +87,6 @@ import reactor.core.scheduler.Scheduler;
 public final class DefaultRouter implements Router {
     private static final Logger log = LoggerFactory.getLogger(DefaultRouter.class);
     private static final int MAX_ASSIGN_ATTEMPTS = 5;
-    private static final int RECENT_CLIENT_IDS = 64;
     /** Queue heads read per group and tier when a free agent looks for a chat. */
     private static final int HEAD_SCAN = 16;
     // Names of shared deadlines (store timers, shared mode): prefix + chat or agent id.
@@ -425,8 +423,8 @@ public final class DefaultRouter implements Router {
                 error(peer, m.id(), ErrorCode.FORBIDDEN, "chatId " + m.chatId() + " is not this connection's chat (expected " + chatId + " or no chatId)");
             } else if (!chat.isOpen()) {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
-            } else if (!seenBefore(chatId, "c:" + m.id())) {
-                appendAndSend(chat, assignedAgent(chat), seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()));
+            } else if (appendAndSend(chat, assignedAgent(chat), clientKey("c:", m.id()),
+                    seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()))) {
                 Activity a = changeCare(chatId, x -> {
                     // Any shopper message resets silence care; now the shopper waits for the agent.
                     x.promptedAt = Activity.NONE;
@@ -579,10 +577,10 @@ public final class DefaultRouter implements Router {
                     send(peer, new ServerMessage.Warning(m.id(), held.get().code(), held.get().message(), held.get().suggestion()));
                     return;
                 }
-                if (seenBefore(chat.chatId(), "a:" + m.id())) {
-                    return;
+                if (!appendAndSend(chat, agentId, clientKey("a:", m.id()),
+                        seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()))) {
+                    return; // a resend after a reconnect (to any node): already in the chat
                 }
-                appendAndSend(chat, agentId, seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
                 boolean[] firstReply = new boolean[1];
                 Activity a = changeCare(chat.chatId(), x -> {
                     x.lastAgent = now();
@@ -1576,13 +1574,37 @@ public final class DefaultRouter implements Router {
      * {@code agentId} when not null.
      */
     private <E extends ChatEvent> void appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
-        E e = store.append(chat.chatId(), event);
+        appendAndSend(chat, agentId, null, event);
+    }
+
+    /**
+     * As {@link #appendAndSend(ChatRecord, String, LongFunction)}, unless a client frame with this
+     * key was appended before (a resend): the check and the append are one store step, so a
+     * failure in between cannot turn a retry into a "duplicate" and lose it. False for a resend.
+     */
+    private <E extends ChatEvent> boolean appendAndSend(ChatRecord chat, String agentId, String clientKey, LongFunction<E> event) {
+        E e;
+        if (clientKey == null) {
+            e = store.append(chat.chatId(), event);
+        } else {
+            Optional<E> once = store.appendOnce(chat.chatId(), clientKey, event);
+            if (once.isEmpty()) {
+                return false;
+            }
+            e = once.get();
+        }
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame f = frame(e);
         toCustomer(chat.chatId(), forCustomer == e ? f : frame(forCustomer));
         if (agentId != null) {
             toAgent(agentId, f);
         }
+        return true;
+    }
+
+    /** The de-duplication key of a client frame, or null when the client gave no id. */
+    private static String clientKey(String side, String id) {
+        return id == null ? null : side + id;
     }
 
     /**
@@ -1615,10 +1637,6 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /** True when the client already sent a frame with this id in this chat (a resend after reconnect, to any node). */
-    private boolean seenBefore(String chatId, String key) {
-        return !key.endsWith(":null") && !store.firstSeen(chatId, key);
-    }
 
     // ------------------------------------------------------------------ configuration
 

@@ -133,6 +133,13 @@ public interface ChatStore {
      */
     <E extends ChatEvent> E append(String chatId, LongFunction<E> event);
 
+    /**
+     * As {@link #append}, unless an event was appended before under the same client frame key (a
+     * resend after a reconnect, possibly to another node): then nothing changes and the result is
+     * empty. The check and the append are one atomic step. The last 64 keys of each chat are kept.
+     */
+    <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event);
+
     /** Highest seq in the chat's log (0 if empty). */
     long lastSeq(String chatId);
 
@@ -216,11 +223,6 @@ public interface ChatStore {
         return false;
     }
 
-    /**
-     * Records a client frame id sent in a chat; false when it was recorded before (a resend after a
-     * reconnect, possibly to another node). The last 64 ids of each chat are kept.
-     */
-    boolean firstSeen(String chatId, String clientKey);
 
     /** Arms a named deadline (epoch ms); when it is armed already, the earlier deadline is kept. */
     void armTimer(String name, long dueMillis);

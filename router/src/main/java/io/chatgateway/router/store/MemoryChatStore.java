@@ -589,16 +589,17 @@ public final class MemoryChatStore implements ChatStore {
     // ------------------------------------------------------------------ client ids, timers, care, overflow
 
     @Override
-    public synchronized boolean firstSeen(String chatId, String clientKey) {
+    public synchronized <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
         ArrayDeque<String> ids = recentClientIds.computeIfAbsent(chatId, k -> new ArrayDeque<>());
         if (ids.contains(clientKey)) {
-            return false;
+            return Optional.empty();
         }
+        E e = append(chatId, event);
         ids.addLast(clientKey);
         if (ids.size() > RECENT_CLIENT_IDS) {
             ids.removeFirst();
         }
-        return true;
+        return Optional.of(e);
     }
 
     @Override

@@ -631,6 +631,13 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
      */
     private static final String APPEND = """
+            if ARGV[3] then
+              -- appendOnce: KEYS[3] the chat's recent client keys; ARGV client key, their TTL, how many to keep
+              for _, v in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do if v == ARGV[3] then return 0 end end
+              redis.call('LPUSH', KEYS[3], ARGV[3])
+              redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+              redis.call('PEXPIRE', KEYS[3], ARGV[4])
+            end
             local seq = redis.call('INCR', KEYS[1])
             local json = string.gsub(ARGV[1], '"seq":%-1', '"seq":' .. seq, 1)
             redis.call('ZADD', KEYS[2], seq, json)
@@ -639,16 +646,32 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             """;
 
     @Override
-    @SuppressWarnings("unchecked")
     public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
+        return append(chatId, null, event).orElseThrow();
+    }
+
+    @Override
+    public <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
+        return append(chatId, java.util.Objects.requireNonNull(clientKey, "clientKey"), event);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event) {
         String json = new String(codec.encode(event.apply(-1)), StandardCharsets.UTF_8);
         if (!json.contains("\"seq\":-1")) {
             throw new IllegalStateException("event JSON without a seq field: " + json.substring(0, Math.min(40, json.length())));
         }
+        String[] keys = {P + "seq:" + chatId, P + "log:" + chatId, P + "ids:" + chatId};
+        String max = Integer.toString(maxLogEvents);
         // Scored by seq, so two nodes appending at once still read back in order.
-        long seq = script(APPEND, new String[] {P + "seq:" + chatId, P + "log:" + chatId}, json, Integer.toString(maxLogEvents));
+        long seq = clientKey == null ? script(APPEND, keys, json, max)
+                : script(APPEND, keys, json, max, clientKey, Long.toString(closedRetention.toMillis()),
+                        Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS));
+        if (seq == 0) {
+            return Optional.empty(); // a resend
+        }
         // What was stored, read back: the event a client gets live is exactly the one a resume replays.
-        return (E) codec.decodeEvent(json.replaceFirst("\"seq\":-1", "\"seq\":" + seq));
+        return Optional.of((E) codec.decodeEvent(json.replaceFirst("\"seq\":-1", "\"seq\":" + seq)));
     }
 
     @Override
@@ -789,13 +812,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     // ------------------------------------------------------------------ client ids, timers, care, overflow
 
-    private static final String FIRST_SEEN = """
-            for _, v in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do if v == ARGV[1] then return 0 end end
-            redis.call('LPUSH', KEYS[1], ARGV[1])
-            redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            return 1
-            """;
 
     /** KEYS timers; ARGV due, name. The earlier deadline wins (ZADD LT needs Redis 6.2; this runs on 6.0 too). */
     private static final String ARM = """
@@ -823,11 +839,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return true;
     }
 
-    @Override
-    public boolean firstSeen(String chatId, String clientKey) {
-        return script(FIRST_SEEN, new String[] {P + "ids:" + chatId}, clientKey, Long.toString(closedRetention.toMillis()),
-                Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS)) == 1;
-    }
 
     @Override
     public void armTimer(String name, long dueMillis) {

@@ -154,15 +154,20 @@ abstract class ChatStoreContract {
     }
 
     @Test
-    void clientIdsAreRecognisedWhenResent() {
+    void aResentClientFrameIsAppendedOnce() {
         ChatStore s = store();
-        assertThat(s.firstSeen("c1", "c:m1")).isTrue();
-        assertThat(s.firstSeen("c1", "c:m1")).as("a resend").isFalse();
-        assertThat(s.firstSeen("c2", "c:m1")).as("another chat").isTrue();
+        s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
+        s.createWaitingChat(waiting("c2", "u2", Tier.NEW, 1, 1));
+        java.util.function.LongFunction<ServerMessage.ChatText> hi = seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 5);
+        assertThat(s.appendOnce("c1", "c:m1", hi)).contains(new ServerMessage.ChatText("c1", 1, "customer", "hi", 5));
+        assertThat(s.appendOnce("c1", "c:m1", hi)).as("a resend").isEmpty();
+        assertThat(s.appendOnce("c2", "c:m1", seq -> new ServerMessage.ChatText("c2", seq, "customer", "hi", 5))).as("another chat")
+                .isPresent();
         for (int i = 0; i < 64; i++) {
-            s.firstSeen("c1", "c:x" + i);
+            s.appendOnce("c1", "c:x" + i, hi);
         }
-        assertThat(s.firstSeen("c1", "c:m1")).as("only the last 64 ids are kept").isTrue();
+        assertThat(s.lastSeq("c1")).isEqualTo(65);
+        assertThat(s.appendOnce("c1", "c:m1", hi)).as("only the last 64 keys are kept").isPresent();
     }
 
     @Test

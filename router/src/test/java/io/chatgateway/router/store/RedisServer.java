@@ -28,6 +28,14 @@ public final class RedisServer implements AutoCloseable {
         return start(List.of());
     }
 
+    /**
+     * A server that writes every change to its append-only file before answering (as production
+     * should run for "nothing acknowledged is lost"): {@link #restart()} comes back with the data.
+     */
+    public static RedisServer startPersistent() throws IOException, InterruptedException {
+        return start(List.of("--appendonly", "yes", "--appendfsync", "always"));
+    }
+
     private static RedisServer start(List<String> extraArgs) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -177,7 +185,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts it again on the same port, empty. */
+    /** Starts it again on the same port: empty, or with its data when started by {@link #startPersistent()}. */
     public void restart() throws IOException, InterruptedException {
         stop();
         startProcess();
