@@ -18,9 +18,21 @@ final class RecordingPeer implements Peer {
         return id;
     }
 
+    private static final io.chatgateway.protocol.MessageCodec CODEC =
+            io.chatgateway.protocol.MessageCodec.json(io.chatgateway.protocol.ProtocolLimits.defaults());
+
     @Override
     public synchronized void send(OutboundFrame frame) {
-        received.add(frame.message());
+        ServerMessage m = frame.message();
+        if (m == null) {
+            // Forwarded by another node, already encoded: chat events are read back; other frames are not needed here.
+            try {
+                m = CODEC.decodeEvent(new String(frame.bytes(CODEC), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (RuntimeException notAnEvent) {
+                return;
+            }
+        }
+        received.add(m);
     }
 
     @Override
