@@ -27,6 +27,7 @@ public final class Main {
 
     static {
         DEFAULTS.put("url", "http://127.0.0.1:8080");
+        DEFAULTS.put("agent-url", ""); // another node for the agents (cross-node runs); empty: --url
         DEFAULTS.put("admin", "");
         DEFAULTS.put("admin-token", "dev-admin-token");
         DEFAULTS.put("secret", "dev-only-secret-change-me-0123456789abcdef");
@@ -107,8 +108,16 @@ public final class Main {
                 Integer.parseInt(o.get("sessions")), Double.parseDouble(o.get("drops")));
         long cpuBefore = processCpuNanos();
         long t0 = System.nanoTime();
-        try (Context ctx = new Context(o.get("url"), admin, o.get("admin-token"), secret, binds, Integer.parseInt(o.get("threads")))) {
-            ctx.serverPid(Long.parseLong(o.get("server-pid")));
+        String agentUrl = o.get("agent-url").isBlank() ? o.get("url") : o.get("agent-url");
+        try (Context ctx = new Context(o.get("url"), agentUrl, admin, o.get("admin-token"), secret, binds,
+                Integer.parseInt(o.get("threads")))) {
+            List<Long> pids = new ArrayList<>();
+            for (String pid : o.get("server-pid").split(",")) {
+                if (!pid.isBlank() && Long.parseLong(pid.trim()) > 0) {
+                    pids.add(Long.parseLong(pid.trim()));
+                }
+            }
+            ctx.serverPids(pids);
             switch (o.get("scenario")) {
                 case "steady" -> Scenarios.steady(ctx, s, System.out);
                 case "surge" -> Scenarios.surge(ctx, s, System.out);

@@ -56,9 +56,14 @@ public final class Context implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public Context(String baseUrl, String adminUrl, String adminToken, String jwtSecret, List<String> bindAddresses, int threads) {
-        String ws = baseUrl.replaceFirst("^http", "ws");
-        this.customerUri = URI.create(ws + "/ws/customer");
-        this.agentUri = URI.create(ws + "/ws/agent");
+        this(baseUrl, baseUrl, adminUrl, adminToken, jwtSecret, bindAddresses, threads);
+    }
+
+    /** Shoppers connect to {@code baseUrl}, agents to {@code agentBaseUrl} (another gateway node, for cross-node runs). */
+    public Context(String baseUrl, String agentBaseUrl, String adminUrl, String adminToken, String jwtSecret, List<String> bindAddresses,
+                   int threads) {
+        this.customerUri = URI.create(baseUrl.replaceFirst("^http", "ws") + "/ws/customer");
+        this.agentUri = URI.create(agentBaseUrl.replaceFirst("^http", "ws") + "/ws/agent");
         this.adminUrl = adminUrl;
         this.adminToken = adminToken;
         this.tokens = jwtSecret == null ? null : new TokenService(jwtSecret, Clock.systemUTC(), Duration.ofDays(1));
@@ -143,28 +148,33 @@ public final class Context implements AutoCloseable {
         }
     }
 
-    /** The server process whose CPU time is measured (Linux /proc), or 0. */
-    volatile long serverPid;
+    /** The server processes whose CPU time is measured together (Linux /proc); empty: none. */
+    volatile List<Long> serverPids = List.of();
     volatile double serverCpu = -1;
     volatile long windowReceived = -1;
 
-    public void serverPid(long pid) {
-        this.serverPid = pid;
+    /** Measures the CPU of these processes (e.g. two gateway nodes and their Redis), summed. */
+    public void serverPids(List<Long> pids) {
+        this.serverPids = List.copyOf(pids);
     }
 
-    /** CPU seconds (user + system) the server process used so far, or -1 if unknown. */
+    /** CPU seconds (user + system) the server processes used so far, or -1 if unknown. */
     double serverCpuSeconds() {
-        if (serverPid <= 0) {
+        if (serverPids.isEmpty()) {
             return -1;
         }
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + serverPid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields after the command: state(0) ... utime(11) stime(12), in clock ticks of 1/100 s on Linux
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (Exception e) {
-            return -1;
+        double total = 0;
+        for (long pid : serverPids) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // fields after the command: state(0) ... utime(11) stime(12), in clock ticks of 1/100 s on Linux
+                total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+            } catch (Exception e) {
+                return -1;
+            }
         }
+        return total;
     }
 
     /** Server CPU seconds of the measured window, or -1. */

@@ -425,16 +425,19 @@ public final class DefaultRouter implements Router {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
             } else if (appendAndSend(chat, assignedAgent(chat), clientKey("c:", m.id()),
                     seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()))) {
-                Activity a = changeCare(chatId, x -> {
-                    // Any shopper message resets silence care; now the shopper waits for the agent.
-                    x.promptedAt = Activity.NONE;
-                    if (x.awaitingAgentSince == Activity.NONE) {
-                        x.awaitingAgentSince = now();
-                        x.nudged = false;
+                // Any shopper message resets silence care; now the shopper waits for the agent.
+                if (shared) {
+                    store.careShopperSpoke(chatId, now(), CARE + chatId, cfg().care().agentNudgeSeconds() * 1000L);
+                } else {
+                    Activity a = activity.get(chatId);
+                    if (a != null) {
+                        a.promptedAt = Activity.NONE;
+                        if (a.awaitingAgentSince == Activity.NONE) {
+                            a.awaitingAgentSince = now();
+                            a.nudged = false;
+                        }
+                        armCare(chatId, a, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
                     }
-                });
-                if (a != null) {
-                    armCare(chatId, a, a.awaitingAgentSince + cfg().care().agentNudgeSeconds() * 1000L);
                 }
             }
         } else if (message instanceof ClientMessage.Typing) {
@@ -581,23 +584,27 @@ public final class DefaultRouter implements Router {
                         seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()))) {
                     return; // a resend after a reconnect (to any node): already in the chat
                 }
-                boolean[] firstReply = new boolean[1];
-                Activity a = changeCare(chat.chatId(), x -> {
-                    x.lastAgent = now();
-                    x.awaitingAgentSince = Activity.NONE;
-                    x.nudged = false;
-                    x.promptedAt = Activity.NONE;
-                    firstReply[0] = !x.humanReplied;
-                    x.humanReplied = true;
-                });
-                if (a != null) {
-                    armCare(chat.chatId(), a, a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
+                boolean firstReply;
+                if (shared) {
+                    // No arming: a care deadline is always armed while a chat is assigned, and this one would be later.
+                    firstReply = store.careAgentSpoke(chat.chatId(), now()).map(before -> !before.humanReplied()).orElse(false);
+                } else {
+                    Activity a = activity.get(chat.chatId());
+                    firstReply = a != null && !a.humanReplied;
+                    if (a != null) {
+                        a.lastAgent = now();
+                        a.awaitingAgentSince = Activity.NONE;
+                        a.nudged = false;
+                        a.promptedAt = Activity.NONE;
+                        a.humanReplied = true;
+                        armCare(chat.chatId(), a, a.lastAgent + cfg().care().silencePromptSeconds() * 1000L);
+                    }
                 }
-                if (a != null && firstReply[0]) {
+                if (firstReply) {
                     metrics.firstReply(now() - chat.queuedAt());
+                    // First-contact ownership: the first agent who answers owns the shopper (renewed with each chat).
+                    store.claimOwnership(chat.customerId(), agentId, now() + options.ownershipRetention().toMillis());
                 }
-                // First-contact ownership: the first agent who answers owns the shopper.
-                store.claimOwnership(chat.customerId(), agentId, now() + options.ownershipRetention().toMillis());
             });
         } else if (message instanceof ClientMessage.Typing t) {
             withOwnChat(peer, agentId, t.id(), t.chatId(),
@@ -1104,32 +1111,6 @@ public final class DefaultRouter implements Router {
         }
     }
 
-    /**
-     * Changes a chat's care state: this node's own object, or (shared store) the stored copy,
-     * written back only if no other node changed it meanwhile (then read and changed again).
-     * Null when the chat has no care state (not assigned).
-     */
-    private Activity changeCare(String chatId, Consumer<Activity> change) {
-        if (!shared) {
-            Activity a = activity.get(chatId);
-            if (a != null) {
-                change.accept(a);
-            }
-            return a;
-        }
-        for (int attempt = 0; attempt < 5; attempt++) {
-            Optional<ChatStore.Care> stored = store.care(chatId);
-            if (stored.isEmpty()) {
-                return null;
-            }
-            Activity a = new Activity(stored.get());
-            change.accept(a);
-            if (store.replaceCare(chatId, a.version, a.toCare())) {
-                return a;
-            }
-        }
-        throw new IllegalStateException("care state of chat " + chatId + " kept changing; not updated");
-    }
 
     /** A care deadline of an assigned chat may be due: act on the real state, or re-arm for later. */
     private void checkCare(String chatId) {

@@ -257,6 +257,21 @@ public interface ChatStore {
 
     void dropCare(String chatId);
 
+    /**
+     * A shopper's message, for care, in one step: a silence prompt no longer stands; a shopper not
+     * yet waiting for the agent is from now on (nudge not sent); the deadline {@code timer} is armed
+     * by {@code awaitingSince + nudgeAfterMillis} (the earlier kept). The state after; empty when the
+     * chat has no care state (not assigned).
+     */
+    Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis);
+
+    /**
+     * An agent's message, for care, in one step: nobody waits for the agent, no prompt stands, the
+     * nudge is reset, a human replied. The state before (for the first-reply figure); empty when
+     * the chat has no care state.
+     */
+    Optional<Care> careAgentSpoke(String chatId, long nowMillis);
+
     /** Groups whose overflow mode ops forced on ({@code true}) or off ({@code false}). */
     Map<String, Boolean> forcedOverflow();
 

@@ -661,6 +661,30 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
+    public synchronized Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis) {
+        Care c = care.get(chatId);
+        if (c == null) {
+            return Optional.empty();
+        }
+        boolean startsWaiting = c.awaitingSince() == Care.NONE;
+        Care next = new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
+                !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
+        care.put(chatId, next);
+        armTimer(timer, next.awaitingSince() + nudgeAfterMillis);
+        return Optional.of(next);
+    }
+
+    @Override
+    public synchronized Optional<Care> careAgentSpoke(String chatId, long nowMillis) {
+        Care c = care.get(chatId);
+        if (c == null) {
+            return Optional.empty();
+        }
+        care.put(chatId, new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true));
+        return Optional.of(c);
+    }
+
+    @Override
     public synchronized Map<String, Boolean> forcedOverflow() {
         return Map.copyOf(forcedOverflow);
     }

@@ -895,6 +895,55 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         call(() -> redis.del(careKey(chatId)));
     }
 
+    private static final String NONE = Long.toString(Care.NONE);
+
+    /** KEYS care, timers; ARGV now, timer, nudgeAfter, NONE. */
+    private static final String CARE_SHOPPER = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+            local aw = redis.call('HGET', KEYS[1], 'aw')
+            if aw == ARGV[4] then
+              aw = ARGV[1]
+              redis.call('HSET', KEYS[1], 'aw', aw, 'nu', '0')
+            end
+            redis.call('HSET', KEYS[1], 'pr', ARGV[4])
+            redis.call('HINCRBY', KEYS[1], 'v', 1)
+            local due = tonumber(aw) + tonumber(ARGV[3])
+            local s = redis.call('ZSCORE', KEYS[2], ARGV[2])
+            if (not s) or tonumber(s) > due then redis.call('ZADD', KEYS[2], string.format('%d', due), ARGV[2]) end
+            return redis.call('HMGET', KEYS[1], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
+            """;
+
+    /** KEYS care; ARGV now, NONE. */
+    private static final String CARE_AGENT = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+            local before = redis.call('HMGET', KEYS[1], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
+            redis.call('HSET', KEYS[1], 'la', ARGV[1], 'aw', ARGV[2], 'nu', '0', 'pr', ARGV[2], 'hr', '1')
+            redis.call('HINCRBY', KEYS[1], 'v', 1)
+            return before
+            """;
+
+    private static Optional<Care> careOf(List<String> f) {
+        if (f == null || f.size() < 6 || f.get(0) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Care(Long.parseLong(f.get(0)), Long.parseLong(f.get(1)), Long.parseLong(f.get(2)), "1".equals(f.get(3)),
+                Long.parseLong(f.get(4)), "1".equals(f.get(5))));
+    }
+
+    @Override
+    public Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis) {
+        List<String> f = call(() -> redis.eval(CARE_SHOPPER, ScriptOutputType.MULTI, new String[] {careKey(chatId), P + "timers"},
+                Long.toString(nowMillis), timer, Long.toString(nudgeAfterMillis), NONE));
+        return careOf(f);
+    }
+
+    @Override
+    public Optional<Care> careAgentSpoke(String chatId, long nowMillis) {
+        List<String> f = call(() -> redis.eval(CARE_AGENT, ScriptOutputType.MULTI, new String[] {careKey(chatId)},
+                Long.toString(nowMillis), NONE));
+        return careOf(f);
+    }
+
     @Override
     public Map<String, Boolean> forcedOverflow() {
         Map<String, String> h = call(() -> redis.hgetall(P + "overflow:forced"));

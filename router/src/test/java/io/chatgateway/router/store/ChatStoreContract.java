@@ -201,6 +201,23 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void shopperAndAgentMessagesMoveTheCareStateInOneStep() {
+        ChatStore s = store();
+        long none = ChatStore.Care.NONE;
+        assertThat(s.careShopperSpoke("c1", 100, "care|c1", 60_000)).as("not assigned").isEmpty();
+        s.putCare("c1", new ChatStore.Care(0, 1_000, none, false, 500_000, false)); // a silence prompt stands
+        assertThat(s.careShopperSpoke("c1", 600_000, "care|c1", 60_000))
+                .contains(new ChatStore.Care(1, 1_000, 600_000, false, none, false));
+        assertThat(s.careShopperSpoke("c1", 610_000, "care|c1", 60_000)).as("already waiting since 600 s")
+                .contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
+        assertThat(s.claimDueTimers(659_999, 10)).isEmpty();
+        assertThat(s.claimDueTimers(660_000, 10)).as("armed for the nudge").containsExactly("care|c1");
+        assertThat(s.careAgentSpoke("c1", 620_000)).as("the state before")
+                .contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
+        assertThat(s.care("c1")).contains(new ChatStore.Care(3, 620_000, none, false, none, true));
+    }
+
+    @Test
     void forcedOverflowIsKeptPerGroup() {
         ChatStore s = store();
         s.forceOverflow("sales", true);
