@@ -46,6 +46,13 @@ public interface NodeBus extends AutoCloseable {
         }
     }
 
+    /**
+     * Beats once now, then keeps beating on its own thread (a few times per TTL), so a router
+     * busy with a surge never makes its node look dead; what each beat finds goes to {@code onBeat}
+     * (on that thread: hand the work over).
+     */
+    void startHeartbeats(java.util.function.Consumer<Heartbeat> onBeat);
+
     /** Starts delivering frames and moved-away notices for this node (called once, by the router). */
     void listen(Listener listener);
 
@@ -97,6 +104,10 @@ public interface NodeBus extends AutoCloseable {
         @Override
         public Heartbeat heartbeat() {
             return new Heartbeat(false, List.of());
+        }
+
+        @Override
+        public void startHeartbeats(java.util.function.Consumer<Heartbeat> onBeat) {
         }
 
         @Override

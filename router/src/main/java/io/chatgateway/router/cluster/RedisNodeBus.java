@@ -1,5 +1,6 @@
 package io.chatgateway.router.cluster;
 
+import io.chatgateway.router.store.LuaScripts;
 import io.chatgateway.router.store.StoreUnavailableException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
@@ -102,6 +103,7 @@ public final class RedisNodeBus implements NodeBus {
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final AtomicLong forwardFailures = new AtomicLong();
     private volatile boolean started;
+    private volatile java.util.concurrent.ScheduledExecutorService beats;
 
     /** Built by the Redis store ({@code RedisChatStore.nodeBus}), sharing its client and command connection. */
     public RedisNodeBus(String nodeId, Duration ttl, AbstractRedisClient client, RedisClusterCommands<String, String> redis,
@@ -131,7 +133,7 @@ public final class RedisNodeBus implements NodeBus {
 
     private long eval(String lua, String key, String... args) {
         try {
-            Long r = redis.eval(lua, ScriptOutputType.INTEGER, new String[] {key}, args);
+            Long r = LuaScripts.eval(redis, lua, ScriptOutputType.INTEGER, new String[] {key}, args);
             return r == null ? 0 : r;
         } catch (RedisException e) {
             throw new StoreUnavailableException("Redis: " + e.getMessage(), e);
@@ -156,7 +158,7 @@ public final class RedisNodeBus implements NodeBus {
     @Override
     public void forward(String participant, byte[] json) {
         String payload = "F" + participant + "\n" + new String(json, StandardCharsets.UTF_8);
-        async.eval(FORWARD, ScriptOutputType.INTEGER, new String[] {presence(participant)}, payload)
+        LuaScripts.evalAsync(async, FORWARD, ScriptOutputType.INTEGER, new String[] {presence(participant)}, payload)
                 .whenComplete((r, e) -> {
                     // At most once by design: the client recovers a lost frame by seq and resume. Count, log sparsely.
                     if (e != null && forwardFailures.getAndIncrement() % 1000 == 0) {
@@ -169,13 +171,40 @@ public final class RedisNodeBus implements NodeBus {
     public Heartbeat heartbeat() {
         List<String> out;
         try {
-            out = redis.eval(HEARTBEAT, ScriptOutputType.MULTI, new String[] {P + "node:" + nodeId}, nodeId, Long.toString(ttlMillis));
+            out = LuaScripts.eval(redis, HEARTBEAT, ScriptOutputType.MULTI, new String[] {P + "node:" + nodeId}, nodeId, Long.toString(ttlMillis));
         } catch (RedisException e) {
             throw new StoreUnavailableException("Redis: " + e.getMessage(), e);
         }
         boolean revived = !out.isEmpty() && "1".equals(out.get(0)) && started;
         started = true;
         return new Heartbeat(revived, out.isEmpty() ? List.of() : out.subList(1, out.size()));
+    }
+
+    @Override
+    public synchronized void startHeartbeats(java.util.function.Consumer<Heartbeat> onBeat) {
+        if (beats != null) {
+            throw new IllegalStateException("heartbeats already started");
+        }
+        try {
+            onBeat.accept(heartbeat());
+        } catch (StoreUnavailableException e) {
+            log.warn("first heartbeat failed (retrying every beat): {}", e.getMessage());
+        }
+        beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "node-heartbeat-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(100, Math.min(1000, ttlMillis / 3));
+        beats.scheduleWithFixedDelay(() -> {
+            try {
+                onBeat.accept(heartbeat());
+            } catch (StoreUnavailableException e) {
+                log.debug("heartbeat failed: {}", e.getMessage()); // the store outage is reported by readiness and the router
+            } catch (RuntimeException e) {
+                log.error("heartbeat failed", e);
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -205,6 +234,9 @@ public final class RedisNodeBus implements NodeBus {
 
     @Override
     public void close() {
+        if (beats != null) {
+            beats.shutdownNow();
+        }
         try {
             // Only the liveness key goes: another node then claims whatever this node still held.
             redis.del(P + "node:" + nodeId);

@@ -186,7 +186,12 @@ public final class DefaultRouter implements Router {
         this.careWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         this.escalationWheel = new DeadlineWheel(1000, 4096, scheduler.now(TimeUnit.MILLISECONDS));
         if (shared) {
-            guarded(this::heartbeat); // announce this node before it holds anyone: a node dying early is still found
+            // The first beat happens here, before this node holds anyone: a node dying early is still found.
+            bus.startHeartbeats(beat -> {
+                if (beat.revived() || !beat.lost().isEmpty()) {
+                    submit(null, null, () -> afterHeartbeat(beat));
+                }
+            });
         }
         this.queueTicker = worker.schedulePeriodically(() -> guarded(this::tick), 1, 1, TimeUnit.SECONDS);
         bus.listen(new NodeBus.Listener() {
@@ -427,7 +432,9 @@ public final class DefaultRouter implements Router {
                     seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()))) {
                 // Any shopper message resets silence care; now the shopper waits for the agent.
                 if (shared) {
-                    store.careShopperSpoke(chatId, now(), CARE + chatId, cfg().care().agentNudgeSeconds() * 1000L);
+                    if (chat.state() == ChatState.ASSIGNED) {
+                        store.careShopperSpoke(chatId, now(), CARE + chatId, cfg().care().agentNudgeSeconds() * 1000L);
+                    }
                 } else {
                     Activity a = activity.get(chatId);
                     if (a != null) {
@@ -1320,7 +1327,6 @@ public final class DefaultRouter implements Router {
         }
         guarded(this::followStoredScripts);
         if (shared) {
-            guarded(this::heartbeat);
             guarded(this::runDueTimers);
         }
         careWheel.advance(now(), id -> {
@@ -1337,9 +1343,8 @@ public final class DefaultRouter implements Router {
         guarded(this::queueTick);
     }
 
-    /** Shared store: renews this node's liveness and takes over the participants of nodes that died. */
-    private void heartbeat() {
-        NodeBus.Heartbeat beat = bus.heartbeat();
+    /** Shared store: a heartbeat (on the bus's thread) found this node revived, or nodes that died: act on it here. */
+    private void afterHeartbeat(NodeBus.Heartbeat beat) {
         if (beat.revived()) {
             // Declared dead during an outage: hold everybody again, so nobody's chats are handed over.
             log.warn("this node had been given up by the others (store outage?); holding its {} shoppers and {} agents again",

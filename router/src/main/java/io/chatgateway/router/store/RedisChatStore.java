@@ -60,8 +60,10 @@ import java.util.function.UnaryOperator;
  * unreachable (bounded request queue): callers get {@link StoreUnavailableException} at once and
  * clients are told {@code unavailable}.
  *
- * <p>Not yet (see the scale-out issue): re-ranking also chats that are offered or assigned (only
- * waiting chats are re-ranked here), cross-node delivery, presence and shared timers.
+ * <p>Beyond the one-node contract it keeps what several nodes must share: shared deadlines
+ * ({@code timers} sorted set, claimed by a script that removes what it returns), care state per
+ * chat ({@code care:<chat>}), recent client frame keys ({@code ids:<chat>}, checked in the append
+ * script) and forced overflow modes; {@link #nodeBus} opens the node's presence and delivery channel.
  */
 public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final String P = "{cg}:";
@@ -254,6 +256,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final int maxLogEvents;
     private final Duration closedRetention;
+    private final Duration commandTimeout;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -263,6 +266,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     public RedisChatStore(String uri, RoutingConfig initialConfig, Duration commandTimeout, int maxLogEvents, Duration closedRetention) {
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
+        this.commandTimeout = commandTimeout;
         ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
         io.lettuce.core.AbstractRedisClient created = null;
         try {
@@ -343,8 +347,46 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         }
     }
 
+    /**
+     * Reads many hashes in one round trip: the commands are pipelined on the connection, then
+     * awaited. A queue head or a group's agents cost one wait, not one per record.
+     */
+    private List<Map<String, String>> hashes(java.util.Collection<String> keys) {
+        List<io.lettuce.core.RedisFuture<Map<String, String>>> pending = new ArrayList<>(keys.size());
+        for (String k : keys) {
+            pending.add(async.hgetall(k));
+        }
+        List<Map<String, String>> out = new ArrayList<>(pending.size());
+        for (io.lettuce.core.RedisFuture<Map<String, String>> f : pending) {
+            out.add(call(() -> io.lettuce.core.LettuceFutures.awaitOrCancel(f, commandTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
+        }
+        return out;
+    }
+
+    private List<ChatRecord> chats(java.util.Collection<String> ids) {
+        List<ChatRecord> out = new ArrayList<>(ids.size());
+        for (Map<String, String> h : hashes(ids.stream().map(RedisChatStore::chatKey).toList())) {
+            ChatRecord c = chatOf(h);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private List<AgentRecord> agentsByIds(java.util.Collection<String> ids) {
+        List<AgentRecord> out = new ArrayList<>(ids.size());
+        for (Map<String, String> h : hashes(ids.stream().map(RedisChatStore::agentKey).toList())) {
+            AgentRecord a = agentOf(h);
+            if (a != null) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
     private long script(String lua, String[] keys, String... args) {
-        Long r = call(() -> redis.eval(lua, ScriptOutputType.INTEGER, keys, args));
+        Long r = call(() -> LuaScripts.eval(redis, lua, ScriptOutputType.INTEGER, keys, args));
         return r == null ? 0 : r;
     }
 
@@ -434,11 +476,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatRecord> waiting(String group, Tier tier, int limit) {
         List<String> ids = call(() -> redis.zrange(P + "q:" + group + ":" + tier.name(), 0, Math.max(0, limit - 1L)));
-        List<ChatRecord> out = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            chat(id).ifPresent(out::add);
-        }
-        return out;
+        return chats(ids);
     }
 
     @Override
@@ -451,25 +489,27 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
     }
 
+    /** KEYS chat; ARGV chatId, tier names. Chats ranked strictly higher in the other tiers, plus the place in its own. */
+    private static final String POSITION = """
+            local st = redis.call('HMGET', KEYS[1], 'state', 'group', 'tier')
+            if st[1] ~= 'WAITING' then return 0 end
+            local own = '{cg}:q:' .. st[2] .. ':' .. st[3]
+            local score = redis.call('ZSCORE', own, ARGV[1])
+            if not score then return 0 end
+            local ahead = redis.call('ZRANK', own, ARGV[1])
+            for i = 2, #ARGV do
+              if ARGV[i] ~= st[3] then
+                ahead = ahead + redis.call('ZCOUNT', '{cg}:q:' .. st[2] .. ':' .. ARGV[i], '-inf', '(' .. score)
+              end
+            end
+            return ahead + 1
+            """;
+
+    private static final String[] TIER_NAMES = Arrays.stream(Tier.values()).map(Tier::name).toArray(String[]::new);
+
     @Override
     public int position(String chatId) {
-        Optional<ChatRecord> c = chat(chatId);
-        if (c.isEmpty() || c.get().state() != ChatState.WAITING) {
-            return 0;
-        }
-        double score = -c.get().rank();
-        long ahead = 0;
-        for (Tier t : Tier.values()) {
-            String key = P + "q:" + c.get().group() + ":" + t.name();
-            if (t == c.get().tier()) {
-                Long r = call(() -> redis.zrank(key, chatId));
-                ahead += r == null ? 0 : r;
-            } else {
-                ahead += call(() -> redis.zcount(key, io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY, score)))
-                        - call(() -> redis.zcount(key, io.lettuce.core.Range.create(score, score)));
-            }
-        }
-        return (int) ahead + 1;
+        return (int) script(POSITION, new String[] {chatKey(chatId)}, concat(new String[] {chatId}, TIER_NAMES));
     }
 
     @Override
@@ -548,9 +588,10 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatRecord> chatsOf(String agentId) {
         List<ChatRecord> out = new ArrayList<>();
-        for (String id : call(() -> redis.smembers(P + "agentchats:" + agentId))) {
-            chat(id).filter(c -> agentId.equals(c.agentId())
-                    && (c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED)).ifPresent(out::add);
+        for (ChatRecord c : chats(call(() -> redis.smembers(P + "agentchats:" + agentId)))) {
+            if (agentId.equals(c.agentId()) && (c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED)) {
+                out.add(c);
+            }
         }
         out.sort(Comparator.comparingLong(ChatRecord::queuedAt).thenComparing(ChatRecord::chatId));
         return out;
@@ -588,25 +629,19 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<AgentRecord> agents() {
-        List<AgentRecord> out = new ArrayList<>();
-        for (String id : new java.util.TreeSet<>(call(() -> redis.smembers(P + "agents")))) {
-            agent(id).ifPresent(out::add);
-        }
-        return out;
+        return agentsByIds(new java.util.TreeSet<>(call(() -> redis.smembers(P + "agents"))));
     }
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
-        List<AgentRecord> out = new ArrayList<>();
-        for (String id : call(() -> redis.smembers(P + "room:" + group))) {
-            agent(id).filter(AgentRecord::hasRoom).ifPresent(out::add);
-        }
+        List<AgentRecord> out = agentsByIds(call(() -> redis.smembers(P + "room:" + group)));
+        out.removeIf(a -> !a.hasRoom());
         return out;
     }
 
     @Override
     public GroupLoad groupLoad(String group) {
-        List<Object> r = call(() -> redis.eval(GROUP_LOAD, ScriptOutputType.MULTI, P + "members:" + group));
+        List<Object> r = call(() -> LuaScripts.eval(redis, GROUP_LOAD, ScriptOutputType.MULTI, new String[] {P + "members:" + group}));
         return new GroupLoad(((Long) r.get(0)).intValue(), ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
     }
 
@@ -852,7 +887,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<String> claimDueTimers(long nowMillis, int max) {
-        List<String> due = call(() -> redis.eval(CLAIM_DUE, ScriptOutputType.MULTI, new String[] {P + "timers"},
+        List<String> due = call(() -> LuaScripts.eval(redis, CLAIM_DUE, ScriptOutputType.MULTI, new String[] {P + "timers"},
                 Long.toString(nowMillis), Integer.toString(max)));
         return due == null ? List.of() : due;
     }
@@ -932,14 +967,14 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis) {
-        List<String> f = call(() -> redis.eval(CARE_SHOPPER, ScriptOutputType.MULTI, new String[] {careKey(chatId), P + "timers"},
+        List<String> f = call(() -> LuaScripts.eval(redis, CARE_SHOPPER, ScriptOutputType.MULTI, new String[] {careKey(chatId), P + "timers"},
                 Long.toString(nowMillis), timer, Long.toString(nudgeAfterMillis), NONE));
         return careOf(f);
     }
 
     @Override
     public Optional<Care> careAgentSpoke(String chatId, long nowMillis) {
-        List<String> f = call(() -> redis.eval(CARE_AGENT, ScriptOutputType.MULTI, new String[] {careKey(chatId)},
+        List<String> f = call(() -> LuaScripts.eval(redis, CARE_AGENT, ScriptOutputType.MULTI, new String[] {careKey(chatId)},
                 Long.toString(nowMillis), NONE));
         return careOf(f);
     }

@@ -1,0 +1,63 @@
+package io.chatgateway.router.store;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs Lua scripts by their SHA-1 ({@code EVALSHA}), sending the text only when Redis does not
+ * know it yet (first use, or after a restart or failover). Saves sending and hashing every
+ * script body on every call: most chat messages run two or three scripts.
+ */
+public final class LuaScripts {
+    private static final Map<String, String> SHAS = new ConcurrentHashMap<>();
+
+    private LuaScripts() {
+    }
+
+    private static String sha(String lua) {
+        return SHAS.computeIfAbsent(lua, s -> {
+            try {
+                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is part of every JDK", e);
+            }
+        });
+    }
+
+    /** Runs a script synchronously; RedisException on failure, as the command would. */
+    public static <T> T eval(RedisClusterCommands<String, String> redis, String lua, ScriptOutputType type, String[] keys,
+                             String... args) {
+        try {
+            return redis.evalsha(sha(lua), type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return redis.eval(lua, type, keys, args);
+        }
+    }
+
+    /** Runs a script without waiting. */
+    public static <T> CompletionStage<T> evalAsync(RedisClusterAsyncCommands<String, String> redis, String lua, ScriptOutputType type,
+                                                   String[] keys, String... args) {
+        CompletionStage<T> bySha = redis.evalsha(sha(lua), type, keys, args);
+        return bySha.handle((r, e) -> e == null ? java.util.concurrent.CompletableFuture.completedStage(r)
+                : isNoScript(e) ? redis.<T>eval(lua, type, keys, args) : java.util.concurrent.CompletableFuture.<T>failedStage(e))
+                .thenCompose(s -> s);
+    }
+
+    private static boolean isNoScript(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RedisNoScriptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
