@@ -1,5 +1,6 @@
 package io.chatgateway.router.internal;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ErrorCode;
@@ -96,6 +97,12 @@ public final class DefaultRouter implements Router {
     private static final String GRACE = "grace|";
     private static final String ABANDON = "abandon|";
     private static final int TIMERS_PER_CLAIM = 500;
+    /**
+     * Bound of this node's notes per chat. With several nodes a chat may close on another node, so
+     * its notes here are never removed; the bound keeps that from growing without end. It is far
+     * above the open chats one node holds (~20,000), so one node never loses a live note.
+     */
+    private static final int MAX_CHAT_NOTES = 100_000;
 
     private final RouterOptions options;
     private final ChatStore store;
@@ -122,8 +129,8 @@ public final class DefaultRouter implements Router {
     private final DeadlineWheel escalationWheel;
     private final Map<String, Integer> escalationStep = new HashMap<>(); // chatId -> step it was armed on
     private final Map<String, Disposable> offerTimers = new HashMap<>();
-    private final Map<String, Set<String>> excluded = new HashMap<>(); // chatId -> agents not to offer to on this step
-    private final Map<String, Long> assignedAt = new HashMap<>();
+    private final Map<String, Set<String>> excluded = perChat(); // chatId -> agents not to offer to on this step
+    private final Map<String, Long> assignedAt = perChat();
     private final Map<String, Double> handleMillisEwma = new HashMap<>(); // group -> moving average
     private final Map<String, String> lastQueueFrame = new HashMap<>(); // agentId -> what they were last sent
     private final Set<String> gaugedQueues = new HashSet<>();
@@ -134,8 +141,8 @@ public final class DefaultRouter implements Router {
     private final Map<String, Activity> activity = new HashMap<>(); // assigned chats: who spoke when
     private final Set<String> overflowOn = new HashSet<>(); // groups in overflow mode
     private Map<String, Boolean> overflowForced = Map.of(); // group -> forced on/off by ops (absent: automatic), from the store
-    private final Set<String> leftMessage = new HashSet<>(); // waiting chats that left a message: no abandon, kept in order
-    private final Map<String, Integer> positionSent = new HashMap<>(); // chatId -> last position told during overflow
+    private final Set<String> leftMessage = java.util.Collections.newSetFromMap(perChat()); // waiting chats that left a message
+    private final Map<String, Integer> positionSent = perChat(); // chatId -> last position told during overflow
     private long lastOverflowUpdate;
 
     /**
@@ -317,6 +324,10 @@ public final class DefaultRouter implements Router {
                 error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
             }
         }
+    }
+
+    private static <V> Map<String, V> perChat() {
+        return Caffeine.newBuilder().maximumSize(MAX_CHAT_NOTES).executor(Runnable::run).<String, V>build().asMap();
     }
 
     private long now() {

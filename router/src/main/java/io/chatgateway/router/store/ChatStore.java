@@ -110,7 +110,10 @@ public interface ChatStore {
     /** Agents serving a group who are online, connected and under capacity: the only ones a chat can be offered to. */
     List<AgentRecord> agentsWithRoom(String group);
 
-    /** What a group's online, connected agents can take: kept up to date by the store, read without scanning agents. */
+    /**
+     * What a group's online, connected agents can take. It feeds projections only (waits, overflow
+     * thresholds), so a shared store may answer with a figure up to a second old.
+     */
     GroupLoad groupLoad(String group);
 
     /** Capacity slots, free slots and number of online, connected agents of a group. */

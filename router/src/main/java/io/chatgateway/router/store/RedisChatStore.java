@@ -639,10 +639,24 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return out;
     }
 
+    /**
+     * A group's load feeds only projections (waits, overflow thresholds), and computing it walks the
+     * group's agents, so a node reuses it for up to a second instead of walking on every hello.
+     */
+    private static final long GROUP_LOAD_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private final Map<String, Map.Entry<Long, GroupLoad>> groupLoads = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public GroupLoad groupLoad(String group) {
+        Map.Entry<Long, GroupLoad> cached = groupLoads.get(group);
+        long now = System.nanoTime();
+        if (cached != null && now - cached.getKey() < GROUP_LOAD_REUSE_NANOS) {
+            return cached.getValue();
+        }
         List<Object> r = call(() -> LuaScripts.eval(redis, GROUP_LOAD, ScriptOutputType.MULTI, new String[] {P + "members:" + group}));
-        return new GroupLoad(((Long) r.get(0)).intValue(), ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+        GroupLoad load = new GroupLoad(((Long) r.get(0)).intValue(), ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+        groupLoads.put(group, Map.entry(now, load));
+        return load;
     }
 
     // ------------------------------------------------------------------ ownership
