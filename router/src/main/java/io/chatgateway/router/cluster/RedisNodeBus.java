@@ -102,6 +102,13 @@ public final class RedisNodeBus implements NodeBus {
     private final RedisClusterAsyncCommands<String, String> async;
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final AtomicLong forwardFailures = new AtomicLong();
+    /**
+     * Forwards waiting for Redis. Above the bound a frame is dropped (the client recovers it by seq
+     * and resume) rather than filling the connection's bounded request queue, which the router's
+     * own commands share.
+     */
+    private static final int MAX_FORWARDS_IN_FLIGHT = 2048;
+    private final java.util.concurrent.atomic.AtomicInteger forwardsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean started;
     private volatile java.util.concurrent.ScheduledExecutorService beats;
 
@@ -157,9 +164,18 @@ public final class RedisNodeBus implements NodeBus {
 
     @Override
     public void forward(String participant, byte[] json) {
+        if (forwardsInFlight.incrementAndGet() > MAX_FORWARDS_IN_FLIGHT) {
+            forwardsInFlight.decrementAndGet();
+            if (forwardFailures.getAndIncrement() % 1000 == 0) {
+                log.warn("cross-node delivery overloaded: frames dropped ({} so far); clients recover them by resume",
+                        forwardFailures.get());
+            }
+            return;
+        }
         String payload = "F" + participant + "\n" + new String(json, StandardCharsets.UTF_8);
         LuaScripts.evalAsync(async, FORWARD, ScriptOutputType.INTEGER, new String[] {presence(participant)}, payload)
                 .whenComplete((r, e) -> {
+                    forwardsInFlight.decrementAndGet();
                     // At most once by design: the client recovers a lost frame by seq and resume. Count, log sparsely.
                     if (e != null && forwardFailures.getAndIncrement() % 1000 == 0) {
                         log.warn("cross-node delivery failed ({} so far): {}", forwardFailures.get(), e.getMessage());

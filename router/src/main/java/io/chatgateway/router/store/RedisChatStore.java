@@ -352,15 +352,26 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * awaited. A queue head or a group's agents cost one wait, not one per record.
      */
     private List<Map<String, String>> hashes(java.util.Collection<String> keys) {
-        List<io.lettuce.core.RedisFuture<Map<String, String>>> pending = new ArrayList<>(keys.size());
+        List<Map<String, String>> out = new ArrayList<>(keys.size());
+        List<io.lettuce.core.RedisFuture<Map<String, String>>> pending = new ArrayList<>(PIPELINE_BATCH);
         for (String k : keys) {
             pending.add(async.hgetall(k));
+            if (pending.size() == PIPELINE_BATCH) {
+                awaitAll(pending, out);
+            }
         }
-        List<Map<String, String>> out = new ArrayList<>(pending.size());
+        awaitAll(pending, out);
+        return out;
+    }
+
+    /** Pipelined reads go out in batches: a whole queue at once would overrun the client's bounded request queue. */
+    private static final int PIPELINE_BATCH = 256;
+
+    private void awaitAll(List<io.lettuce.core.RedisFuture<Map<String, String>>> pending, List<Map<String, String>> out) {
         for (io.lettuce.core.RedisFuture<Map<String, String>> f : pending) {
             out.add(call(() -> io.lettuce.core.LettuceFutures.awaitOrCancel(f, commandTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
         }
-        return out;
+        pending.clear();
     }
 
     private List<ChatRecord> chats(java.util.Collection<String> ids) {
