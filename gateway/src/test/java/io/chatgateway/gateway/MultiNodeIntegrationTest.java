@@ -90,4 +90,41 @@ class MultiNodeIntegrationTest extends MultiNodeScenarios {
             }
         }
     }
+
+    @Test
+    void aPhoneThatStopsReadingOnOneNodeIsCutOffWhileAChatAcrossNodesCarriesOn() throws Exception {
+        WsClient ann = agent(b.port(), "ann", true);
+        WsClient lee = shopper(a.port(), "lee");
+        String leeChat = lee.await("welcome").get("chatId").asText();
+        lee.await("assigned");
+        // Node E holds the stalled phone (small buffers); the agent flooding it types into node F.
+        Map<String, String> envE = env("E", redisUri());
+        envE.putAll(Map.of("CHAT_GATEWAY_SOCKET_SEND_BUFFER", "16384", "CHAT_GATEWAY_MAX_PENDING_OUTBOUND_BYTES", "262144"));
+        Map<String, String> envF = env("F", redisUri());
+        envF.put("CHAT_GATEWAY_AGENT_MAX_FRAMES_PER_SECOND", "5000");
+        try (GatewayServer e = GatewayServer.start(GatewayOptions.from(envE));
+             GatewayServer f = GatewayServer.start(GatewayOptions.from(envF))) {
+            WsClient busy = agent(f.port(), "busy", true); // less loaded than ann: takes the slow phone
+            try (RawWebSocket slow = new RawWebSocket(e.port(), "/ws/customer", 4096)) {
+                slow.sendText("{\"type\":\"hello\",\"token\":\"" + token("slow-phone", "customer") + "\"}");
+                String chatId = busy.await("assigned", x -> "slow-phone".equals(x.at("/customer/id").asText())).get("chatId").asText();
+                String text = "x".repeat(3900);
+                for (int i = 0; i < 500; i++) { // ~2 MB, forwarded from F to E, towards a phone that reads nothing
+                    busy.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"text\":\"" + text + "\"}");
+                }
+                String metrics = "";
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                while (!metrics.contains("gateway_slow_consumers_closed_total 1.0") && System.nanoTime() < deadline) {
+                    metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.adminPort()
+                            + "/metrics")).header("Authorization", "Bearer ops").build(), HttpResponse.BodyHandlers.ofString()).body();
+                    Thread.sleep(100);
+                }
+                assertThat(metrics).as("node E cut the slow reader off").contains("gateway_slow_consumers_closed_total 1.0");
+            }
+            lee.send("{\"type\":\"message\",\"id\":\"b1\",\"text\":\"still here\"}");
+            ann.await("the bystander's message, across nodes", text("still here"));
+            ann.send("{\"type\":\"message\",\"chatId\":\"" + leeChat + "\",\"text\":\"so am I\"}");
+            lee.await("the answer, across nodes", text("so am I"));
+        }
+    }
 }

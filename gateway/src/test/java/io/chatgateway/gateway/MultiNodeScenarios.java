@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class MultiNodeScenarios {
     static final String SECRET = "multi-node-secret-0123456789-0123456789";
     GatewayServer a;
-    private GatewayServer b;
+    GatewayServer b;
     private Path routing;
     final List<WsClient> clients = new ArrayList<>();
     private Process killable;
