@@ -2,6 +2,7 @@ package io.chatgateway.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatgateway.router.store.RedisExtension;
 import io.chatgateway.router.store.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,27 +11,17 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The multi-node scenarios on a standalone redis-server, plus a Redis restart under two nodes. */
 class MultiNodeIntegrationTest extends MultiNodeScenarios {
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
+    @RegisterExtension
+    static final RedisExtension REDIS = RedisExtension.standalone();
 
     @Override
     String redisUri() {
-        return redis.uri();
+        return REDIS.uri();
     }
 
     private static int readyz(GatewayServer g) throws Exception {

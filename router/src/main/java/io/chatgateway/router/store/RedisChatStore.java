@@ -374,26 +374,25 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         pending.clear();
     }
 
-    private List<ChatRecord> chats(java.util.Collection<String> ids) {
-        List<ChatRecord> out = new ArrayList<>(ids.size());
-        for (Map<String, String> h : hashes(ids.stream().map(RedisChatStore::chatKey).toList())) {
-            ChatRecord c = chatOf(h);
-            if (c != null) {
-                out.add(c);
+    /** The records behind these ids (those that exist), read in one pipelined round trip per batch. */
+    private <T> List<T> records(java.util.Collection<String> ids, java.util.function.Function<String, String> key,
+                                java.util.function.Function<Map<String, String>, T> of) {
+        List<T> out = new ArrayList<>(ids.size());
+        for (Map<String, String> h : hashes(ids.stream().map(key).toList())) {
+            T r = of.apply(h);
+            if (r != null) {
+                out.add(r);
             }
         }
         return out;
     }
 
+    private List<ChatRecord> chats(java.util.Collection<String> ids) {
+        return records(ids, RedisChatStore::chatKey, RedisChatStore::chatOf);
+    }
+
     private List<AgentRecord> agentsByIds(java.util.Collection<String> ids) {
-        List<AgentRecord> out = new ArrayList<>(ids.size());
-        for (Map<String, String> h : hashes(ids.stream().map(RedisChatStore::agentKey).toList())) {
-            AgentRecord a = agentOf(h);
-            if (a != null) {
-                out.add(a);
-            }
-        }
-        return out;
+        return records(ids, RedisChatStore::agentKey, RedisChatStore::agentOf);
     }
 
     private long script(String lua, String[] keys, String... args) {

@@ -1,25 +1,15 @@
 package io.chatgateway.router.cluster;
 
-import io.chatgateway.router.store.RedisServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.chatgateway.router.store.RedisExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The node bus on a standalone redis-server on a free port. */
 class RedisNodeBusIntegrationTest extends RedisNodeBusContract {
-    private static RedisServer redis;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
+    @RegisterExtension
+    static final RedisExtension REDIS = RedisExtension.standalone();
 
     @Override
     String uri() {
-        return redis.uri();
+        return REDIS.uri();
     }
 }

@@ -11,31 +11,21 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract against a real redis-server on a free port, plus races and a Redis restart. */
 class RedisChatStoreIntegrationTest extends ChatStoreContract {
-    private static RedisServer redis;
+    @RegisterExtension
+    static final RedisExtension REDIS = RedisExtension.standalone();
     private RedisChatStore store;
-
-    @BeforeAll
-    static void startRedis() throws Exception {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws Exception {
-        redis.close();
-    }
 
     @BeforeEach
     void fresh() {
-        RedisServer.flushAll(redis.uri());
-        store = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
+        RedisServer.flushAll(REDIS.uri());
+        store = new RedisChatStore(REDIS.uri(), RoutingConfig.defaults());
     }
 
     @AfterEach
@@ -60,7 +50,7 @@ class RedisChatStoreIntegrationTest extends ChatStoreContract {
         List<Future<Integer>> won = new ArrayList<>();
         try {
             for (int n = 0; n < 4; n++) {
-                RedisChatStore node = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
+                RedisChatStore node = new RedisChatStore(REDIS.uri(), RoutingConfig.defaults());
                 stores.add(node);
                 won.add(nodes.submit(() -> {
                     int mine = 0;
@@ -92,11 +82,11 @@ class RedisChatStoreIntegrationTest extends ChatStoreContract {
     @Test
     void whileRedisIsDownCallsFailFastAsUnavailableAndRecoverAfterwards() throws Exception {
         store.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 1));
-        redis.stop();
+        REDIS.server().stop();
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> store.chat("c1")).isInstanceOf(StoreUnavailableException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused, not hung").isLessThan(Duration.ofSeconds(10));
-        redis.restart();
+        REDIS.server().restart();
         // Redis came back empty (no persistence in this test): the store reconnects by itself.
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
