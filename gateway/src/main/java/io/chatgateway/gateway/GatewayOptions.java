@@ -30,7 +30,8 @@ import java.util.Properties;
  *   <li>{@code CHAT_GATEWAY_STORE} {@code memory} (default) or {@code redis}; {@code CHAT_GATEWAY_REDIS_URI}
  *       ({@code redis://host:port} or {@code redis-cluster://host:port,host:port}); with Redis, several nodes
  *       share the state: {@code CHAT_GATEWAY_NODE_ID} (default: random per process) and
- *       {@code CHAT_GATEWAY_NODE_TTL_SECONDS} 10 (a node silent this long is taken for dead).</li>
+ *       {@code CHAT_GATEWAY_NODE_TTL_SECONDS} 10 (a node silent this long is taken for dead);
+ *       {@code CHAT_GATEWAY_LOG_MAX_EVENTS} 10000 events kept per chat log (either store).</li>
  *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
  *   <li>{@code CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS} 10, {@code CHAT_GATEWAY_MAX_FRAME_BYTES} 65536.</li>
  *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per shopper connection and
@@ -59,6 +60,7 @@ public final class GatewayOptions {
     private final String store;
     private final String redisUri;
     private final String nodeId;
+    private final int maxLogEvents;
     private final Duration nodeTtl;
     private final boolean allowAnonymous;
     private final Duration helloTimeout;
@@ -95,6 +97,7 @@ public final class GatewayOptions {
             throw new GatewayException("CHAT_GATEWAY_NODE_ID is '" + nodeId + "' (expected 1-64 letters, digits, '.', '_' or '-')");
         }
         nodeTtl = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_NODE_TTL_SECONDS", 10, 2, 300));
+        maxLogEvents = intIn(c, "CHAT_GATEWAY_LOG_MAX_EVENTS", 10_000, 10, 1_000_000);
         allowAnonymous = bool(c, "CHAT_GATEWAY_ALLOW_ANONYMOUS", true);
         helloTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS", 10, 1, 300));
         maxFramesPerSecond = intIn(c, "CHAT_GATEWAY_MAX_FRAMES_PER_SECOND", 20, 1, 10_000);
@@ -236,6 +239,11 @@ public final class GatewayOptions {
 
     public String store() {
         return store;
+    }
+
+    /** Events kept per chat log (older ones are trimmed; a resume from before them gets a full resync). */
+    public int maxLogEvents() {
+        return maxLogEvents;
     }
 
     /** This node's id among the nodes sharing one Redis. */

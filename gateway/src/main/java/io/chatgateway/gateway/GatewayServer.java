@@ -69,7 +69,8 @@ public final class GatewayServer implements AutoCloseable {
 
     private GatewayServer(GatewayOptions options) {
         if (options.store().equals("redis")) {
-            redisStore = new RedisChatStore(options.redisUri(), options.routing());
+            redisStore = new RedisChatStore(options.redisUri(), options.routing(), java.time.Duration.ofSeconds(1),
+                    options.maxLogEvents(), java.time.Duration.ofHours(24));
             store = redisStore;
             bus = redisStore.nodeBus(options.nodeId(), options.nodeTtl());
             // Readiness is probed off the event loops (a Redis round trip may take up to its timeout).
@@ -85,7 +86,7 @@ public final class GatewayServer implements AutoCloseable {
             redisStore = null;
             bus = NodeBus.local();
             readinessProbe = null;
-            store = new MemoryChatStore(options.routing());
+            store = new MemoryChatStore(options.maxLogEvents(), 10_000, options.routing());
             ready = () -> true;
         }
         boolean epoll = Epoll.isAvailable();

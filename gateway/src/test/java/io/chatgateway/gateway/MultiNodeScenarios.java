@@ -79,7 +79,7 @@ abstract class MultiNodeScenarios {
                 Map.entry("CHAT_GATEWAY_ADMIN_TOKEN", "ops"), Map.entry("CHAT_GATEWAY_STORE", "redis"),
                 Map.entry("CHAT_GATEWAY_REDIS_URI", redisUri), Map.entry("CHAT_GATEWAY_NODE_ID", node),
                 Map.entry("CHAT_GATEWAY_NODE_TTL_SECONDS", "2"), Map.entry("CHAT_GATEWAY_AGENT_GRACE_SECONDS", "1"),
-                Map.entry("CHAT_GATEWAY_ROUTING_CONFIG", routing.toString())));
+                Map.entry("CHAT_GATEWAY_ROUTING_CONFIG", routing.toString()), Map.entry("CHAT_GATEWAY_LOG_MAX_EVENTS", "20")));
     }
 
     WsClient client(int port, String path) {
@@ -177,6 +177,28 @@ abstract class MultiNodeScenarios {
         JsonNode firstEvent = back.await("resync", f -> f.has("seq"));
         assertThat(firstEvent.get("seq").asLong()).as("the whole chat again").isEqualTo(1);
         assertThat(old.awaitClose()).as("node A lets the old connection go").isEqualTo(1000);
+    }
+
+    @Test
+    void aResumeFromBeforeTheKeptLogGetsAClearErrorAndWhatIsKept() {
+        WsClient ann = agent(b.port(), "ann", true);
+        WsClient lee = shopper(a.port(), "lee");
+        String chatId = lee.await("welcome").get("chatId").asText();
+        lee.await("assigned");
+        lee.drop();
+        for (int i = 1; i <= 25; i++) { // the log keeps 20 events (CHAT_GATEWAY_LOG_MAX_EVENTS)
+            ann.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"text\":\"note " + i + "\"}");
+        }
+        ann.await("the last note", text("note 25"));
+        WsClient back = client(b.port(), "/ws/customer");
+        back.send("{\"type\":\"hello\",\"token\":\"" + token("lee", "customer") + "\",\"resume\":{\"chatId\":\"" + chatId
+                + "\",\"lastSeq\":2}}");
+        long last = back.await("welcome").get("lastSeq").asLong();
+        assertThat(back.awaitError("conflict").get("message").asText()).contains("no longer kept");
+        back.await("the replay", text("note 25"));
+        List<Long> seqs = back.all().stream().filter(f -> f.has("seq")).map(f -> f.get("seq").asLong()).toList();
+        assertThat(seqs).as("everything kept, in order, no gap after the first").hasSize(20).first().isEqualTo(last - 19);
+        assertThat(seqs.get(19)).isEqualTo(last);
     }
 
     @Test
