@@ -72,7 +72,12 @@ public final class GatewayServer implements AutoCloseable {
             redisStore = new RedisChatStore(options.redisUri(), options.routing(), java.time.Duration.ofSeconds(1),
                     options.maxLogEvents(), java.time.Duration.ofHours(24));
             store = redisStore;
-            bus = redisStore.nodeBus(options.nodeId(), options.nodeTtl());
+            try {
+                bus = redisStore.nodeBus(options.nodeId(), options.nodeTtl());
+            } catch (RuntimeException e) {
+                redisStore.close();
+                throw e;
+            }
             // Readiness is probed off the event loops (a Redis round trip may take up to its timeout).
             java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
             readinessProbe = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
