@@ -439,14 +439,10 @@ public final class DefaultRouter implements Router {
                 error(peer, m.id(), ErrorCode.FORBIDDEN, "chatId " + m.chatId() + " is not this connection's chat (expected " + chatId + " or no chatId)");
             } else if (!chat.isOpen()) {
                 error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
-            } else if (appendAndSend(chat, assignedAgent(chat), clientKey("c:", m.id()),
-                    seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now()))) {
-                // Any shopper message resets silence care; now the shopper waits for the agent.
-                if (shared) {
-                    if (chat.state() == ChatState.ASSIGNED) {
-                        store.careShopperSpoke(chatId, now(), CARE + chatId, cfg().care().agentNudgeSeconds() * 1000L);
-                    }
-                } else {
+            } else if (appendMessage(chat, assignedAgent(chat), clientKey("c:", m.id()), false,
+                    seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), now())) != null) {
+                // Any shopper message resets silence care; now the shopper waits for the agent (shared: done in the append).
+                if (!shared) {
                     Activity a = activity.get(chatId);
                     if (a != null) {
                         a.promptedAt = Activity.NONE;
@@ -598,14 +594,16 @@ public final class DefaultRouter implements Router {
                     send(peer, new ServerMessage.Warning(m.id(), held.get().code(), held.get().message(), held.get().suggestion()));
                     return;
                 }
-                if (!appendAndSend(chat, agentId, clientKey("a:", m.id()),
-                        seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()))) {
+                ChatStore.Said<ServerMessage.ChatText> said = appendMessage(chat, agentId, clientKey("a:", m.id()), true,
+                        seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), now()));
+                if (said == null) {
                     return; // a resend after a reconnect (to any node): already in the chat
                 }
                 boolean firstReply;
                 if (shared) {
-                    // No arming: a care deadline is always armed while a chat is assigned, and this one would be later.
-                    firstReply = store.careAgentSpoke(chat.chatId(), now()).map(before -> !before.humanReplied()).orElse(false);
+                    // Care moved on in the append. No arming: a care deadline is always armed while a chat is
+                    // assigned, and this one would be later.
+                    firstReply = said.careBefore() != null && !said.careBefore().humanReplied();
                 } else {
                     Activity a = activity.get(chat.chatId());
                     firstReply = a != null && !a.humanReplied;
@@ -1571,32 +1569,40 @@ public final class DefaultRouter implements Router {
      * {@code agentId} when not null.
      */
     private <E extends ChatEvent> void appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
-        appendAndSend(chat, agentId, null, event);
+        sendEvent(chat, agentId, store.append(chat.chatId(), event));
     }
 
     /**
-     * As {@link #appendAndSend(ChatRecord, String, LongFunction)}, unless a client frame with this
-     * key was appended before (a resend): the check and the append are one store step, so a
-     * failure in between cannot turn a retry into a "duplicate" and lose it. False for a resend.
+     * A chat message of the shopper or the agent: appended and sent, unless a client frame with this
+     * key was appended before (a resend: null). The check and the append are one store step, so a
+     * failure in between cannot turn a retry into a "duplicate" and lose it; with a shared store the
+     * care state moves on in that same step (one round trip per message).
      */
-    private <E extends ChatEvent> boolean appendAndSend(ChatRecord chat, String agentId, String clientKey, LongFunction<E> event) {
-        E e;
-        if (clientKey == null) {
-            e = store.append(chat.chatId(), event);
+    private ChatStore.Said<ServerMessage.ChatText> appendMessage(ChatRecord chat, String agentId, String clientKey, boolean fromAgent,
+                                                                LongFunction<ServerMessage.ChatText> event) {
+        ChatStore.Said<ServerMessage.ChatText> said;
+        if (shared) {
+            said = store.appendMessage(chat.chatId(), clientKey, fromAgent, now(), CARE + chat.chatId(),
+                    cfg().care().agentNudgeSeconds() * 1000L, event).orElse(null);
         } else {
-            Optional<E> once = store.appendOnce(chat.chatId(), clientKey, event);
-            if (once.isEmpty()) {
-                return false;
-            }
-            e = once.get();
+            Optional<ServerMessage.ChatText> e = clientKey == null ? Optional.of(store.append(chat.chatId(), event))
+                    : store.appendOnce(chat.chatId(), clientKey, event);
+            said = e.map(x -> new ChatStore.Said<>(x, null)).orElse(null);
         }
+        if (said != null) {
+            sendEvent(chat, agentId, said.event());
+        }
+        return said;
+    }
+
+    /** Sends a logged event to the shopper (their view) and to {@code agentId} when not null. */
+    private void sendEvent(ChatRecord chat, String agentId, ChatEvent e) {
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame f = frame(e);
         toCustomer(chat.chatId(), forCustomer == e ? f : frame(forCustomer));
         if (agentId != null) {
             toAgent(agentId, f);
         }
-        return true;
     }
 
     /** The de-duplication key of a client frame, or null when the client gave no id. */

@@ -261,19 +261,20 @@ public interface ChatStore {
     void dropCare(String chatId);
 
     /**
-     * A shopper's message, for care, in one step: a silence prompt no longer stands; a shopper not
-     * yet waiting for the agent is from now on (nudge not sent); the deadline {@code timer} is armed
-     * by {@code awaitingSince + nudgeAfterMillis} (the earlier kept). The state after; empty when the
-     * chat has no care state (not assigned).
+     * A chat message, in one step: appended once (as {@link #appendOnce}, or as {@link #append} when
+     * {@code clientKey} is null) and, when the chat has care state, that state moved on. For a
+     * shopper's message a silence prompt no longer stands, a shopper not yet waiting for the agent
+     * is from now on (nudge not sent), and the deadline {@code timer} is armed by
+     * {@code awaitingSince + nudgeAfterMillis} (the earlier kept). For an agent's message nobody waits
+     * for the agent, no prompt stands, the nudge is reset and a human replied. Empty for a resend
+     * (nothing changes); else the event and the care state before the step (null: none).
      */
-    Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis);
+    <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent, long nowMillis,
+                                                         String timer, long nudgeAfterMillis, LongFunction<E> event);
 
-    /**
-     * An agent's message, for care, in one step: nobody waits for the agent, no prompt stands, the
-     * nudge is reset, a human replied. The state before (for the first-reply figure); empty when
-     * the chat has no care state.
-     */
-    Optional<Care> careAgentSpoke(String chatId, long nowMillis);
+    /** What {@link #appendMessage} did: the stored event, and the care state before it (null when the chat has none). */
+    record Said<E extends ChatEvent>(E event, Care careBefore) {
+    }
 
     /** Groups whose overflow mode ops forced on ({@code true}) or off ({@code false}). */
     Map<String, Boolean> forcedOverflow();

@@ -661,27 +661,24 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public synchronized Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis) {
-        Care c = care.get(chatId);
-        if (c == null) {
+    public synchronized <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent,
+                                                                            long nowMillis, String timer, long nudgeAfterMillis,
+                                                                            LongFunction<E> event) {
+        Optional<E> e = clientKey == null ? Optional.of(append(chatId, event)) : appendOnce(chatId, clientKey, event);
+        if (e.isEmpty()) {
             return Optional.empty();
         }
-        boolean startsWaiting = c.awaitingSince() == Care.NONE;
-        Care next = new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
-                !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
-        care.put(chatId, next);
-        armTimer(timer, next.awaitingSince() + nudgeAfterMillis);
-        return Optional.of(next);
-    }
-
-    @Override
-    public synchronized Optional<Care> careAgentSpoke(String chatId, long nowMillis) {
         Care c = care.get(chatId);
-        if (c == null) {
-            return Optional.empty();
+        if (c != null && fromAgent) {
+            care.put(chatId, new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true));
+        } else if (c != null) {
+            boolean startsWaiting = c.awaitingSince() == Care.NONE;
+            Care next = new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
+                    !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
+            care.put(chatId, next);
+            armTimer(timer, next.awaitingSince() + nudgeAfterMillis);
         }
-        care.put(chatId, new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true));
-        return Optional.of(c);
+        return Optional.of(new Said<>(e.get(), c));
     }
 
     @Override

@@ -690,9 +690,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
      */
     private static final String APPEND = """
-            if ARGV[3] then
-              -- appendOnce: KEYS[3] the chat's recent client keys; ARGV client key, their TTL, how many to keep
-              for _, v in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do if v == ARGV[3] then return 0 end end
+            if ARGV[3] ~= '' then
+              -- once: KEYS[3] the chat's recent client keys; ARGV client key, their TTL, how many to keep
+              for _, v in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do if v == ARGV[3] then return {0} end end
               redis.call('LPUSH', KEYS[3], ARGV[3])
               redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
               redis.call('PEXPIRE', KEYS[3], ARGV[4])
@@ -701,36 +701,67 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             local json = string.gsub(ARGV[1], '"seq":%-1', '"seq":' .. seq, 1)
             redis.call('ZADD', KEYS[2], seq, json)
             redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
-            return seq
+            -- a chat message moves the care state on (KEYS[4]; ARGV side 'c'/'a', now, timer, nudgeAfter, NONE)
+            if ARGV[6] == '' or redis.call('EXISTS', KEYS[4]) == 0 then return {seq} end
+            local before = redis.call('HMGET', KEYS[4], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
+            if ARGV[6] == 'a' then
+              redis.call('HSET', KEYS[4], 'la', ARGV[7], 'aw', ARGV[10], 'nu', '0', 'pr', ARGV[10], 'hr', '1')
+            else
+              local aw = before[3]
+              if aw == ARGV[10] then
+                aw = ARGV[7]
+                redis.call('HSET', KEYS[4], 'aw', aw, 'nu', '0')
+              end
+              redis.call('HSET', KEYS[4], 'pr', ARGV[10])
+              local due = tonumber(aw) + tonumber(ARGV[9])
+              local s = redis.call('ZSCORE', KEYS[5], ARGV[8])
+              if (not s) or tonumber(s) > due then redis.call('ZADD', KEYS[5], string.format('%d', due), ARGV[8]) end
+            end
+            redis.call('HINCRBY', KEYS[4], 'v', 1)
+            return {seq, before[1], before[2], before[3], before[4], before[5], before[6]}
             """;
 
     @Override
     public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        return append(chatId, null, event).orElseThrow();
+        return appendStep(chatId, null, "", 0, null, 0, event).orElseThrow().event();
     }
 
     @Override
     public <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
-        return append(chatId, java.util.Objects.requireNonNull(clientKey, "clientKey"), event);
+        return appendStep(chatId, java.util.Objects.requireNonNull(clientKey, "clientKey"), "", 0, null, 0, event).map(Said::event);
     }
 
+    @Override
+    public <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent, long nowMillis,
+                                                                String timer, long nudgeAfterMillis, LongFunction<E> event) {
+        return appendStep(chatId, clientKey, fromAgent ? "a" : "c", nowMillis, timer, nudgeAfterMillis, event);
+    }
+
+    /**
+     * Numbering, storing, the resend check and (for chat messages) the care update in one script:
+     * a failure leaves no seq gap, and a message is one round trip.
+     * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
+     */
     @SuppressWarnings("unchecked")
-    private <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event) {
+    private <E extends ChatEvent> Optional<Said<E>> appendStep(String chatId, String clientKey, String side, long nowMillis, String timer,
+                                                              long nudgeAfterMillis, LongFunction<E> event) {
         String json = new String(codec.encode(event.apply(-1)), StandardCharsets.UTF_8);
         if (!json.contains("\"seq\":-1")) {
             throw new IllegalStateException("event JSON without a seq field: " + json.substring(0, Math.min(40, json.length())));
         }
-        String[] keys = {P + "seq:" + chatId, P + "log:" + chatId, P + "ids:" + chatId};
-        String max = Integer.toString(maxLogEvents);
+        String[] keys = {P + "seq:" + chatId, P + "log:" + chatId, P + "ids:" + chatId, careKey(chatId), P + "timers"};
         // Scored by seq, so two nodes appending at once still read back in order.
-        long seq = clientKey == null ? script(APPEND, keys, json, max)
-                : script(APPEND, keys, json, max, clientKey, Long.toString(closedRetention.toMillis()),
-                        Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS));
+        List<Object> r = call(() -> LuaScripts.eval(redis, APPEND, ScriptOutputType.MULTI, keys, json, Integer.toString(maxLogEvents),
+                clientKey == null ? "" : clientKey, Long.toString(closedRetention.toMillis()),
+                Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS), side, Long.toString(nowMillis), timer == null ? "" : timer,
+                Long.toString(nudgeAfterMillis), NONE));
+        long seq = (Long) r.get(0);
         if (seq == 0) {
             return Optional.empty(); // a resend
         }
         // What was stored, read back: the event a client gets live is exactly the one a resume replays.
-        return Optional.of((E) codec.decodeEvent(json.replaceFirst("\"seq\":-1", "\"seq\":" + seq)));
+        E e = (E) codec.decodeEvent(json.replaceFirst("\"seq\":-1", "\"seq\":" + seq));
+        return Optional.of(new Said<>(e, r.size() >= 7 ? careOf(r.subList(1, 7)) : null));
     }
 
     @Override
@@ -956,51 +987,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     private static final String NONE = Long.toString(Care.NONE);
 
-    /** KEYS care, timers; ARGV now, timer, nudgeAfter, NONE. */
-    private static final String CARE_SHOPPER = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-            local aw = redis.call('HGET', KEYS[1], 'aw')
-            if aw == ARGV[4] then
-              aw = ARGV[1]
-              redis.call('HSET', KEYS[1], 'aw', aw, 'nu', '0')
-            end
-            redis.call('HSET', KEYS[1], 'pr', ARGV[4])
-            redis.call('HINCRBY', KEYS[1], 'v', 1)
-            local due = tonumber(aw) + tonumber(ARGV[3])
-            local s = redis.call('ZSCORE', KEYS[2], ARGV[2])
-            if (not s) or tonumber(s) > due then redis.call('ZADD', KEYS[2], string.format('%d', due), ARGV[2]) end
-            return redis.call('HMGET', KEYS[1], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
-            """;
-
-    /** KEYS care; ARGV now, NONE. */
-    private static final String CARE_AGENT = """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
-            local before = redis.call('HMGET', KEYS[1], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
-            redis.call('HSET', KEYS[1], 'la', ARGV[1], 'aw', ARGV[2], 'nu', '0', 'pr', ARGV[2], 'hr', '1')
-            redis.call('HINCRBY', KEYS[1], 'v', 1)
-            return before
-            """;
-
-    private static Optional<Care> careOf(List<String> f) {
+    private static Care careOf(List<?> f) {
         if (f == null || f.size() < 6 || f.get(0) == null) {
-            return Optional.empty();
+            return null;
         }
-        return Optional.of(new Care(Long.parseLong(f.get(0)), Long.parseLong(f.get(1)), Long.parseLong(f.get(2)), "1".equals(f.get(3)),
-                Long.parseLong(f.get(4)), "1".equals(f.get(5))));
-    }
-
-    @Override
-    public Optional<Care> careShopperSpoke(String chatId, long nowMillis, String timer, long nudgeAfterMillis) {
-        List<String> f = call(() -> LuaScripts.eval(redis, CARE_SHOPPER, ScriptOutputType.MULTI, new String[] {careKey(chatId), P + "timers"},
-                Long.toString(nowMillis), timer, Long.toString(nudgeAfterMillis), NONE));
-        return careOf(f);
-    }
-
-    @Override
-    public Optional<Care> careAgentSpoke(String chatId, long nowMillis) {
-        List<String> f = call(() -> LuaScripts.eval(redis, CARE_AGENT, ScriptOutputType.MULTI, new String[] {careKey(chatId)},
-                Long.toString(nowMillis), NONE));
-        return careOf(f);
+        return new Care(Long.parseLong(f.get(0).toString()), Long.parseLong(f.get(1).toString()), Long.parseLong(f.get(2).toString()),
+                "1".equals(f.get(3)), Long.parseLong(f.get(4).toString()), "1".equals(f.get(5)));
     }
 
     @Override

@@ -201,20 +201,31 @@ abstract class ChatStoreContract {
     }
 
     @Test
-    void shopperAndAgentMessagesMoveTheCareStateInOneStep() {
+    void aChatMessageIsAppendedOnceAndMovesTheCareStateInTheSameStep() {
         ChatStore s = store();
         long none = ChatStore.Care.NONE;
-        assertThat(s.careShopperSpoke("c1", 100, "care|c1", 60_000)).as("not assigned").isEmpty();
+        s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
+        java.util.function.LongFunction<ServerMessage.ChatText> hi = seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 5);
+        var unassigned = s.appendMessage("c1", "c:m0", false, 100, "care|c1", 60_000, hi).orElseThrow();
+        assertThat(unassigned.careBefore()).as("no care state before an assignment").isNull();
+        assertThat(s.care("c1")).isEmpty();
+
         s.putCare("c1", new ChatStore.Care(0, 1_000, none, false, 500_000, false)); // a silence prompt stands
-        assertThat(s.careShopperSpoke("c1", 600_000, "care|c1", 60_000))
-                .contains(new ChatStore.Care(1, 1_000, 600_000, false, none, false));
-        assertThat(s.careShopperSpoke("c1", 610_000, "care|c1", 60_000)).as("already waiting since 600 s")
-                .contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
+        var said = s.appendMessage("c1", "c:m1", false, 600_000, "care|c1", 60_000, hi).orElseThrow();
+        assertThat(said.event()).isEqualTo(new ServerMessage.ChatText("c1", 2, "customer", "hi", 5));
+        assertThat(said.careBefore()).isEqualTo(new ChatStore.Care(0, 1_000, none, false, 500_000, false));
+        assertThat(s.care("c1")).contains(new ChatStore.Care(1, 1_000, 600_000, false, none, false));
+        assertThat(s.appendMessage("c1", "c:m1", false, 605_000, "care|c1", 60_000, hi)).as("a resend changes nothing").isEmpty();
+        s.appendMessage("c1", null, false, 610_000, "care|c1", 60_000, hi); // no client id: appended, already waiting since 600 s
+        assertThat(s.care("c1")).contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
         assertThat(s.claimDueTimers(659_999, 10)).isEmpty();
         assertThat(s.claimDueTimers(660_000, 10)).as("armed for the nudge").containsExactly("care|c1");
-        assertThat(s.careAgentSpoke("c1", 620_000)).as("the state before")
-                .contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
+
+        var answer = s.appendMessage("c1", "a:r1", true, 620_000, null, 0,
+                seq -> new ServerMessage.ChatText("c1", seq, "agent", "hello", 6)).orElseThrow();
+        assertThat(answer.careBefore().humanReplied()).as("the first human reply").isFalse();
         assertThat(s.care("c1")).contains(new ChatStore.Care(3, 620_000, none, false, none, true));
+        assertThat(s.lastSeq("c1")).isEqualTo(4);
     }
 
     @Test
