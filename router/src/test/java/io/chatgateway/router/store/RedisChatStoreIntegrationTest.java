@@ -11,31 +11,17 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract against a real redis-server on a free port, plus races and a Redis restart. */
-class RedisChatStoreIntegrationTest extends ChatStoreContract {
+class RedisChatStoreIntegrationTest extends RedisStoreContract {
     @RegisterExtension
     static final RedisExtension REDIS = RedisExtension.standalone();
-    private RedisChatStore store;
-
-    @BeforeEach
-    void fresh() {
-        RedisServer.flushAll(REDIS.uri());
-        store = new RedisChatStore(REDIS.uri(), RoutingConfig.defaults());
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
 
     @Override
-    ChatStore store() {
-        return store;
+    String uri() {
+        return REDIS.uri();
     }
 
     @Test

@@ -89,30 +89,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Three cluster masters. */
     public record Cluster(List<RedisServer> nodes) implements AutoCloseable {
-        /** Empties a test Redis, standalone ({@code redis://}) or cluster ({@code redis-cluster://}), between tests. */
-    public static void flushAll(String uri) {
-        if (uri.startsWith(RedisChatStore.CLUSTER_SCHEME)) {
-            List<io.lettuce.core.RedisURI> seeds = new java.util.ArrayList<>();
-            for (String hostPort : uri.substring(RedisChatStore.CLUSTER_SCHEME.length()).split(",")) {
-                seeds.add(io.lettuce.core.RedisURI.create("redis://" + hostPort));
-            }
-            io.lettuce.core.cluster.RedisClusterClient c = io.lettuce.core.cluster.RedisClusterClient.create(seeds);
-            try (var conn = c.connect()) {
-                conn.sync().flushall();
-            } finally {
-                c.shutdown();
-            }
-        } else {
-            io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(uri);
-            try (var conn = c.connect()) {
-                conn.sync().flushall();
-            } finally {
-                c.shutdown();
-            }
-        }
-    }
-
-    public String uri() {
+        public String uri() {
             StringBuilder b = new StringBuilder("redis-cluster://");
             for (int i = 0; i < nodes.size(); i++) {
                 b.append(i == 0 ? "" : ",").append("127.0.0.1:").append(nodes.get(i).port);
