@@ -1,5 +1,7 @@
 package io.chatgateway.gateway;
 
+import io.chatgateway.router.cluster.RedisNodeBus;
+import io.chatgateway.router.engine.Routers;
 import io.chatgateway.gateway.admin.AdminHandler;
 import io.chatgateway.gateway.auth.TokenService;
 import io.chatgateway.gateway.ws.PublicChannelInitializer;
@@ -73,7 +75,7 @@ public final class GatewayServer implements AutoCloseable {
                     options.maxLogEvents(), java.time.Duration.ofHours(24));
             store = redisStore;
             try {
-                bus = redisStore.nodeBus(options.nodeId(), options.nodeTtl());
+                bus = RedisNodeBus.of(redisStore, options.nodeId(), options.nodeTtl());
             } catch (RuntimeException e) {
                 redisStore.close();
                 throw e;
@@ -106,7 +108,7 @@ public final class GatewayServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);
         new ProcessorMetrics().bindTo(prometheus);
-        router = Router.create(options.router(), store, bus, routerScheduler, prometheus);
+        router = Routers.create(options.router(), store, bus, routerScheduler, prometheus);
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());
         try {

@@ -1,13 +1,9 @@
 package io.chatgateway.router;
 
 import io.chatgateway.protocol.ClientMessage;
-import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
-import io.chatgateway.router.internal.DefaultRouter;
-import io.chatgateway.router.store.ChatStore;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -19,6 +15,8 @@ import reactor.core.scheduler.Scheduler;
  * <p>All methods are non-blocking and thread-safe. Events are processed one at a time, in the
  * order they were submitted, on a worker of the injected {@link Scheduler}; the same scheduler
  * drives timers and gives the clock, so tests run every rule in virtual time.
+ *
+ * <p>Made by {@code Routers.create} (package {@code engine}).
  */
 public interface Router extends AutoCloseable {
 
@@ -73,22 +71,4 @@ public interface Router extends AutoCloseable {
     /** Stops the router's worker; pending timers are dropped. */
     @Override
     void close();
-
-    /** The default router over a store, running on a worker of {@code scheduler}, counting into {@code meters}. */
-    static Router create(RouterOptions options, ChatStore store, Scheduler scheduler, MeterRegistry meters) {
-        return new DefaultRouter(options, store, NodeBus.local(), scheduler, meters);
-    }
-
-    /**
-     * One node of several sharing {@code store} (Redis): frames for participants connected to
-     * other nodes travel over {@code bus}, and this node takes its share of timers and of dead nodes' work.
-     */
-    static Router create(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
-        return new DefaultRouter(options, store, bus, scheduler, meters);
-    }
-
-    /** As {@link #create(RouterOptions, ChatStore, Scheduler, MeterRegistry)} without metrics export. */
-    static Router create(RouterOptions options, ChatStore store, Scheduler scheduler) {
-        return new DefaultRouter(options, store, NodeBus.local(), scheduler, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-    }
 }

@@ -1,5 +1,6 @@
 package io.chatgateway.router;
 
+import io.chatgateway.router.engine.Routers;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ServerMessage;
@@ -20,7 +21,7 @@ class RouterFixture implements AutoCloseable {
 
     RouterFixture(RoutingConfig config, RouterOptions options) {
         store = new MemoryChatStore(config);
-        router = Router.create(options, store, time);
+        router = Routers.create(options, store, time);
     }
 
     RouterFixture(RoutingConfig config) {

@@ -1,5 +1,6 @@
 package io.chatgateway.router;
 
+import io.chatgateway.router.engine.Routers;
 import static io.chatgateway.router.RouterFixture.assignedChats;
 import static io.chatgateway.router.RouterFixture.chatId;
 import static io.chatgateway.router.RouterFixture.offeredChats;
@@ -303,7 +304,7 @@ class RoutingEngineTest {
         fx.close();
         var store = new io.chatgateway.router.store.MemoryChatStore(RouterFixture.capacity(3));
         var scheduler = reactor.core.scheduler.Schedulers.newSingle("router-test");
-        Router router = Router.create(RouterOptions.defaults(), store, scheduler);
+        Router router = Routers.create(RouterOptions.defaults(), store, scheduler);
         try {
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {

@@ -1,5 +1,7 @@
 package io.chatgateway.router;
 
+import io.chatgateway.router.cluster.RedisNodeBus;
+import io.chatgateway.router.engine.Routers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.protocol.AgentLevel;
@@ -43,10 +45,10 @@ class SharedTimersIntegrationTest {
         RoutingConfig care = RouterFixture.config(j -> j.with("care").put("silencePromptSeconds", 60).put("silenceCloseSeconds", 60));
         storeA = new RedisChatStore(redis.uri(), care);
         storeB = new RedisChatStore(redis.uri(), care);
-        busA = storeA.nodeBus("A", Duration.ofSeconds(30));
-        busB = storeB.nodeBus("B", Duration.ofSeconds(30));
-        nodeA = Router.create(RouterOptions.defaults(), storeA, busA, time, new SimpleMeterRegistry());
-        nodeB = Router.create(RouterOptions.defaults(), storeB, busB, time, new SimpleMeterRegistry());
+        busA = RedisNodeBus.of(storeA, "A", Duration.ofSeconds(30));
+        busB = RedisNodeBus.of(storeB, "B", Duration.ofSeconds(30));
+        nodeA = Routers.create(RouterOptions.defaults(), storeA, busA, time, new SimpleMeterRegistry());
+        nodeB = Routers.create(RouterOptions.defaults(), storeB, busB, time, new SimpleMeterRegistry());
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway.ws;
 
+import io.chatgateway.router.engine.Routers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +36,7 @@ class ChatSocketHandlerTest {
     private static final String SECRET = "test-secret-0123456789-0123456789-abcdef";
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
-    private final Router router = Router.create(RouterOptions.defaults(), new MemoryChatStore(), time);
+    private final Router router = Routers.create(RouterOptions.defaults(), new MemoryChatStore(), time);
     private final TokenService tokens = new TokenService(SECRET, Clock.systemUTC(), Duration.ofDays(1));
     private final AtomicLong nanos = new AtomicLong();
     private EmbeddedChannel channel;

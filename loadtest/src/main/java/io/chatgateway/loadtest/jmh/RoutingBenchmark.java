@@ -1,5 +1,6 @@
 package io.chatgateway.loadtest.jmh;
 
+import io.chatgateway.router.engine.Routers;
 import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.OutboundFrame;
@@ -108,7 +109,7 @@ public class RoutingBenchmark {
     public void setup() {
         time = VirtualTimeScheduler.create();
         store = new MemoryChatStore(RoutingConfig.defaults());
-        router = Router.create(RouterOptions.defaults(), store, time);
+        router = Routers.create(RouterOptions.defaults(), store, time);
         agentPeers = new AgentPeer[agents];
         AgentLevel[] levels = AgentLevel.values();
         for (int i = 0; i < agents; i++) {

@@ -112,7 +112,16 @@ public final class RedisNodeBus implements NodeBus {
     private volatile boolean started;
     private volatile java.util.concurrent.ScheduledExecutorService beats;
 
-    /** Built by the Redis store ({@code RedisChatStore.nodeBus}), sharing its client and command connection. */
+    /**
+     * The cross-node channel of a gateway node on the Redis (or Redis Cluster) of {@code store}:
+     * presence, liveness, and delivery to participants held by other nodes.
+     */
+    public static RedisNodeBus of(io.chatgateway.router.store.RedisChatStore store, String nodeId, Duration ttl) {
+        io.chatgateway.router.store.RedisChatStore.Connection c = store.connection();
+        return new RedisNodeBus(nodeId, ttl, c.client(), c.sync(), c.async());
+    }
+
+    /** A node bus sharing a Redis client and command connection (see {@link #of}). */
     public RedisNodeBus(String nodeId, Duration ttl, AbstractRedisClient client, RedisClusterCommands<String, String> redis,
                         RedisClusterAsyncCommands<String, String> async) {
         if (nodeId == null || nodeId.isBlank() || nodeId.contains(" ")) {

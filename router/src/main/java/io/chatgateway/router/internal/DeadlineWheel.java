@@ -22,13 +22,13 @@ import java.util.function.Consumer;
  * further out are parked in the last slot and re-armed when it comes due). Not thread-safe: the
  * router calls it from its worker only.
  */
-final class DeadlineWheel {
+public final class DeadlineWheel {
     private final long resolution;
     private final List<Set<String>> slots;
     private final Map<String, Long> armedTick = new HashMap<>();
     private long cursor; // last tick processed
 
-    DeadlineWheel(long resolutionMillis, int slots, long startMillis) {
+    public DeadlineWheel(long resolutionMillis, int slots, long startMillis) {
         if (resolutionMillis < 1 || slots < 2) {
             throw new IllegalArgumentException("resolution " + resolutionMillis + " ms, " + slots + " slots (expected >= 1 ms, >= 2 slots)");
         }
@@ -41,7 +41,7 @@ final class DeadlineWheel {
     }
 
     /** Makes sure {@code key} is handed back no later than the first tick at or after {@code deadlineMillis}. */
-    void arm(String key, long deadlineMillis) {
+    public void arm(String key, long deadlineMillis) {
         long tick = Math.max(ceilDiv(deadlineMillis, resolution), cursor + 1);
         tick = Math.min(tick, cursor + slots.size()); // beyond the wheel: park in the last slot, re-armed then
         Long current = armedTick.get(key);
@@ -56,7 +56,7 @@ final class DeadlineWheel {
     }
 
     /** Forgets a key (chat closed). */
-    void disarm(String key) {
+    public void disarm(String key) {
         Long current = armedTick.remove(key);
         if (current != null) {
             slots.get((int) Math.floorMod(current, (long) slots.size())).remove(key);
@@ -64,7 +64,7 @@ final class DeadlineWheel {
     }
 
     /** Hands back every key due up to {@code nowMillis}, in tick order. */
-    void advance(long nowMillis, Consumer<String> due) {
+    public void advance(long nowMillis, Consumer<String> due) {
         long now = Math.floorDiv(nowMillis, resolution);
         while (cursor < now) {
             cursor++;
@@ -82,7 +82,7 @@ final class DeadlineWheel {
     }
 
     /** Keys armed now (for tests and the benchmark). */
-    int armed() {
+    public int armed() {
         return armedTick.size();
     }
 

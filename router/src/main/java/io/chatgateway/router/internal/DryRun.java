@@ -21,13 +21,13 @@ import java.util.function.ToLongFunction;
  * wait with the same model as the live ETA (agents' capacities under each configuration, measured
  * handling times). Nothing in the store changes.
  */
-final class DryRun {
+public final class DryRun {
     static final int MAX_ENTRIES = 500;
 
     private DryRun() {
     }
 
-    static DryRunResult compute(VersionedConfig current, RoutingConfig proposed, List<ChatRecord> waiting,
+    public static DryRunResult compute(VersionedConfig current, RoutingConfig proposed, List<ChatRecord> waiting,
                                 List<AgentRecord> agents, ToLongFunction<String> handleSeconds, long now) {
         Map<String, List<ChatRecord>> byGroup = new HashMap<>();
         for (ChatRecord c : waiting) {

@@ -12,7 +12,7 @@ import java.util.Set;
  * the same for chat-driven routing (a chat looks for an agent) and agent-driven routing (a free
  * agent looks for a chat), and for the dry run.
  */
-final class Matching {
+public final class Matching {
     private Matching() {
     }
 
@@ -21,7 +21,7 @@ final class Matching {
      * the offer lapse on this step), a supervisor for major complaints, serving the chat's group or
      * a group the current escalation step opens, and of a level the step allows.
      */
-    static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded) {
+    public static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded) {
         return eligible(c, a, chat, nowMillis, excluded, false);
     }
 
@@ -29,7 +29,7 @@ final class Matching {
      * As above; during overflow ({@code overflow} true for the chat's group) a share of every senior
      * agent's capacity is kept for VIPs, so non-VIP chats may only use the rest.
      */
-    static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded, boolean overflow) {
+    public static boolean eligible(RoutingConfig c, AgentRecord a, ChatRecord chat, long nowMillis, Set<String> excluded, boolean overflow) {
         if (!a.hasRoom() || excluded.contains(a.agentId())) {
             return false;
         }
@@ -56,7 +56,7 @@ final class Matching {
         return group && (step.levels().isEmpty() || step.levels().contains(a.level()) || a.supervisor());
     }
 
-    static EscalationStep step(RoutingConfig c, ChatRecord chat, long nowMillis) {
+    public static EscalationStep step(RoutingConfig c, ChatRecord chat, long nowMillis) {
         return c.escalation().get(chat.tier()).get(c.stepIndex(chat.tier(), nowMillis - chat.queuedAt()));
     }
 
@@ -64,7 +64,7 @@ final class Matching {
      * Among eligible agents, best first: the complaints skill for complaint-prone shoppers, then
      * the tier's preferred levels in order, then the least loaded (by share of capacity), then id.
      */
-    static Comparator<AgentRecord> preference(RoutingConfig c, ChatRecord chat) {
+    public static Comparator<AgentRecord> preference(RoutingConfig c, ChatRecord chat) {
         boolean complaintProne = chat.hasTag("complaint_prone");
         var preferred = c.preferredLevels().get(chat.tier());
         return Comparator
@@ -79,7 +79,7 @@ final class Matching {
     }
 
     /** Whether any escalation step lets agents of {@code groups} take chats of other groups. */
-    static boolean servesOverflow(RoutingConfig c, Set<String> groups) {
+    public static boolean servesOverflow(RoutingConfig c, Set<String> groups) {
         for (var steps : c.escalation().values()) {
             for (EscalationStep s : steps) {
                 for (String g : s.extraGroups()) {
@@ -97,7 +97,7 @@ final class Matching {
      * {@code slots / handleSeconds} chats a second; positions within the free slots wait nothing.
      * Without any agent the estimate is one handling time per position (honest: we do not know).
      */
-    static long projectedWaitSeconds(int position, int slots, int freeSlots, long handleSeconds) {
+    public static long projectedWaitSeconds(int position, int slots, int freeSlots, long handleSeconds) {
         if (slots <= 0) {
             return position * handleSeconds;
         }

@@ -15,27 +15,27 @@ import java.util.concurrent.TimeUnit;
  * agent message, with {@code met=true|false} counters against the DOMAIN.md targets of 15 s and
  * 30 s), plus queue-depth gauges registered by the router.
  */
-final class RouterMetrics {
-    static final Duration GREETING_SLA = Duration.ofSeconds(15);
-    static final Duration FIRST_REPLY_SLA = Duration.ofSeconds(30);
+public final class RouterMetrics {
+    public static final Duration GREETING_SLA = Duration.ofSeconds(15);
+    public static final Duration FIRST_REPLY_SLA = Duration.ofSeconds(30);
 
-    final MeterRegistry registry;
-    final Counter started;
-    final Counter offers;
-    final Counter accepted;
-    final Counter rejected;
-    final Counter expired;
-    final Counter assigned;
-    final Timer queueWait;
-    final Timer decision;
-    final Timer greeting;
-    final Timer firstReply;
+    public final MeterRegistry registry;
+    public final Counter started;
+    public final Counter offers;
+    public final Counter accepted;
+    public final Counter rejected;
+    public final Counter expired;
+    public final Counter assigned;
+    public final Timer queueWait;
+    public final Timer decision;
+    public final Timer greeting;
+    public final Timer firstReply;
     private final Counter greetingMet;
     private final Counter greetingMissed;
     private final Counter firstReplyMet;
     private final Counter firstReplyMissed;
 
-    RouterMetrics(MeterRegistry r) {
+    public RouterMetrics(MeterRegistry r) {
         registry = r;
         started = Counter.builder("chat.started").description("chats started").register(r);
         offers = Counter.builder("chat.offers").description("offers sent to agents").register(r);
@@ -53,16 +53,16 @@ final class RouterMetrics {
         firstReplyMissed = Counter.builder("chat.sla.first.reply.result").tag("met", "false").register(r);
     }
 
-    void closed(String reason) {
+    public void closed(String reason) {
         Counter.builder("chat.closed").tag("reason", reason).register(registry).increment();
     }
 
-    void greeted(long millis) {
+    public void greeted(long millis) {
         greeting.record(millis, TimeUnit.MILLISECONDS);
         (millis <= GREETING_SLA.toMillis() ? greetingMet : greetingMissed).increment();
     }
 
-    void firstReply(long millis) {
+    public void firstReply(long millis) {
         firstReply.record(millis, TimeUnit.MILLISECONDS);
         (millis <= FIRST_REPLY_SLA.toMillis() ? firstReplyMet : firstReplyMissed).increment();
     }

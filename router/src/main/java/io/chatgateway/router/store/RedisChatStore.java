@@ -1015,10 +1015,15 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     // ------------------------------------------------------------------ nodes
 
     /**
-     * The cross-node channel of a gateway node on this Redis (or Redis Cluster): presence,
-     * liveness, and delivery to participants held by other nodes.
+     * The client and connection of this store, for what shares them (the node bus: presence,
+     * liveness and pub/sub on the same Redis).
      */
-    public io.chatgateway.router.cluster.NodeBus nodeBus(String nodeId, Duration ttl) {
-        return new io.chatgateway.router.cluster.RedisNodeBus(nodeId, ttl, client, redis, async);
+    public Connection connection() {
+        return new Connection(client, redis, async);
+    }
+
+    /** A Redis client and its command interfaces (sync and async on one connection). */
+    public record Connection(io.lettuce.core.AbstractRedisClient client, RedisClusterCommands<String, String> sync,
+                             io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async) {
     }
 }

@@ -31,7 +31,7 @@ abstract class RedisNodeBusContract {
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
 
         Node(String id, Duration ttl) {
-            bus = store.nodeBus(id, ttl);
+            bus = RedisNodeBus.of(store, id, ttl);
             bus.listen(new NodeBus.Listener() {
                 @Override
                 public void deliver(String participant, byte[] json) {

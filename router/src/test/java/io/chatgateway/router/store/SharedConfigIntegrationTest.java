@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.router.engine.Routers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.router.ConfigUpdate;
@@ -21,8 +22,8 @@ class SharedConfigIntegrationTest {
              RedisChatStore storeB = new RedisChatStore(redis.uri(), RoutingConfig.defaults())) {
             Scheduler a = Schedulers.newSingle("node-a");
             Scheduler b = Schedulers.newSingle("node-b");
-            Router nodeA = Router.create(RouterOptions.defaults(), storeA, a);
-            Router nodeB = Router.create(RouterOptions.defaults(), storeB, b);
+            Router nodeA = Routers.create(RouterOptions.defaults(), storeA, a);
+            Router nodeB = Routers.create(RouterOptions.defaults(), storeB, b);
             try {
                 assertThat(nodeB.config().block(Duration.ofSeconds(2)).version()).isEqualTo(1);
                 RoutingConfig next = RoutingConfig.fromJson(RoutingConfig.defaults().toJson().put("offerTimeoutSeconds", 30));
@@ -46,7 +47,7 @@ class SharedConfigIntegrationTest {
                 }
                 assertThat(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
                         .as("script edits reach every node too").isEqualTo("Thanks for shopping at {shop}!");
-                Router restarted = Router.create(RouterOptions.defaults(), storeB, b);
+                Router restarted = Routers.create(RouterOptions.defaults(), storeB, b);
                 assertThat(restarted.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
                         .as("a restarted node starts with the edited texts").isEqualTo("Thanks for shopping at {shop}!");
                 restarted.close();

@@ -1,0 +1,280 @@
+package io.chatgateway.router.assignment;
+
+import io.chatgateway.protocol.OutboundFrame;
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.internal.ChatHooks;
+import io.chatgateway.router.internal.Delivery;
+import io.chatgateway.router.internal.Matching;
+import io.chatgateway.router.internal.NodeContext;
+import io.chatgateway.router.store.AgentRecord;
+import io.chatgateway.router.store.AssignOutcome;
+import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatState;
+import io.chatgateway.router.store.MemoryChatStore;
+import io.chatgateway.router.surge.LeaveMessageIntake;
+import io.chatgateway.router.surge.OverflowMode;
+import io.chatgateway.router.surge.QueuePositions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who gets which chat.
+ *
+ * <p><b>Two directions of routing.</b> When a chat enters a queue (new, offer lapsed, agent left,
+ * escalation step reached) it looks for the best eligible agent ({@link #routeChat}); when an agent
+ * gets room (online, chat closed, offer rejected) the agent looks for the best chat it may take
+ * among the heads of the queues it can serve ({@link #fillAgent}). Either way the step is
+ * {@code ChatStore.tryOffer} (or {@code tryAssign} for auto-accepting agents and owners), atomic
+ * in the store, so no chat goes twice and no agent over capacity whichever nodes race.
+ * Invariant after every event: no eligible agent with room idles while a chat it may take waits.
+ *
+ * <p><b>Preference</b> ({@link Matching}): the shopper's owner (first-contact ownership) if they
+ * have room, the complaints skill for complaint-prone shoppers, the tier's preferred levels, then
+ * the least loaded. Queues are ordered by the static rank of {@link RoutingConfig} (tier weight +
+ * urgent boost + ageing), so ageing never needs rescoring and a decision reads only queue heads.
+ */
+public final class Assignment {
+    private static final Logger log = LoggerFactory.getLogger(Assignment.class);
+    private static final int MAX_ASSIGN_ATTEMPTS = 5;
+    /** Queue heads read per group and tier when a free agent looks for a chat. */
+    private static final int HEAD_SCAN = 16;
+
+    private final NodeContext ctx;
+    private final Delivery delivery;
+    private final ChatHooks hooks;
+    private final QueuePositions positions;
+    private final OverflowMode overflow;
+    private final LeaveMessageIntake intake;
+    private final Map<String, Set<String>> excluded = NodeContext.perChat(); // chatId -> agents not to offer to on this step
+    private final Offers offers;
+    private final Escalation escalation;
+
+    public Assignment(NodeContext ctx, Delivery delivery, ChatHooks hooks, QueuePositions positions, OverflowMode overflow,
+                      LeaveMessageIntake intake) {
+        this.ctx = ctx;
+        this.delivery = delivery;
+        this.hooks = hooks;
+        this.positions = positions;
+        this.overflow = overflow;
+        this.intake = intake;
+        this.offers = new Offers(ctx, delivery, hooks, this);
+        this.escalation = new Escalation(ctx, this);
+    }
+
+    public Offers offers() {
+        return offers;
+    }
+
+    public Escalation escalation() {
+        return escalation;
+    }
+
+    /** The agent may not be offered this chat again until its next escalation step. */
+    public void exclude(String chatId, String agentId) {
+        excluded.computeIfAbsent(chatId, k -> new HashSet<>()).add(agentId);
+    }
+
+    /** A new step (or the chat's end): every agent gets a fresh chance. */
+    void forgetExcluded(String chatId) {
+        excluded.remove(chatId);
+    }
+
+    /** The chat closed: forget what routing noted about it. */
+    public void closed(String chatId, String agentId) {
+        escalation.cancel(chatId);
+        offers.cancel(chatId, agentId);
+        excluded.remove(chatId);
+    }
+
+    /**
+     * Chat-driven: offers a waiting chat to the best eligible agent. Returns true when it was
+     * offered or assigned, false when nobody eligible has room (it stays waiting).
+     */
+    public boolean routeChat(ChatRecord chat) {
+        long t0 = System.nanoTime();
+        try {
+            RoutingConfig c = ctx.cfg();
+            long now = ctx.now();
+            Set<String> excl = excluded.getOrDefault(chat.chatId(), Set.of());
+            Optional<String> owner = ctx.store().ownerOf(chat.customerId(), now);
+            if (owner.isPresent() && !excl.contains(owner.get()) && !chat.hasTag(c.supervisorTag())) {
+                Optional<AgentRecord> o = ctx.store().agent(owner.get()).filter(AgentRecord::hasRoom);
+                if (o.isPresent() && offer(chat, o.get())) {
+                    return true;
+                }
+            }
+            for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
+                AgentRecord best = null;
+                var pref = Matching.preference(c, chat);
+                boolean inOverflow = overflow.isOn(chat.group());
+                for (AgentRecord a : candidates(c, chat, now)) {
+                    if (Matching.eligible(c, a, chat, now, excl, inOverflow) && (best == null || pref.compare(a, best) < 0)) {
+                        best = a;
+                    }
+                }
+                if (best == null) {
+                    return false;
+                }
+                if (offer(chat, best)) {
+                    return true;
+                }
+                if (ctx.store().chat(chat.chatId()).map(r -> r.state() != ChatState.WAITING).orElse(true)) {
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** As {@link #routeChat}; when nobody takes it, the shopper hears their place and the next step is armed. */
+    public void routeOrQueue(ChatRecord waiting, boolean tellPosition) {
+        if (!routeChat(waiting)) {
+            if (tellPosition) {
+                positions.sendQueued(waiting);
+            }
+            escalation.schedule(waiting);
+        }
+    }
+
+    /**
+     * Agents who could take the chat on its current step: those with room in its group and in the
+     * groups the step opens (all groups for supervisor-only chats). Read from the store's index,
+     * so a full house costs nothing to check.
+     */
+    private List<AgentRecord> candidates(RoutingConfig c, ChatRecord chat, long now) {
+        Set<String> groups = new TreeSet<>();
+        if (chat.hasTag(c.supervisorTag())) {
+            groups.addAll(ctx.depths().keySet());
+            for (AgentRecord a : ctx.store().agents()) {
+                if (a.supervisor()) {
+                    groups.addAll(a.groups());
+                }
+            }
+        } else {
+            groups.add(chat.group());
+            groups.addAll(Matching.step(c, chat, now).extraGroups());
+        }
+        if (groups.size() == 1) {
+            return ctx.store().agentsWithRoom(chat.group());
+        }
+        Map<String, AgentRecord> unique = new HashMap<>();
+        for (String g : groups) {
+            for (AgentRecord a : ctx.store().agentsWithRoom(g)) {
+                unique.put(a.agentId(), a);
+            }
+        }
+        return new ArrayList<>(unique.values());
+    }
+
+    /** Agent-driven: while the agent has room, offers them the best chat they may take. */
+    public void fillAgent(String agentId) {
+        for (int i = 0; i < 100; i++) {
+            Optional<AgentRecord> a = ctx.store().agent(agentId).filter(AgentRecord::hasRoom);
+            if (a.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            ChatRecord best = bestChatFor(a.get());
+            ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            if (best == null || !offer(best, a.get())) {
+                return;
+            }
+        }
+    }
+
+    private ChatRecord bestChatFor(AgentRecord agent) {
+        RoutingConfig c = ctx.cfg();
+        long now = ctx.now();
+        Set<String> groups = agent.groups();
+        if (agent.supervisor() || Matching.servesOverflow(c, groups)) {
+            groups = new TreeSet<>(ctx.depths().keySet());
+        }
+        ChatRecord best = null;
+        for (String g : groups) {
+            for (Tier t : Tier.values()) {
+                for (ChatRecord ch : ctx.store().waiting(g, t, HEAD_SCAN)) {
+                    if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()), overflow.isOn(g))) {
+                        if (best == null || MemoryChatStore.QUEUE_ORDER.compare(ch, best) < 0) {
+                            best = ch;
+                        }
+                        break; // the rest of this tier queue ranks lower
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Offers the chat to the agent (or assigns it, for auto-accepting agents); false when the store refused. */
+    boolean offer(ChatRecord chat, AgentRecord agent) {
+        if (agent.autoAccept()) {
+            if (ctx.store().tryAssign(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
+                return false;
+            }
+            onAssigned(ctx.store().chat(chat.chatId()).orElseThrow(), agent);
+            return true;
+        }
+        if (ctx.store().tryOffer(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
+            return false;
+        }
+        ctx.metrics().offers.increment();
+        escalation.cancel(chat.chatId());
+        int timeout = ctx.cfg().offerTimeoutSeconds();
+        delivery.toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), Delivery.customerInfo(chat), chat.group(), timeout));
+        offers.armExpiry(chat.chatId(), agent.agentId(), timeout);
+        log.debug("chat {} offered to agent {}", chat.chatId(), agent.agentId());
+        return true;
+    }
+
+    /**
+     * The chat is the agent's now: the shopper is told, care starts, and the agent gets the
+     * conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
+     */
+    public void onAssigned(ChatRecord chat, AgentRecord agent) {
+        escalation.cancel(chat.chatId());
+        offers.cancel(chat.chatId(), agent.agentId());
+        excluded.remove(chat.chatId());
+        intake.forget(chat.chatId());
+        overflow.forget(chat.chatId());
+        long now = ctx.now();
+        positions.startedHandling(chat.chatId(), now);
+        ctx.metrics().assigned.increment();
+        ctx.metrics().queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
+        ServerMessage.Assigned assigned = ctx.store().append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
+                new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
+        OutboundFrame f = Delivery.frame(assigned);
+        delivery.toCustomer(chat.chatId(), f);
+        List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
+        boolean humanReplied = false;
+        for (ChatEvent e : history) {
+            if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
+                humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
+                break;
+            }
+        }
+        hooks.assigned(chat, now, humanReplied);
+        for (ChatEvent e : history) {
+            delivery.toAgent(agent.agentId(), e == assigned ? f : Delivery.frame(e));
+        }
+        log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
+    }
+
+    /** First-contact ownership: the first agent who answers owns the shopper (renewed with each chat). */
+    public void claimOwnership(ChatRecord chat, String agentId) {
+        ctx.store().claimOwnership(chat.customerId(), agentId, ctx.now() + ctx.options().ownershipRetention().toMillis());
+    }
+}

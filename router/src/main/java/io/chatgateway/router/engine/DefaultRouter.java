@@ -1,0 +1,378 @@
+package io.chatgateway.router.engine;
+
+import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.protocol.ErrorCode;
+import io.chatgateway.protocol.OutboundFrame;
+import io.chatgateway.router.AgentIdentity;
+import io.chatgateway.router.ConfigUpdate;
+import io.chatgateway.router.CustomerIdentity;
+import io.chatgateway.router.DryRunResult;
+import io.chatgateway.router.Peer;
+import io.chatgateway.router.QaReview;
+import io.chatgateway.router.Router;
+import io.chatgateway.router.RouterOptions;
+import io.chatgateway.router.RouterSnapshot;
+import io.chatgateway.router.assignment.Assignment;
+import io.chatgateway.router.care.ChatCare;
+import io.chatgateway.router.cluster.NodeBus;
+import io.chatgateway.router.config.AuditEntry;
+import io.chatgateway.router.config.RoutingConfig;
+import io.chatgateway.router.config.VersionedConfig;
+import io.chatgateway.router.guard.LanguageGuard;
+import io.chatgateway.router.handover.SignOff;
+import io.chatgateway.router.handover.Transfers;
+import io.chatgateway.router.internal.ChatHooks;
+import io.chatgateway.router.internal.Delivery;
+import io.chatgateway.router.internal.DryRun;
+import io.chatgateway.router.internal.NodeContext;
+import io.chatgateway.router.internal.SharedTimers;
+import io.chatgateway.router.qa.QaSampling;
+import io.chatgateway.router.session.AgentSessions;
+import io.chatgateway.router.session.ChatClosing;
+import io.chatgateway.router.session.ChatLog;
+import io.chatgateway.router.session.CustomerSessions;
+import io.chatgateway.router.store.AgentRecord;
+import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
+import io.chatgateway.router.store.StoreUnavailableException;
+import io.chatgateway.router.surge.LeaveMessageIntake;
+import io.chatgateway.router.surge.OverflowMode;
+import io.chatgateway.router.surge.QueueBoard;
+import io.chatgateway.router.surge.QueuePositions;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One node's router: turns the {@link Router} calls into events and hands each to the feature
+ * that owns the rule (session, assignment, care, surge, handover, qa, guard).
+ *
+ * <p><b>Threading.</b> Every event runs as one task on a single {@link Scheduler.Worker}, so the
+ * features' maps (connections on this node, timers) need no locks and the events of one
+ * connection keep their order. Shared state lives in the {@link ChatStore}, whose atomic steps
+ * make the decisions safe against other nodes too. At most {@link RouterOptions#maxPendingEvents()}
+ * events wait; beyond that clients are told {@code unavailable} rather than buffered without bound.
+ *
+ * <p><b>Time.</b> The scheduler gives the clock and drives every timer (a tick a second for the
+ * timing wheels, overflow checks, queue frames and shared deadlines), so every rule runs in
+ * virtual time in tests.
+ */
+final class DefaultRouter implements Router {
+    private static final Logger log = LoggerFactory.getLogger(DefaultRouter.class);
+    private static final int TIMERS_PER_CLAIM = 500;
+
+    private final NodeContext ctx;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Delivery delivery;
+    private final QueuePositions positions;
+    private final OverflowMode overflow;
+    private final LeaveMessageIntake intake;
+    private final QueueBoard board;
+    private final QaSampling qa;
+    private final Assignment assignment;
+    private final ChatClosing closing;
+    private final ChatCare care;
+    private final SignOff signOff;
+    private final CustomerSessions customers;
+    private final AgentSessions agents;
+    private final LiveConfig live;
+    private final Disposable ticker;
+
+    DefaultRouter(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
+        ctx = new NodeContext(options, store, bus, scheduler, meters);
+        ChatHooks hooks = new Hooks();
+        delivery = new Delivery(ctx);
+        positions = new QueuePositions(ctx, delivery);
+        overflow = new OverflowMode(ctx, delivery, positions);
+        intake = new LeaveMessageIntake(ctx, delivery, overflow);
+        board = new QueueBoard(ctx, delivery, positions, overflow);
+        qa = new QaSampling(ctx);
+        assignment = new Assignment(ctx, delivery, hooks, positions, overflow, intake);
+        closing = new ChatClosing(ctx, delivery, hooks, assignment, positions, overflow, intake, qa);
+        care = new ChatCare(ctx, delivery, assignment, positions, closing);
+        signOff = new SignOff(ctx, delivery, hooks, assignment, positions);
+        Transfers transfers = new Transfers(ctx, delivery, hooks, assignment);
+        ChatLog chatLog = new ChatLog(ctx, delivery);
+        customers = new CustomerSessions(ctx, delivery, hooks, chatLog, closing, assignment, positions, intake, qa);
+        agents = new AgentSessions(ctx, delivery, hooks, chatLog, closing, assignment, signOff, transfers, board, new LanguageGuard());
+        live = new LiveConfig(ctx, assignment, positions);
+        if (ctx.shared()) {
+            // The first beat happens here, before this node holds anyone: a node dying early is still found.
+            bus.startHeartbeats(beat -> {
+                if (beat.revived() || !beat.lost().isEmpty()) {
+                    submit(null, null, () -> afterHeartbeat(beat));
+                }
+            });
+        }
+        ticker = ctx.worker().schedulePeriodically(() -> ctx.guarded(this::tick), 1, 1, TimeUnit.SECONDS);
+        bus.listen(new NodeBus.Listener() {
+            @Override
+            public void deliver(String participant, byte[] json) {
+                submit(null, null, () -> delivery.deliverLocally(participant, OutboundFrame.preEncoded(json)));
+            }
+
+            @Override
+            public void movedAway(String participant) {
+                submit(null, null, () -> letGo(participant));
+            }
+        });
+    }
+
+    /** How the features tell each other what happened (see {@link ChatHooks}). */
+    private final class Hooks implements ChatHooks {
+        @Override
+        public void assigned(ChatRecord chat, long nowMillis, boolean humanReplied) {
+            care.assigned(chat, nowMillis, humanReplied);
+        }
+
+        @Override
+        public void unassigned(String chatId) {
+            care.forget(chatId);
+        }
+
+        @Override
+        public boolean messageAppended(ChatRecord chat, ChatStore.Said<?> said, boolean fromAgent) {
+            return care.messageAppended(chat, said, fromAgent);
+        }
+
+        @Override
+        public void setAway(String agentId, String reason) {
+            signOff.setStatus(agentId, AgentStatus.AWAY, null, reason);
+        }
+    }
+
+    // ------------------------------------------------------------------ entry points
+
+    @Override
+    public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
+        submit(peer, null, () -> customers.hello(peer, who, resume));
+    }
+
+    @Override
+    public void customerFrame(Peer peer, ClientMessage message) {
+        submit(peer, message.id(), () -> customers.frame(peer, message));
+    }
+
+    @Override
+    public void customerGone(Peer peer) {
+        submit(null, null, () -> customers.gone(peer));
+    }
+
+    @Override
+    public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
+        submit(peer, null, () -> agents.hello(peer, who, resume, autoAccept));
+    }
+
+    @Override
+    public void agentFrame(Peer peer, ClientMessage message) {
+        submit(peer, message.id(), () -> agents.frame(peer, message));
+    }
+
+    @Override
+    public void agentGone(Peer peer) {
+        submit(null, null, () -> agents.gone(peer));
+    }
+
+    @Override
+    public Mono<RouterSnapshot> snapshot() {
+        return onWorker(board::snapshot);
+    }
+
+    @Override
+    public Mono<VersionedConfig> config() {
+        return onWorker(ctx::config);
+    }
+
+    @Override
+    public Mono<ConfigUpdate> updateConfig(long expectedVersion, RoutingConfig next, String actor) {
+        return onWorker(() -> live.apply(expectedVersion, next, actor));
+    }
+
+    @Override
+    public Mono<DryRunResult> dryRun(RoutingConfig proposed) {
+        return onWorker(() -> DryRun.compute(ctx.config(), proposed, live.allWaiting(), ctx.store().agents(),
+                positions::handleSeconds, ctx.now()));
+    }
+
+    @Override
+    public Mono<List<AuditEntry>> audit(int limit) {
+        return onWorker(() -> ctx.store().audit(limit));
+    }
+
+    @Override
+    public Mono<Boolean> forceOverflow(String group, Boolean on) {
+        return onWorker(() -> overflow.force(group, on));
+    }
+
+    @Override
+    public Mono<Map<String, Map<String, String>>> scripts() {
+        return onWorker(() -> ctx.scripts().all());
+    }
+
+    @Override
+    public Mono<Map<String, Map<String, String>>> updateScript(String kind, String lang, String text) {
+        return onWorker(() -> live.updateScript(kind, lang, text));
+    }
+
+    @Override
+    public Mono<List<QaReview>> qa(int limit) {
+        return onWorker(() -> qa.reviews(limit));
+    }
+
+    @Override
+    public void close() {
+        ticker.dispose();
+        ctx.worker().dispose();
+    }
+
+    private <T> Mono<T> onWorker(Supplier<T> work) {
+        return Mono.create(sink -> {
+            try {
+                ctx.worker().schedule(() -> {
+                    try {
+                        sink.success(work.get());
+                    } catch (RuntimeException e) {
+                        sink.error(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                sink.error(e);
+            }
+        });
+    }
+
+    /** Runs an event on the worker; failures become an error frame for the peer, never a lost worker. */
+    private void submit(Peer peer, String ref, Runnable task) {
+        // Refuse rather than buffer without bound; disconnects (no peer) always pass, they free capacity.
+        if (peer != null && pending.get() >= ctx.options().maxPendingEvents()) {
+            Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
+            return;
+        }
+        pending.incrementAndGet();
+        try {
+            ctx.worker().schedule(() -> {
+                pending.decrementAndGet();
+                try {
+                    task.run();
+                } catch (StoreUnavailableException e) {
+                    log.warn("store unavailable: {}", e.getMessage());
+                    if (peer != null) {
+                        Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the chat service is temporarily unavailable; please retry shortly");
+                    }
+                } catch (RuntimeException e) {
+                    log.error("router event failed", e);
+                    if (peer != null) {
+                        Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            pending.decrementAndGet();
+            if (peer != null) {
+                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /** Once a second: live config, due deadlines, overflow modes, then the agents' queue frames. */
+    private void tick() {
+        // While the store is away, skip the tick: the wheels keep their deadlines and catch up after.
+        if (!ctx.guarded(live::followStoredConfig)) {
+            return;
+        }
+        ctx.guarded(live::followStoredScripts);
+        if (ctx.shared()) {
+            ctx.guarded(this::runDueTimers);
+        }
+        care.advance();
+        assignment.escalation().advance();
+        ctx.guarded(overflow::check);
+        ctx.guarded(board::tick);
+    }
+
+    /** Shared store: claims due deadlines (each goes to exactly one node) and acts on them. */
+    private void runDueTimers() {
+        for (String name : ctx.store().claimDueTimers(ctx.now(), TIMERS_PER_CLAIM)) {
+            int bar = name.indexOf('|');
+            String kind = name.substring(0, bar + 1);
+            String id = name.substring(bar + 1);
+            boolean done = ctx.guarded(() -> {
+                switch (kind) {
+                    case SharedTimers.CARE -> care.check(id);
+                    case SharedTimers.ESCALATE -> assignment.escalation().due(id);
+                    case SharedTimers.GRACE -> signOff.graceOver(id);
+                    case SharedTimers.ABANDON -> closing.sharedAbandonDue(id);
+                    case SharedTimers.OFFER -> {
+                        int split = id.indexOf('|');
+                        assignment.offers().expired(id.substring(0, split), id.substring(split + 1));
+                    }
+                    default -> log.warn("unknown shared timer kind {}", kind);
+                }
+            });
+            if (!done) {
+                ctx.store().armTimer(name, ctx.now() + 1000); // claimed but not handled (store hiccup): try again, never drop it
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ other nodes
+
+    /** Shared store: a heartbeat (on the bus's thread) found this node revived, or nodes that died: act on it here. */
+    private void afterHeartbeat(NodeBus.Heartbeat beat) {
+        if (beat.revived()) {
+            // Declared dead during an outage: hold everybody again, so nobody's chats are handed over.
+            log.warn("this node had been given up by the others (store outage?); holding its {} shoppers and {} agents again",
+                    delivery.customers().size(), delivery.agents().size());
+            delivery.customers().keySet().forEach(id -> ctx.bus().hold(Delivery.customerKey(id)));
+            for (String agentId : delivery.agents().keySet()) {
+                ctx.bus().hold(Delivery.agentKey(agentId));
+                ctx.store().updateAgent(agentId, r -> r.withConnected(true));
+                ctx.store().disarmTimer(SharedTimers.GRACE + agentId);
+            }
+        }
+        if (!beat.lost().isEmpty()) {
+            log.warn("a gateway node died; taking over {} of its connections' state", beat.lost().size());
+        }
+        for (String p : beat.lost()) {
+            ctx.guarded(() -> {
+                if (p.startsWith("a:")) {
+                    String agentId = p.substring(2);
+                    if (ctx.store().agent(agentId).map(AgentRecord::connected).orElse(false)) {
+                        signOff.disconnected(agentId); // its chats are re-offered once the grace ends, by one node
+                    }
+                } else if (p.startsWith("c:")) {
+                    closing.customerLeft(p.substring(2));
+                }
+            });
+        }
+    }
+
+    /** The participant connected to another node: the connection here is stale, close it (its state is not touched). */
+    private void letGo(String participant) {
+        if (participant.startsWith("c:")) {
+            Peer p = delivery.letGoCustomer(participant.substring(2));
+            if (p != null) {
+                p.close(1000, "chat resumed on another connection");
+            }
+        } else if (participant.startsWith("a:")) {
+            String agentId = participant.substring(2);
+            Peer p = delivery.letGoAgent(agentId);
+            if (p != null) {
+                board.forget(agentId);
+                p.close(1000, "signed in on another connection");
+            }
+        }
+    }
+}

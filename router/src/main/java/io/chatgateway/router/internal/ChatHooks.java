@@ -1,0 +1,26 @@
+package io.chatgateway.router.internal;
+
+import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
+
+/**
+ * What one feature tells the others without depending on them: the node wires these to the
+ * rules that care (silence and reply care, sign-off), so the feature packages form no cycle.
+ */
+public interface ChatHooks {
+
+    /** A chat was just assigned (or transferred) to an agent; {@code humanReplied}: an agent answered it before. */
+    void assigned(ChatRecord chat, long nowMillis, boolean humanReplied);
+
+    /** The chat is no longer assigned on this node's watch (back in a queue, moved away, closed). */
+    void unassigned(String chatId);
+
+    /**
+     * A chat message was appended ({@code said} as the store returned it). Returns true when it is
+     * the chat's first human reply (an agent's message, first since the chat was assigned).
+     */
+    boolean messageAppended(ChatRecord chat, ChatStore.Said<?> said, boolean fromAgent);
+
+    /** An agent let too many offers lapse: set them away and tell them why. */
+    void setAway(String agentId, String reason);
+}

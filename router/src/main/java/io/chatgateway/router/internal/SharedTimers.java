@@ -1,0 +1,21 @@
+package io.chatgateway.router.internal;
+
+/**
+ * Names of the deadlines kept in a shared store ({@code ChatStore.armTimer}): a kind prefix and
+ * the chat or agent id. Any node may claim a due one; each is handed to exactly one node.
+ */
+public final class SharedTimers {
+    public static final String CARE = "care|";
+    public static final String ESCALATE = "esc|";
+    /** + chatId|agentId */
+    public static final String OFFER = "offer|";
+    public static final String GRACE = "grace|";
+    public static final String ABANDON = "abandon|";
+
+    private SharedTimers() {
+    }
+
+    public static String offer(String chatId, String agentId) {
+        return OFFER + chatId + "|" + agentId;
+    }
+}

@@ -1,0 +1,142 @@
+package io.chatgateway.router.session;
+
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.router.assignment.Assignment;
+import io.chatgateway.router.internal.ChatHooks;
+import io.chatgateway.router.internal.Delivery;
+import io.chatgateway.router.internal.NodeContext;
+import io.chatgateway.router.internal.SharedTimers;
+import io.chatgateway.router.qa.QaSampling;
+import io.chatgateway.router.script.ScriptLibrary.Kind;
+import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatState;
+import io.chatgateway.router.surge.LeaveMessageIntake;
+import io.chatgateway.router.surge.OverflowMode;
+import io.chatgateway.router.surge.QueuePositions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+
+/**
+ * How a chat ends, once: closed by either side, by silence care, or given up as abandoned.
+ * A close thanks the shopper (closing line), tells both sides, invites a satisfaction answer
+ * (not after an abandoned wait), feeds the handling-time average and QA sampling, and frees the
+ * agent's slot for the next chat.
+ *
+ * <p><b>Abandoned waits.</b> A waiting shopper whose widget stays disconnected for
+ * {@code abandonAfter} (2 min) leaves the queue; a phone on a flaky network comes back in time,
+ * a closed tab does not. A chat that left a message is never abandoned.
+ */
+public final class ChatClosing {
+    private static final Logger log = LoggerFactory.getLogger(ChatClosing.class);
+    private final NodeContext ctx;
+    private final Delivery delivery;
+    private final ChatHooks hooks;
+    private final Assignment assignment;
+    private final QueuePositions positions;
+    private final OverflowMode overflow;
+    private final LeaveMessageIntake intake;
+    private final QaSampling qa;
+    private final Map<String, Disposable> abandonTimers = new HashMap<>(); // memory store
+
+    public ChatClosing(NodeContext ctx, Delivery delivery, ChatHooks hooks, Assignment assignment, QueuePositions positions,
+                       OverflowMode overflow, LeaveMessageIntake intake, QaSampling qa) {
+        this.ctx = ctx;
+        this.delivery = delivery;
+        this.hooks = hooks;
+        this.assignment = assignment;
+        this.positions = positions;
+        this.overflow = overflow;
+        this.intake = intake;
+        this.qa = qa;
+    }
+
+    /** Closes an open chat once (a second close of the same chat does nothing). */
+    public void close(String chatId, String reason, boolean withClosingLine) {
+        Optional<ChatRecord> before = ctx.store().chat(chatId);
+        Optional<ChatRecord> closed = ctx.store().close(chatId, reason);
+        if (closed.isEmpty()) {
+            return;
+        }
+        ChatRecord c = closed.get();
+        String agent = null;
+        if (before.isPresent() && before.get().state() == ChatState.OFFERED) {
+            delivery.toAgent(before.get().agentId(), new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
+        } else if (before.isPresent() && before.get().state() == ChatState.ASSIGNED) {
+            agent = before.get().agentId();
+        }
+        String to = agent;
+        if (withClosingLine) {
+            delivery.appendAndSend(c, to, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
+                    ctx.scripts().render(Kind.CLOSING, c.lang(), Map.of("shop", ctx.options().shopName()))));
+        }
+        delivery.appendAndSend(c, to, seq -> new ServerMessage.Closed(chatId, seq, reason));
+        if (!"abandoned".equals(reason)) {
+            delivery.appendAndSend(c, null, seq -> new ServerMessage.Script(chatId, seq, Kind.CSAT_INVITE.wire(),
+                    ctx.scripts().render(Kind.CSAT_INVITE, c.lang(), Map.of())));
+        }
+        positions.finishedHandling(chatId, c.group());
+        hooks.unassigned(chatId);
+        if (agent != null) {
+            qa.closed(c, agent, reason);
+        }
+        assignment.closed(chatId, before.map(ChatRecord::agentId).orElse(null));
+        Disposable abandon = abandonTimers.remove(chatId);
+        if (abandon != null) {
+            abandon.dispose();
+        }
+        intake.forget(chatId);
+        overflow.forget(chatId);
+        ctx.metrics().closed(reason);
+        log.debug("chat {} closed ({})", chatId, reason);
+        if (before.isPresent() && before.get().agentId() != null) {
+            assignment.fillAgent(before.get().agentId());
+        }
+        positions.sendPositions(c.group());
+    }
+
+    // ---- abandoned waits
+
+    /** A waiting shopper's connection is gone (or their node died): keep the place for a while, then give it up. */
+    public void customerLeft(String chatId) {
+        ctx.store().chat(chatId).filter(c -> c.state() == ChatState.WAITING && !intake.leftHere(c.chatId())).ifPresent(c -> {
+            if (ctx.shared()) {
+                ctx.store().armTimer(SharedTimers.ABANDON + chatId, ctx.now() + ctx.options().abandonAfter().toMillis());
+                return;
+            }
+            abandonTimers.put(chatId, ctx.worker().schedule(() -> ctx.guarded(() -> {
+                abandonTimers.remove(chatId);
+                if (!delivery.customerHere(chatId)) {
+                    abandonIfStillWaiting(chatId);
+                }
+            }), ctx.options().abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
+        });
+    }
+
+    /** The shopper is back (on this node): their place is kept. */
+    void cancelAbandon(String chatId) {
+        Disposable d = abandonTimers.remove(chatId);
+        if (d != null) {
+            d.dispose();
+        }
+        if (ctx.shared()) {
+            ctx.store().disarmTimer(SharedTimers.ABANDON + chatId);
+        }
+    }
+
+    /** A shared abandon deadline came due on this node: the shopper may be back on any node, or have left a message. */
+    public void sharedAbandonDue(String chatId) {
+        if (delivery.customerHere(chatId) || ctx.bus().present(Delivery.customerKey(chatId)) || intake.leftAMessage(chatId)) {
+            return;
+        }
+        abandonIfStillWaiting(chatId);
+    }
+
+    private void abandonIfStillWaiting(String chatId) {
+        ctx.store().chat(chatId).filter(w -> w.state() == ChatState.WAITING).ifPresent(w -> close(chatId, "abandoned", false));
+    }
+}

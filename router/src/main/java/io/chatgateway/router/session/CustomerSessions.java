@@ -1,0 +1,192 @@
+package io.chatgateway.router.session;
+
+import io.chatgateway.protocol.ClientMessage;
+import io.chatgateway.protocol.ErrorCode;
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.router.CustomerIdentity;
+import io.chatgateway.router.Peer;
+import io.chatgateway.router.assignment.Assignment;
+import io.chatgateway.router.internal.ChatHooks;
+import io.chatgateway.router.internal.Delivery;
+import io.chatgateway.router.internal.NodeContext;
+import io.chatgateway.router.qa.QaSampling;
+import io.chatgateway.router.script.ScriptLibrary;
+import io.chatgateway.router.script.ScriptLibrary.Kind;
+import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatState;
+import io.chatgateway.router.surge.LeaveMessageIntake;
+import io.chatgateway.router.surge.QueuePositions;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A shopper's side of a chat: {@code hello} starts a chat (greeting at once, then an agent or the
+ * queue) or resumes one (only the events after the last seen seq, once), later frames (messages,
+ * typing, acks, close, CSAT, leave-a-message), and the connection going away.
+ */
+public final class CustomerSessions {
+    private static final Logger log = LoggerFactory.getLogger(CustomerSessions.class);
+    private final NodeContext ctx;
+    private final Delivery delivery;
+    private final ChatHooks hooks;
+    private final ChatLog chatLog;
+    private final ChatClosing closing;
+    private final Assignment assignment;
+    private final QueuePositions positions;
+    private final LeaveMessageIntake intake;
+    private final QaSampling qa;
+    private long chatCounter;
+
+    public CustomerSessions(NodeContext ctx, Delivery delivery, ChatHooks hooks, ChatLog chatLog, ChatClosing closing,
+                            Assignment assignment, QueuePositions positions, LeaveMessageIntake intake, QaSampling qa) {
+        this.ctx = ctx;
+        this.delivery = delivery;
+        this.hooks = hooks;
+        this.chatLog = chatLog;
+        this.closing = closing;
+        this.assignment = assignment;
+        this.positions = positions;
+        this.intake = intake;
+        this.qa = qa;
+    }
+
+    public void hello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
+        if (resume != null) {
+            Optional<ChatRecord> found = ctx.store().chat(resume.chatId()).filter(c -> c.customerId().equals(who.customerId()));
+            if (found.isPresent()) {
+                reattach(peer, found.get(), who, resume.lastSeq());
+                return;
+            }
+            Delivery.error(peer, null, ErrorCode.NOT_FOUND, "no chat " + resume.chatId()
+                    + " for this shopper (expected a chatId from an earlier welcome); starting a new chat");
+        }
+        if (!who.anonymous()) {
+            Optional<ChatRecord> open = ctx.store().openChatOf(who.customerId());
+            if (open.isPresent()) {
+                // A reload without resume data: the widget gets the whole conversation again.
+                reattach(peer, open.get(), who, 0);
+                return;
+            }
+        }
+        startChat(peer, who);
+    }
+
+    private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
+        attach(peer, chat);
+        peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), ctx.store().lastSeq(chat.chatId()), who.resumeToken())));
+        chatLog.replay(peer, chat.chatId(), lastSeq, true);
+        if (chat.state() == ChatState.WAITING) {
+            positions.sendQueued(chat);
+        }
+    }
+
+    private void startChat(Peer peer, CustomerIdentity who) {
+        String group = who.group() == null ? ctx.options().defaultGroup() : who.group();
+        String lang = who.lang() == null ? ctx.options().defaultLang() : who.lang();
+        long now = ctx.now();
+        ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,
+                now, ctx.cfg().rankKey(who.tier(), who.tags(), now), ChatState.WAITING, null, null);
+        ctx.store().createWaitingChat(chat);
+        ctx.gaugeQueue(group);
+        ctx.metrics().started.increment();
+        attach(peer, chat);
+        peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
+        String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
+        delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
+                ctx.scripts().render(Kind.GREETING, lang, Map.of("name", name, "shop", ctx.options().shopName()))));
+        ctx.metrics().greeted(ctx.now() - now);
+        log.debug("chat {} started in group {} tier {}", chat.chatId(), group, chat.tier().wire());
+        if (!assignment.routeChat(chat)) {
+            Optional<ChatRecord> waiting = ctx.store().chat(chat.chatId()).filter(c -> c.state() == ChatState.WAITING);
+            if (waiting.isPresent()) {
+                positions.announceArrival(chat, peer);
+                assignment.escalation().schedule(waiting.get());
+            }
+        }
+    }
+
+    private void attach(Peer peer, ChatRecord chat) {
+        Peer old = delivery.attachCustomer(chat.chatId(), peer);
+        if (old != null) {
+            old.close(1000, "chat resumed on another connection");
+        }
+        closing.cancelAbandon(chat.chatId());
+        if (ctx.shared()) {
+            ctx.bus().hold(Delivery.customerKey(chat.chatId())); // a connection still open on another node is closed there
+        }
+    }
+
+    public void frame(Peer peer, ClientMessage message) {
+        String chatId = delivery.chatOf(peer);
+        if (chatId == null) {
+            Delivery.error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
+            return;
+        }
+        Optional<ChatRecord> maybe = ctx.store().chat(chatId);
+        if (maybe.isEmpty()) {
+            Delivery.error(peer, message.id(), ErrorCode.NOT_FOUND, "chat " + chatId + " no longer exists; reconnect without resume to start a new chat");
+            return;
+        }
+        ChatRecord chat = maybe.get();
+        if (message instanceof ClientMessage.SendText m) {
+            if (m.chatId() != null && !m.chatId().equals(chatId)) {
+                Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chatId " + m.chatId() + " is not this connection's chat (expected " + chatId + " or no chatId)");
+            } else if (!chat.isOpen()) {
+                Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
+            } else {
+                var said = chatLog.appendMessage(chat, assignedAgent(chat), ChatLog.clientKey("c:", m.id()), false,
+                        seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ctx.now()));
+                if (said != null) {
+                    hooks.messageAppended(chat, said, false); // any shopper message resets silence care
+                }
+            }
+        } else if (message instanceof ClientMessage.Typing) {
+            String agent = assignedAgent(chat);
+            if (agent != null) {
+                delivery.toAgent(agent, new ServerMessage.TypingNotice(chatId, "customer"));
+            }
+        } else if (message instanceof ClientMessage.Ack a) {
+            chatLog.checkAck(peer, a, chatId);
+        } else if (message instanceof ClientMessage.Close c) {
+            if (!chat.isOpen()) {
+                Delivery.error(peer, c.id(), ErrorCode.CONFLICT, "chat " + chatId + " is already closed");
+            } else {
+                closing.close(chatId, "customer", false);
+            }
+        } else if (message instanceof ClientMessage.Csat c) {
+            qa.csat(chatId, c.score(), c.comment());
+        } else if (message instanceof ClientMessage.LeaveMessage lm) {
+            intake.leaveMessage(peer, chat, lm);
+        } else {
+            Delivery.error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
+        }
+    }
+
+    private static String assignedAgent(ChatRecord chat) {
+        return chat.state() == ChatState.ASSIGNED ? chat.agentId() : null;
+    }
+
+    public void gone(Peer peer) {
+        String chatId = delivery.detachCustomer(peer);
+        if (chatId == null) {
+            return;
+        }
+        if (ctx.shared() && !ctx.bus().release(Delivery.customerKey(chatId))) {
+            return; // the shopper is back on another node already
+        }
+        closing.customerLeft(chatId);
+    }
+
+    /**
+     * Chat ids sort by creation: the store breaks ties between chats queued in the same
+     * millisecond by id, so arrival order must survive in the id. The random tail keeps ids from
+     * different nodes apart (every use is checked against the authenticated customer or agent).
+     */
+    private String newChatId() {
+        long seq = (chatCounter++) & 0xFFFF;
+        return String.format("c%011x%04x%06x", ctx.now(), seq, ThreadLocalRandom.current().nextInt(1 << 24));
+    }
+}
