@@ -36,65 +36,23 @@ public final class RedisNodeBus implements NodeBus {
     private static final long PRESENCE_TTL_MILLIS = Duration.ofDays(1).toMillis();
 
     /** KEYS presence; ARGV participant, node, ttl. */
-    private static final String HOLD = """
-            local prev = redis.call('GET', KEYS[1])
-            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-            redis.call('SADD', '{cg}:held:' .. ARGV[2], ARGV[1])
-            if prev and prev ~= ARGV[2] then
-              redis.call('SREM', '{cg}:held:' .. prev, ARGV[1])
-              redis.call('PUBLISH', 'cg:node:' .. prev, 'M' .. ARGV[1])
-            end
-            return 1
-            """;
+    private static final String HOLD = LuaScripts.load(RedisNodeBus.class, "hold");
 
     /** KEYS presence; ARGV participant, node. */
-    private static final String RELEASE = """
-            redis.call('SREM', '{cg}:held:' .. ARGV[2], ARGV[1])
-            if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) return 1 end
-            return 0
-            """;
+    private static final String RELEASE = LuaScripts.load(RedisNodeBus.class, "release");
 
     /** KEYS presence. */
-    private static final String PRESENT = """
-            local n = redis.call('GET', KEYS[1])
-            if n and redis.call('EXISTS', '{cg}:node:' .. n) == 1 then return 1 end
-            return 0
-            """;
+    private static final String PRESENT = LuaScripts.load(RedisNodeBus.class, "present");
 
     /** KEYS presence; ARGV payload. */
-    private static final String FORWARD = """
-            local n = redis.call('GET', KEYS[1])
-            if n then redis.call('PUBLISH', 'cg:node:' .. n, ARGV[1]) return 1 end
-            return 0
-            """;
+    private static final String FORWARD = LuaScripts.load(RedisNodeBus.class, "forward");
 
     /**
      * KEYS node key; ARGV node, ttl. Returns {revived flag, lost participants...}. A dead node is
      * removed from {@code nodes} in the same script that hands out its participants, so only one
      * caller ever gets them.
      */
-    private static final String HEARTBEAT = """
-            local revived = '0'
-            if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('SISMEMBER', '{cg}:nodes', ARGV[1]) == 0
-                and redis.call('EXISTS', '{cg}:held:' .. ARGV[1]) == 0 then revived = '1' end
-            redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
-            redis.call('SADD', '{cg}:nodes', ARGV[1])
-            local out = {revived}
-            for _, n in ipairs(redis.call('SMEMBERS', '{cg}:nodes')) do
-              if n ~= ARGV[1] and redis.call('EXISTS', '{cg}:node:' .. n) == 0 then
-                redis.call('SREM', '{cg}:nodes', n)
-                for _, p in ipairs(redis.call('SMEMBERS', '{cg}:held:' .. n)) do
-                  local key = '{cg}:presence:' .. p
-                  if redis.call('GET', key) == n then
-                    redis.call('DEL', key)
-                    table.insert(out, p)
-                  end
-                end
-                redis.call('DEL', '{cg}:held:' .. n)
-              end
-            end
-            return out
-            """;
+    private static final String HEARTBEAT = LuaScripts.load(RedisNodeBus.class, "heartbeat");
 
     private final String nodeId;
     private final long ttlMillis;

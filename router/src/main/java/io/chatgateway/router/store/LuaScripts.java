@@ -13,7 +13,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Runs Lua scripts by their SHA-1 ({@code EVALSHA}), sending the text only when Redis does not
+ * Loads the Lua scripts of the Redis store and node bus from {@code lua/<name>.lua} beside their
+ * class (a line {@code -- include: <other>} inlines {@code lua/<other>.lua} there), and runs them
+ * by their SHA-1 ({@code EVALSHA}), sending the text only when Redis does not
  * know it yet (first use, or after a restart or failover). Saves sending and hashing every
  * script body on every call: most chat messages run two or three scripts.
  */
@@ -21,6 +23,27 @@ public final class LuaScripts {
     private static final Map<String, String> SHAS = new ConcurrentHashMap<>();
 
     private LuaScripts() {
+    }
+
+    /** The text of {@code lua/<name>.lua} in the package of {@code anchor}, includes resolved. Fails at class init if missing. */
+    public static String load(Class<?> anchor, String name) {
+        String path = "lua/" + name + ".lua";
+        try (java.io.InputStream in = anchor.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("Lua script " + path + " missing beside " + anchor.getName());
+            }
+            StringBuilder out = new StringBuilder();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
+                if (line.startsWith("-- include: ")) {
+                    out.append(load(anchor, line.substring("-- include: ".length()).trim()));
+                } else {
+                    out.append(line).append('\n');
+                }
+            }
+            return out.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading Lua script " + path, e);
+        }
     }
 
     private static String sha(String lua) {

@@ -73,181 +73,43 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final int MAX_AUDIT = 1000;
     private static final int MAX_QA = 10_000;
 
-    private static final String RELEASE_FN = """
-            local function release(agentId)
-              local key = '{cg}:agent:' .. agentId
-              local st = redis.call('HMGET', key, 'status', 'connected', 'load', 'capacity', 'groups')
-              if not st[3] then return end
-              local load = math.max(0, tonumber(st[3]) - 1)
-              redis.call('HSET', key, 'load', load)
-              if st[1] == 'ONLINE' and st[2] == '1' and load < tonumber(st[4]) then
-                for g in string.gmatch(st[5], '[^,]+') do redis.call('SADD', '{cg}:room:' .. g, agentId) end
-              end
-            end
-            local function enqueue(chatKey, chatId)
-              local f = redis.call('HMGET', chatKey, 'group', 'tier', 'rank')
-              redis.call('ZADD', '{cg}:q:' .. f[1] .. ':' .. f[2], -tonumber(f[3]), chatId)
-              redis.call('SADD', '{cg}:groups', f[1])
-            end
-            """;
 
     /** KEYS chat, agent; ARGV agentId, state, chatId. 0 done, 1 chat not waiting, 2 agent unavailable, 3 full. */
-    private static final String TAKE = """
-            if redis.call('HGET', KEYS[1], 'state') ~= 'WAITING' then return 1 end
-            local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
-            if not st[1] or st[1] ~= 'ONLINE' or st[2] ~= '1' then return 2 end
-            local load = tonumber(st[3]); local cap = tonumber(st[4])
-            if load >= cap then return 3 end
-            local f = redis.call('HMGET', KEYS[1], 'group', 'tier')
-            redis.call('ZREM', '{cg}:q:' .. f[1] .. ':' .. f[2], ARGV[3])
-            redis.call('HSET', KEYS[1], 'state', ARGV[2], 'agentId', ARGV[1])
-            redis.call('SADD', '{cg}:agentchats:' .. ARGV[1], ARGV[3])
-            load = load + 1
-            redis.call('HSET', KEYS[2], 'load', load)
-            if load >= cap then
-              for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[1]) end
-            end
-            return 0
-            """;
+    private static final String TAKE = LuaScripts.load(RedisChatStore.class, "take");
 
     /** KEYS chat; ARGV agentId. */
-    private static final String ACCEPT = """
-            if redis.call('HGET', KEYS[1], 'state') ~= 'OFFERED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[1], 'state', 'ASSIGNED')
-            return 1
-            """;
+    private static final String ACCEPT = LuaScripts.load(RedisChatStore.class, "accept");
 
     /** KEYS chat; ARGV agentId, chatId. */
-    private static final String WITHDRAW = RELEASE_FN + """
-            if redis.call('HGET', KEYS[1], 'state') ~= 'OFFERED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[1] then return 0 end
-            release(ARGV[1])
-            redis.call('SREM', '{cg}:agentchats:' .. ARGV[1], ARGV[2])
-            redis.call('HSET', KEYS[1], 'state', 'WAITING')
-            redis.call('HDEL', KEYS[1], 'agentId')
-            enqueue(KEYS[1], ARGV[2])
-            return 1
-            """;
+    private static final String WITHDRAW = LuaScripts.load(RedisChatStore.class, "withdraw");
 
     /** KEYS chat; ARGV chatId, newGroup ('' keeps it). */
-    private static final String REQUEUE = RELEASE_FN + """
-            if redis.call('HGET', KEYS[1], 'state') ~= 'ASSIGNED' then return 0 end
-            local agent = redis.call('HGET', KEYS[1], 'agentId')
-            release(agent)
-            redis.call('SREM', '{cg}:agentchats:' .. agent, ARGV[1])
-            redis.call('HSET', KEYS[1], 'state', 'WAITING')
-            redis.call('HDEL', KEYS[1], 'agentId')
-            if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'group', ARGV[2]) end
-            enqueue(KEYS[1], ARGV[1])
-            return 1
-            """;
+    private static final String REQUEUE = LuaScripts.load(RedisChatStore.class, "requeue");
 
     /** KEYS chat, to-agent; ARGV chatId, from, to, override ('1'). */
-    private static final String TRANSFER = RELEASE_FN + """
-            if redis.call('HGET', KEYS[1], 'state') ~= 'ASSIGNED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[2] or ARGV[2] == ARGV[3] then return 0 end
-            local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
-            if not st[1] or st[2] ~= '1' then return 0 end
-            local load = tonumber(st[3]); local cap = tonumber(st[4])
-            if ARGV[4] ~= '1' and (st[1] ~= 'ONLINE' or load >= cap) then return 0 end
-            release(ARGV[2])
-            redis.call('SREM', '{cg}:agentchats:' .. ARGV[2], ARGV[1])
-            load = load + 1
-            redis.call('HSET', KEYS[2], 'load', load)
-            if load >= cap then
-              for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[3]) end
-            end
-            redis.call('SADD', '{cg}:agentchats:' .. ARGV[3], ARGV[1])
-            redis.call('HSET', KEYS[1], 'agentId', ARGV[3])
-            return 1
-            """;
+    private static final String TRANSFER = LuaScripts.load(RedisChatStore.class, "transfer");
 
     /** KEYS chat; ARGV chatId, reason, retention ms. */
-    private static final String CLOSE = RELEASE_FN + """
-            local f = redis.call('HMGET', KEYS[1], 'state', 'group', 'tier', 'agentId', 'customerId')
-            if not f[1] or f[1] == 'CLOSED' then return 0 end
-            if f[1] == 'WAITING' then
-              redis.call('ZREM', '{cg}:q:' .. f[2] .. ':' .. f[3], ARGV[1])
-            else
-              release(f[4])
-              redis.call('SREM', '{cg}:agentchats:' .. f[4], ARGV[1])
-            end
-            redis.call('HSET', KEYS[1], 'state', 'CLOSED', 'closeReason', ARGV[2])
-            if redis.call('GET', '{cg}:open:' .. f[5]) == ARGV[1] then redis.call('DEL', '{cg}:open:' .. f[5]) end
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
-            redis.call('PEXPIRE', '{cg}:log:' .. ARGV[1], ARGV[3])
-            redis.call('PEXPIRE', '{cg}:seq:' .. ARGV[1], ARGV[3])
-            return 1
-            """;
+    private static final String CLOSE = LuaScripts.load(RedisChatStore.class, "close");
 
     /** KEYS chat; ARGV chatId, customerId, then field/value pairs. */
-    private static final String CREATE = RELEASE_FN + """
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-            redis.call('SET', '{cg}:open:' .. ARGV[2], ARGV[1])
-            enqueue(KEYS[1], ARGV[1])
-            return 1
-            """;
+    private static final String CREATE = LuaScripts.load(RedisChatStore.class, "create");
 
     /**
      * KEYS agent; ARGV agentId, expected ver ('' = create or keep load), then field/value pairs.
      * Keeps load (and missedOffers when creating over an existing agent); fixes the room and member
      * sets for old and new groups. Returns 1, or 0 when the version changed meanwhile.
      */
-    private static final String PUT_AGENT = """
-            local ver = redis.call('HGET', KEYS[1], 'ver')
-            if ARGV[2] ~= '' and ver ~= ARGV[2] then return 0 end
-            local old = redis.call('HGET', KEYS[1], 'groups')
-            if old then
-              for g in string.gmatch(old, '[^,]+') do
-                redis.call('SREM', '{cg}:room:' .. g, ARGV[1]); redis.call('SREM', '{cg}:members:' .. g, ARGV[1])
-              end
-            end
-            local keepMissed = ARGV[2] == '' and redis.call('HEXISTS', KEYS[1], 'missedOffers') == 1
-            for i = 3, #ARGV, 2 do
-              if not (keepMissed and ARGV[i] == 'missedOffers') then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-            end
-            if redis.call('HEXISTS', KEYS[1], 'load') == 0 then redis.call('HSET', KEYS[1], 'load', 0) end
-            redis.call('HSET', KEYS[1], 'ver', (tonumber(ver) or 0) + 1)
-            redis.call('SADD', '{cg}:agents', ARGV[1])
-            local st = redis.call('HMGET', KEYS[1], 'status', 'connected', 'load', 'capacity', 'groups')
-            for g in string.gmatch(st[5], '[^,]+') do
-              redis.call('SADD', '{cg}:members:' .. g, ARGV[1])
-              if st[1] == 'ONLINE' and st[2] == '1' and tonumber(st[3]) < tonumber(st[4]) then
-                redis.call('SADD', '{cg}:room:' .. g, ARGV[1])
-              end
-            end
-            return 1
-            """;
+    private static final String PUT_AGENT = LuaScripts.load(RedisChatStore.class, "put-agent");
 
     /** KEYS members set; returns {slots, free, online}. */
-    private static final String GROUP_LOAD = """
-            local slots, free, online = 0, 0, 0
-            for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-              local st = redis.call('HMGET', '{cg}:agent:' .. id, 'status', 'connected', 'load', 'capacity')
-              if st[1] == 'ONLINE' and st[2] == '1' then
-                online = online + 1
-                slots = slots + tonumber(st[4])
-                free = free + math.max(0, tonumber(st[4]) - tonumber(st[3]))
-              end
-            end
-            return {slots, free, online}
-            """;
+    private static final String GROUP_LOAD = LuaScripts.load(RedisChatStore.class, "group-load");
 
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
-    private static final String CLAIM = """
-            local cur = redis.call('GET', KEYS[1])
-            if cur and cur ~= ARGV[1] then return 0 end
-            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-            return 1
-            """;
+    private static final String CLAIM = LuaScripts.load(RedisChatStore.class, "claim");
 
     /** KEYS config, audit; ARGV expected version, json, audit entry json, max audit. */
-    private static final String REPLACE_CONFIG = """
-            if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[1], 'version', tonumber(ARGV[1]) + 1, 'json', ARGV[2])
-            redis.call('LPUSH', KEYS[2], ARGV[3])
-            redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
-            return 1
-            """;
+    private static final String REPLACE_CONFIG = LuaScripts.load(RedisChatStore.class, "replace-config");
 
     private final io.lettuce.core.AbstractRedisClient client;
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
@@ -500,20 +362,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     /** KEYS chat; ARGV chatId, tier names. Chats ranked strictly higher in the other tiers, plus the place in its own. */
-    private static final String POSITION = """
-            local st = redis.call('HMGET', KEYS[1], 'state', 'group', 'tier')
-            if st[1] ~= 'WAITING' then return 0 end
-            local own = '{cg}:q:' .. st[2] .. ':' .. st[3]
-            local score = redis.call('ZSCORE', own, ARGV[1])
-            if not score then return 0 end
-            local ahead = redis.call('ZRANK', own, ARGV[1])
-            for i = 2, #ARGV do
-              if ARGV[i] ~= st[3] then
-                ahead = ahead + redis.call('ZCOUNT', '{cg}:q:' .. st[2] .. ':' .. ARGV[i], '-inf', '(' .. score)
-              end
-            end
-            return ahead + 1
-            """;
+    private static final String POSITION = LuaScripts.load(RedisChatStore.class, "position");
 
     private static final String[] TIER_NAMES = Arrays.stream(Tier.values()).map(Tier::name).toArray(String[]::new);
 
@@ -689,37 +538,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * storing in one step: a failure leaves no gap in the seqs, and it is one round trip.
      * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
      */
-    private static final String APPEND = """
-            if ARGV[3] ~= '' then
-              -- once: KEYS[3] the chat's recent client keys; ARGV client key, their TTL, how many to keep
-              for _, v in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do if v == ARGV[3] then return {0} end end
-              redis.call('LPUSH', KEYS[3], ARGV[3])
-              redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
-              redis.call('PEXPIRE', KEYS[3], ARGV[4])
-            end
-            local seq = redis.call('INCR', KEYS[1])
-            local json = string.gsub(ARGV[1], '"seq":%-1', '"seq":' .. seq, 1)
-            redis.call('ZADD', KEYS[2], seq, json)
-            redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
-            -- a chat message moves the care state on (KEYS[4]; ARGV side 'c'/'a', now, timer, nudgeAfter, NONE)
-            if ARGV[6] == '' or redis.call('EXISTS', KEYS[4]) == 0 then return {seq} end
-            local before = redis.call('HMGET', KEYS[4], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
-            if ARGV[6] == 'a' then
-              redis.call('HSET', KEYS[4], 'la', ARGV[7], 'aw', ARGV[10], 'nu', '0', 'pr', ARGV[10], 'hr', '1')
-            else
-              local aw = before[3]
-              if aw == ARGV[10] then
-                aw = ARGV[7]
-                redis.call('HSET', KEYS[4], 'aw', aw, 'nu', '0')
-              end
-              redis.call('HSET', KEYS[4], 'pr', ARGV[10])
-              local due = tonumber(aw) + tonumber(ARGV[9])
-              local s = redis.call('ZSCORE', KEYS[5], ARGV[8])
-              if (not s) or tonumber(s) > due then redis.call('ZADD', KEYS[5], string.format('%d', due), ARGV[8]) end
-            end
-            redis.call('HINCRBY', KEYS[4], 'v', 1)
-            return {seq, before[1], before[2], before[3], before[4], before[5], before[6]}
-            """;
+    private static final String APPEND = LuaScripts.load(RedisChatStore.class, "append");
 
     @Override
     public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
@@ -845,12 +664,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     /** KEYS scripts; ARGV expected version, json. */
-    private static final String REPLACE_SCRIPTS = """
-            local v = redis.call('HGET', KEYS[1], 'version') or '0'
-            if v ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'json', ARGV[2])
-            return 1
-            """;
+    private static final String REPLACE_SCRIPTS = LuaScripts.load(RedisChatStore.class, "replace-scripts");
 
     @Override
     public long configVersion() {
@@ -904,25 +718,13 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
 
     /** KEYS timers; ARGV due, name. The earlier deadline wins (ZADD LT needs Redis 6.2; this runs on 6.0 too). */
-    private static final String ARM = """
-            local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
-            if (not s) or tonumber(s) > tonumber(ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
-            return 1
-            """;
+    private static final String ARM = LuaScripts.load(RedisChatStore.class, "arm");
 
     /** KEYS timers; ARGV now, max. Removing what it returns in the same script is what makes a claim exclusive. */
-    private static final String CLAIM_DUE = """
-            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-            for _, m in ipairs(due) do redis.call('ZREM', KEYS[1], m) end
-            return due
-            """;
+    private static final String CLAIM_DUE = LuaScripts.load(RedisChatStore.class, "claim-due");
 
     /** KEYS care; ARGV expected version, next version, fields... */
-    private static final String REPLACE_CARE = """
-            if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
-            redis.call('HSET', KEYS[1], 'v', ARGV[2], 'la', ARGV[3], 'aw', ARGV[4], 'nu', ARGV[5], 'pr', ARGV[6], 'hr', ARGV[7])
-            return 1
-            """;
+    private static final String REPLACE_CARE = LuaScripts.load(RedisChatStore.class, "replace-care");
 
     @Override
     public boolean shared() {

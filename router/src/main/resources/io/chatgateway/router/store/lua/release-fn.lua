@@ -1,0 +1,16 @@
+-- Shared functions of the routing scripts (included by those that say "-- include: release-fn").
+local function release(agentId)
+  local key = '{cg}:agent:' .. agentId
+  local st = redis.call('HMGET', key, 'status', 'connected', 'load', 'capacity', 'groups')
+  if not st[3] then return end
+  local load = math.max(0, tonumber(st[3]) - 1)
+  redis.call('HSET', key, 'load', load)
+  if st[1] == 'ONLINE' and st[2] == '1' and load < tonumber(st[4]) then
+    for g in string.gmatch(st[5], '[^,]+') do redis.call('SADD', '{cg}:room:' .. g, agentId) end
+  end
+end
+local function enqueue(chatKey, chatId)
+  local f = redis.call('HMGET', chatKey, 'group', 'tier', 'rank')
+  redis.call('ZADD', '{cg}:q:' .. f[1] .. ':' .. f[2], -tonumber(f[3]), chatId)
+  redis.call('SADD', '{cg}:groups', f[1])
+end

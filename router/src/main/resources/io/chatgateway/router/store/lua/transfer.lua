@@ -1,0 +1,17 @@
+-- KEYS chat, to-agent; ARGV chatId, from, to, override ('1').
+-- include: release-fn
+if redis.call('HGET', KEYS[1], 'state') ~= 'ASSIGNED' or redis.call('HGET', KEYS[1], 'agentId') ~= ARGV[2] or ARGV[2] == ARGV[3] then return 0 end
+local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
+if not st[1] or st[2] ~= '1' then return 0 end
+local load = tonumber(st[3]); local cap = tonumber(st[4])
+if ARGV[4] ~= '1' and (st[1] ~= 'ONLINE' or load >= cap) then return 0 end
+release(ARGV[2])
+redis.call('SREM', '{cg}:agentchats:' .. ARGV[2], ARGV[1])
+load = load + 1
+redis.call('HSET', KEYS[2], 'load', load)
+if load >= cap then
+  for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[3]) end
+end
+redis.call('SADD', '{cg}:agentchats:' .. ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'agentId', ARGV[3])
+return 1
