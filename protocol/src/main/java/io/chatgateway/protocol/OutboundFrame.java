@@ -26,6 +26,16 @@ public final class OutboundFrame {
         return f;
     }
 
+    /**
+     * A message whose JSON is known already (a store encoded it to keep it): sent as these bytes,
+     * never encoded again. The caller vouches that {@code json} is the encoding of {@code message}.
+     */
+    public static OutboundFrame encoded(ServerMessage message, byte[] json) {
+        OutboundFrame f = new OutboundFrame(message);
+        f.bytes = json;
+        return f;
+    }
+
     /** The message, or null for a {@link #preEncoded} frame. */
     public ServerMessage message() {
         return message;

@@ -27,6 +27,9 @@ public sealed interface ServerMessage {
         default ChatEvent forCustomer() {
             return this;
         }
+
+        /** The same event numbered {@code seq} (a store numbers an event it encoded before knowing its seq). */
+        ChatEvent withSeq(long seq);
     }
 
     /** What an agent sees of a customer: never more than the token said. */
@@ -96,6 +99,11 @@ public sealed interface ServerMessage {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Assigned(String chatId, long seq, AgentInfo agent, CustomerInfo customer) implements ChatEvent {
         @Override
+        public Assigned withSeq(long n) {
+            return new Assigned(chatId, n, agent, customer);
+        }
+
+        @Override
         public String type() {
             return "assigned";
         }
@@ -104,6 +112,11 @@ public sealed interface ServerMessage {
     /** {@code message}: chat text from {@code customer}, {@code agent} or {@code system}. */
     record ChatText(String chatId, long seq, String from, String text, long ts) implements ChatEvent {
         @Override
+        public ChatText withSeq(long n) {
+            return new ChatText(chatId, n, from, text, ts);
+        }
+
+        @Override
         public String type() {
             return "message";
         }
@@ -111,6 +124,11 @@ public sealed interface ServerMessage {
 
     /** {@code script}: a system text of a kind (greeting, queued, agent_left, ...). */
     record Script(String chatId, long seq, String kind, String text) implements ChatEvent {
+        @Override
+        public Script withSeq(long n) {
+            return new Script(chatId, n, kind, text);
+        }
+
         @Override
         public String type() {
             return "script";
@@ -128,6 +146,11 @@ public sealed interface ServerMessage {
         }
 
         @Override
+        public Transferred withSeq(long n) {
+            return new Transferred(chatId, n, to, from, note);
+        }
+
+        @Override
         public String type() {
             return "transferred";
         }
@@ -140,6 +163,11 @@ public sealed interface ServerMessage {
 
     /** {@code closed}: the chat ended, with why. */
     record Closed(String chatId, long seq, String reason) implements ChatEvent {
+        @Override
+        public Closed withSeq(long n) {
+            return new Closed(chatId, n, reason);
+        }
+
         @Override
         public String type() {
             return "closed";

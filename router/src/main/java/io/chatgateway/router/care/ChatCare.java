@@ -118,13 +118,13 @@ public final class ChatCare {
      * yet, starts the wait for the agent; an agent's message ends the wait. With a shared store the
      * state moved on in the append itself. Returns whether this was the chat's first human reply.
      */
-    public boolean messageAppended(ChatRecord chat, ChatStore.Said<?> said, boolean fromAgent) {
+    public boolean messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent) {
         if (ctx.shared()) {
             // No arming for an agent's message: a care deadline is always armed while a chat is
             // assigned, and this one would be later.
             return fromAgent && said.careBefore() != null && !said.careBefore().humanReplied();
         }
-        Activity a = activity.get(chat.chatId());
+        Activity a = activity.get(chatId);
         if (a == null) {
             return false;
         }
@@ -136,7 +136,7 @@ public final class ChatCare {
                 a.awaitingAgentSince = now;
                 a.nudged = false;
             }
-            arm(chat.chatId(), a, a.awaitingAgentSince + care.agentNudgeSeconds() * 1000L);
+            arm(chatId, a, a.awaitingAgentSince + care.agentNudgeSeconds() * 1000L);
             return false;
         }
         boolean first = !a.humanReplied;
@@ -145,7 +145,7 @@ public final class ChatCare {
         a.nudged = false;
         a.promptedAt = Activity.NONE;
         a.humanReplied = true;
-        arm(chat.chatId(), a, a.lastAgent + care.silencePromptSeconds() * 1000L);
+        arm(chatId, a, a.lastAgent + care.silencePromptSeconds() * 1000L);
         return first;
     }
 

@@ -141,8 +141,8 @@ final class DefaultRouter implements Router {
         }
 
         @Override
-        public boolean messageAppended(ChatRecord chat, ChatStore.Said<?> said, boolean fromAgent) {
-            return care.messageAppended(chat, said, fromAgent);
+        public boolean messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent) {
+            return care.messageAppended(chatId, said, fromAgent);
         }
 
         @Override

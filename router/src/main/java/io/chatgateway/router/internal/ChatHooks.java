@@ -19,7 +19,7 @@ public interface ChatHooks {
      * A chat message was appended ({@code said} as the store returned it). Returns true when it is
      * the chat's first human reply (an agent's message, first since the chat was assigned).
      */
-    boolean messageAppended(ChatRecord chat, ChatStore.Said<?> said, boolean fromAgent);
+    boolean messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent);
 
     /** An agent let too many offers lapse: set them away and tell them why. */
     void setAway(String agentId, String reason);

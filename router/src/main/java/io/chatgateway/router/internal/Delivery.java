@@ -168,9 +168,14 @@ public final class Delivery {
 
     /** Sends a logged event to the shopper (their view) and to {@code agentId} when not null; serialised once per view. */
     public void sendEvent(ChatRecord chat, String agentId, ChatEvent e) {
+        sendEvent(chat.chatId(), agentId, e, null);
+    }
+
+    /** As above, with the event's JSON when the store made it already ({@code json} null: encode here). */
+    public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json) {
         ChatEvent forCustomer = e.forCustomer();
-        OutboundFrame f = frame(e);
-        toCustomer(chat.chatId(), forCustomer == e ? f : frame(forCustomer));
+        OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
+        toCustomer(chatId, forCustomer == e ? f : frame(forCustomer));
         if (agentId != null) {
             toAgent(agentId, f);
         }

@@ -106,7 +106,7 @@ public final class AgentSessions {
             return;
         }
         if (message instanceof ClientMessage.SendText m) {
-            withOwnChat(peer, agentId, m.id(), m.chatId(), chat -> say(peer, agentId, chat, m));
+            say(peer, agentId, m); // the hot path: one store step, no read of the chat's record
         } else if (message instanceof ClientMessage.Typing t) {
             withOwnChat(peer, agentId, t.id(), t.chatId(),
                     chat -> delivery.toCustomer(chat.chatId(), new ServerMessage.TypingNotice(chat.chatId(), "agent")));
@@ -128,20 +128,30 @@ public final class AgentSessions {
     }
 
     /** An agent's message: held by the language guard, or appended once and sent; the first reply starts ownership. */
-    private void say(Peer peer, String agentId, ChatRecord chat, ClientMessage.SendText m) {
+    private void say(Peer peer, String agentId, ClientMessage.SendText m) {
+        String chatId = m.chatId();
         Optional<LanguageGuard.Verdict> held = guard.check(m.text(), m.confirm(), ctx.cfg().bannedPhrases());
         if (held.isPresent()) {
             Delivery.send(peer, new ServerMessage.Warning(m.id(), held.get().code(), held.get().message(), held.get().suggestion()));
             return;
         }
-        var said = chatLog.appendMessage(chat, agentId, ChatLog.clientKey("a:", m.id()), true,
-                seq -> new ServerMessage.ChatText(chat.chatId(), seq, "agent", m.text(), ctx.now()));
-        if (said == null) {
-            return; // a resend after a reconnect (to any node): already in the chat
-        }
-        if (hooks.messageAppended(chat, said, true)) {
-            ctx.metrics().firstReply(ctx.now() - chat.queuedAt());
-            assignment.claimOwnership(chat, agentId);
+        long ts = ctx.now();
+        var said = chatLog.say(chatId, agentId, ChatLog.clientKey("a:", m.id()),
+                seq -> new ServerMessage.ChatText(chatId, seq, "agent", m.text(), ts));
+        switch (said.outcome()) {
+            case SAID -> {
+                if (hooks.messageAppended(chatId, said, true)) {
+                    // The first human reply (once per assignment): the SLA, and first-contact ownership.
+                    ctx.store().chat(chatId).ifPresent(chat -> {
+                        ctx.metrics().firstReply(ctx.now() - chat.queuedAt());
+                        assignment.claimOwnership(chat, agentId);
+                    });
+                }
+            }
+            case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "no chat " + chatId);
+            case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed");
+            case NOT_YOURS -> Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chat " + chatId + " is not assigned to you");
+            default -> { } // RESENT: a resend after a reconnect (to any node), already in the chat
         }
     }
 

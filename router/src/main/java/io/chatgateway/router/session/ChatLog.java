@@ -8,10 +8,8 @@ import io.chatgateway.router.Peer;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.internal.SharedTimers;
-import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatStore;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
@@ -29,26 +27,18 @@ public final class ChatLog {
     }
 
     /**
-     * A chat message of the shopper or the agent: appended and sent, unless a client frame with this
-     * key was appended before (a resend: null). The check and the append are one store step, so a
-     * failure in between cannot turn a retry into a "duplicate" and lose it; with a shared store the
-     * care state moves on in that same step (one round trip per message).
+     * A chat message of the shopper ({@code byAgent} null) or an agent, in one store step (see
+     * {@code ChatStore.say}): appended once and sent to the shopper and the chat's agent, or refused.
+     * The event goes out as the bytes the store encoded, when it made them: serialised once.
      */
-    ChatStore.Said<ServerMessage.ChatText> appendMessage(ChatRecord chat, String agentId, String clientKey, boolean fromAgent,
-                                                         LongFunction<ServerMessage.ChatText> event) {
-        ChatStore.Said<ServerMessage.ChatText> said;
-        if (ctx.shared()) {
-            said = ctx.store().appendMessage(chat.chatId(), clientKey, fromAgent, ctx.now(), SharedTimers.CARE + chat.chatId(),
-                    ctx.cfg().care().agentNudgeSeconds() * 1000L, event).orElse(null);
-        } else {
-            Optional<ServerMessage.ChatText> e = clientKey == null ? Optional.of(ctx.store().append(chat.chatId(), event))
-                    : ctx.store().appendOnce(chat.chatId(), clientKey, event);
-            said = e.map(x -> new ChatStore.Said<>(x, null)).orElse(null);
+    ChatStore.Spoken<ServerMessage.ChatText> say(String chatId, String byAgent, String clientKey,
+                                                 LongFunction<ServerMessage.ChatText> event) {
+        ChatStore.Spoken<ServerMessage.ChatText> spoken = ctx.store().say(chatId, byAgent, clientKey, ctx.now(),
+                SharedTimers.CARE + chatId, ctx.cfg().care().agentNudgeSeconds() * 1000L, event);
+        if (spoken.outcome() == ChatStore.Spoken.Outcome.SAID) {
+            delivery.sendEvent(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json());
         }
-        if (said != null) {
-            delivery.sendEvent(chat, agentId, said.event());
-        }
-        return said;
+        return spoken;
     }
 
     /** The de-duplication key of a client frame, or null when the client gave no id. */

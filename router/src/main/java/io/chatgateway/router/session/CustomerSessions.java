@@ -125,25 +125,17 @@ public final class CustomerSessions {
             Delivery.error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
             return;
         }
+        if (message instanceof ClientMessage.SendText m) {
+            say(peer, chatId, m); // the hot path: one store step, no read of the chat's record
+            return;
+        }
         Optional<ChatRecord> maybe = ctx.store().chat(chatId);
         if (maybe.isEmpty()) {
             Delivery.error(peer, message.id(), ErrorCode.NOT_FOUND, "chat " + chatId + " no longer exists; reconnect without resume to start a new chat");
             return;
         }
         ChatRecord chat = maybe.get();
-        if (message instanceof ClientMessage.SendText m) {
-            if (m.chatId() != null && !m.chatId().equals(chatId)) {
-                Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chatId " + m.chatId() + " is not this connection's chat (expected " + chatId + " or no chatId)");
-            } else if (!chat.isOpen()) {
-                Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed; reconnect without resume to start a new chat");
-            } else {
-                var said = chatLog.appendMessage(chat, assignedAgent(chat), ChatLog.clientKey("c:", m.id()), false,
-                        seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ctx.now()));
-                if (said != null) {
-                    hooks.messageAppended(chat, said, false); // any shopper message resets silence care
-                }
-            }
-        } else if (message instanceof ClientMessage.Typing) {
+        if (message instanceof ClientMessage.Typing) {
             String agent = assignedAgent(chat);
             if (agent != null) {
                 delivery.toAgent(agent, new ServerMessage.TypingNotice(chatId, "customer"));
@@ -162,6 +154,24 @@ public final class CustomerSessions {
             intake.leaveMessage(peer, chat, lm);
         } else {
             Delivery.error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
+        }
+    }
+
+    private void say(Peer peer, String chatId, ClientMessage.SendText m) {
+        if (m.chatId() != null && !m.chatId().equals(chatId)) {
+            Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chatId " + m.chatId() + " is not this connection's chat (expected " + chatId + " or no chatId)");
+            return;
+        }
+        long ts = ctx.now();
+        var said = chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
+                seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts));
+        switch (said.outcome()) {
+            case SAID -> hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
+            case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId
+                    + " is closed; reconnect without resume to start a new chat");
+            case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "chat " + chatId
+                    + " no longer exists; reconnect without resume to start a new chat");
+            default -> { } // RESENT: already in the chat
         }
     }
 

@@ -261,19 +261,44 @@ public interface ChatStore {
     void dropCare(String chatId);
 
     /**
-     * A chat message, in one step: appended once (as {@link #appendOnce}, or as {@link #append} when
-     * {@code clientKey} is null) and, when the chat has care state, that state moved on. For a
-     * shopper's message a silence prompt no longer stands, a shopper not yet waiting for the agent
-     * is from now on (nudge not sent), and the deadline {@code timer} is armed by
-     * {@code awaitingSince + nudgeAfterMillis} (the earlier kept). For an agent's message nobody waits
-     * for the agent, no prompt stands, the nudge is reset and a human replied. Empty for a resend
-     * (nothing changes); else the event and the care state before the step (null: none).
+     * A chat message, in ONE atomic step of the chat's own log (the hot path: one round trip, and
+     * on a Redis Cluster only keys of this chat, so messages of different chats spread over every
+     * master). Who may write and who reads follow the chat's log, not the routing records: an
+     * {@code assigned} event gives the chat to its agent, a {@code transferred} event to a group
+     * takes it from them (it waits again), a {@code closed} event closes it (see {@link LogRoute}).
+     *
+     * <ul>
+     *   <li>{@code byAgent} null: the shopper writes. Refused ({@link Spoken.Outcome#CLOSED}) once
+     *       the chat is closed; else appended and the result names the agent it is assigned to
+     *       (null while it waits), who gets the message.</li>
+     *   <li>{@code byAgent} set: refused ({@link Spoken.Outcome#NOT_YOURS}) unless the chat is
+     *       assigned to that agent.</li>
+     * </ul>
+     *
+     * <p>Appended once: a {@code clientKey} seen before (a resend after a reconnect, to any node)
+     * changes nothing ({@link Spoken.Outcome#RESENT}); null appends always. When the chat has care
+     * state it moves on in the same step: for a shopper's message a silence prompt no longer
+     * stands, a shopper not yet waiting for the agent is from now on (nudge not sent), and the
+     * deadline {@code timer} is armed by {@code awaitingSince + nudgeAfterMillis} (the earlier
+     * kept); for an agent's message nobody waits for the agent, no prompt stands, the nudge is reset
+     * and a human replied. {@link Spoken#careBefore()} is the care state before the step (null: none).
      */
-    <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent, long nowMillis,
-                                                         String timer, long nudgeAfterMillis, LongFunction<E> event);
+    <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                        long nudgeAfterMillis, LongFunction<E> event);
 
-    /** What {@link #appendMessage} did: the stored event, and the care state before it (null when the chat has none). */
-    record Said<E extends ChatEvent>(E event, Care careBefore) {
+    /**
+     * What {@link #say} did. {@code event} and {@code agentId} (may be null: nobody assigned) are set
+     * only when {@link Outcome#SAID}; {@code careBefore} when the chat had care state; {@code json} is
+     * the event's encoding when the store made one (to send it without encoding it again), else null.
+     */
+    record Spoken<E extends ChatEvent>(Outcome outcome, E event, String agentId, Care careBefore, byte[] json) {
+
+        /** SAID: appended; RESENT: that client frame is in the log already; the others: refused, nothing changed. */
+        public enum Outcome { SAID, RESENT, CLOSED, NOT_YOURS, UNKNOWN }
+
+        static <E extends ChatEvent> Spoken<E> refused(Outcome why) {
+            return new Spoken<>(why, null, null, null, null);
+        }
     }
 
     /** Groups whose overflow mode ops forced on ({@code true}) or off ({@code false}). */

@@ -38,8 +38,6 @@ public final class MemoryChatStore implements ChatStore {
 
     private static final int MAX_AUDIT = 1000;
     private static final int MAX_QA = 10_000;
-    /** Client frame ids remembered per chat to drop resends after a reconnect. */
-    static final int RECENT_CLIENT_IDS = 64;
     private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
 
     private final int maxLogEvents;
@@ -54,24 +52,17 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, Map<String, AgentRecord>> roomByGroup = new HashMap<>();
     private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online
     private final Map<String, Owner> owners = new HashMap<>();
-    private final Map<String, Log> logs = new HashMap<>();
+    private final MemoryChatLogs logs;
     private final Map<String, Csat> csat = new HashMap<>();
     private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
     private VersionedConfig config;
     private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
-    private final Map<String, ArrayDeque<String>> recentClientIds = new HashMap<>();
     private final Map<String, Long> timerDue = new HashMap<>();
     private final TreeSet<Map.Entry<Long, String>> timers = new TreeSet<>(
             Map.Entry.<Long, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()));
-    private final Map<String, Care> care = new HashMap<>();
     private final Map<String, Boolean> forcedOverflow = new TreeMap<>();
 
     private record Owner(String agentId, long untilMillis) {
-    }
-
-    private static final class Log {
-        final ArrayDeque<ChatEvent> events = new ArrayDeque<>();
-        long lastSeq;
     }
 
     public MemoryChatStore(int maxLogEvents, int maxClosedChats, RoutingConfig initialConfig) {
@@ -81,6 +72,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         this.maxLogEvents = maxLogEvents;
         this.maxClosedChats = maxClosedChats;
+        this.logs = new MemoryChatLogs(maxLogEvents, this::armTimer);
         this.config = new VersionedConfig(1, initialConfig);
     }
 
@@ -126,7 +118,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         openChatByCustomer.put(chat.customerId(), chat.chatId());
         enqueue(chat);
-        logs.put(chat.chatId(), new Log());
+        logs.create(chat.chatId());
     }
 
     @Override
@@ -337,8 +329,7 @@ public final class MemoryChatStore implements ChatStore {
         ChatRecord closed = c.closed(reason);
         chats.put(chatId, closed);
         openChatByCustomer.remove(c.customerId(), chatId);
-        recentClientIds.remove(chatId);
-        care.remove(chatId);
+        logs.closed(chatId);
         closedOrder.put(chatId, Boolean.TRUE);
         while (closedOrder.size() > maxClosedChats) {
             Iterator<String> it = closedOrder.keySet().iterator();
@@ -464,43 +455,52 @@ public final class MemoryChatStore implements ChatStore {
 
     // ------------------------------------------------------------------ logs
 
+    // Chat logs have a lock per chat (MemoryChatLogs): messages never wait for routing decisions.
+
     @Override
-    public synchronized <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        Log log = logs.get(chatId);
-        if (log == null) {
-            throw new IllegalArgumentException("no log for chat " + chatId);
-        }
-        E e = event.apply(log.lastSeq + 1);
-        if (e.seq() != log.lastSeq + 1) {
-            throw new IllegalStateException("event seq " + e.seq() + " (expected " + (log.lastSeq + 1) + ")");
-        }
-        log.lastSeq = e.seq();
-        log.events.addLast(e);
-        if (log.events.size() > maxLogEvents) {
-            log.events.removeFirst();
-        }
-        return e;
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
+        return logs.append(chatId, event);
     }
 
     @Override
-    public synchronized long lastSeq(String chatId) {
-        Log log = logs.get(chatId);
-        return log == null ? 0 : log.lastSeq;
+    public <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
+        return logs.appendOnce(chatId, clientKey, event);
     }
 
     @Override
-    public synchronized List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
-        Log log = logs.get(chatId);
-        if (log == null) {
-            return List.of();
-        }
-        List<ChatEvent> out = new ArrayList<>();
-        for (ChatEvent e : log.events) {
-            if (e.seq() > afterSeq) {
-                out.add(e);
-            }
-        }
-        return out;
+    public <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                               long nudgeAfterMillis, LongFunction<E> event) {
+        return logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event);
+    }
+
+    @Override
+    public long lastSeq(String chatId) {
+        return logs.lastSeq(chatId);
+    }
+
+    @Override
+    public List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
+        return logs.eventsAfter(chatId, afterSeq);
+    }
+
+    @Override
+    public Optional<Care> care(String chatId) {
+        return logs.care(chatId);
+    }
+
+    @Override
+    public void putCare(String chatId, Care c) {
+        logs.putCare(chatId, c);
+    }
+
+    @Override
+    public boolean replaceCare(String chatId, long expectedVersion, Care next) {
+        return logs.replaceCare(chatId, expectedVersion, next);
+    }
+
+    @Override
+    public void dropCare(String chatId) {
+        logs.dropCare(chatId);
     }
 
     @Override
@@ -589,20 +589,6 @@ public final class MemoryChatStore implements ChatStore {
     // ------------------------------------------------------------------ client ids, timers, care, overflow
 
     @Override
-    public synchronized <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
-        ArrayDeque<String> ids = recentClientIds.computeIfAbsent(chatId, k -> new ArrayDeque<>());
-        if (ids.contains(clientKey)) {
-            return Optional.empty();
-        }
-        E e = append(chatId, event);
-        ids.addLast(clientKey);
-        if (ids.size() > RECENT_CLIENT_IDS) {
-            ids.removeFirst();
-        }
-        return Optional.of(e);
-    }
-
-    @Override
     public synchronized void armTimer(String name, long dueMillis) {
         Long old = timerDue.get(name);
         if (old != null && old <= dueMillis) {
@@ -632,53 +618,6 @@ public final class MemoryChatStore implements ChatStore {
             due.add(name);
         }
         return due;
-    }
-
-    @Override
-    public synchronized Optional<Care> care(String chatId) {
-        return Optional.ofNullable(care.get(chatId));
-    }
-
-    @Override
-    public synchronized void putCare(String chatId, Care c) {
-        care.put(chatId, c);
-    }
-
-    @Override
-    public synchronized boolean replaceCare(String chatId, long expectedVersion, Care next) {
-        Care old = care.get(chatId);
-        if (old == null || old.version() != expectedVersion) {
-            return false;
-        }
-        care.put(chatId, new Care(expectedVersion + 1, next.lastAgent(), next.awaitingSince(), next.nudged(), next.promptedAt(),
-                next.humanReplied()));
-        return true;
-    }
-
-    @Override
-    public synchronized void dropCare(String chatId) {
-        care.remove(chatId);
-    }
-
-    @Override
-    public synchronized <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent,
-                                                                            long nowMillis, String timer, long nudgeAfterMillis,
-                                                                            LongFunction<E> event) {
-        Optional<E> e = clientKey == null ? Optional.of(append(chatId, event)) : appendOnce(chatId, clientKey, event);
-        if (e.isEmpty()) {
-            return Optional.empty();
-        }
-        Care c = care.get(chatId);
-        if (c != null && fromAgent) {
-            care.put(chatId, new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true));
-        } else if (c != null) {
-            boolean startsWaiting = c.awaitingSince() == Care.NONE;
-            Care next = new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
-                    !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
-            care.put(chatId, next);
-            armTimer(timer, next.awaitingSince() + nudgeAfterMillis);
-        }
-        return Optional.of(new Said<>(e.get(), c));
     }
 
     @Override

@@ -119,6 +119,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final int maxLogEvents;
     private final Duration closedRetention;
     private final Duration commandTimeout;
+    private final RedisChatLogs logs;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -178,6 +179,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             }
             throw new StoreUnavailableException("cannot connect to Redis at " + uri.replaceAll("//[^@]*@", "//"), e);
         }
+        logs = new RedisChatLogs(redis, async, codec, maxLogEvents, closedRetention, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -201,7 +203,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
     }
 
-    private static <T> T call(Supplier<T> command) {
+    static <T> T call(Supplier<T> command) {
         try {
             return command.get();
         } catch (RedisException e) {
@@ -332,6 +334,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         if (script(CREATE, new String[] {chatKey(chat.chatId())}, args) == 0) {
             throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
         }
+        logs.create(chat.chatId()); // its log, in the chat's own hash tag (another slot than the routing state)
     }
 
     @Override
@@ -531,73 +534,32 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         script(CLAIM, new String[] {P + "owner:" + customerId}, agentId, Long.toString(ttl));
     }
 
-    // ------------------------------------------------------------------ logs
-
-    /**
-     * KEYS seq, log; ARGV the event's JSON with {@code "seq":-1}, the log bound. Numbering and
-     * storing in one step: a failure leaves no gap in the seqs, and it is one round trip.
-     * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
-     */
-    private static final String APPEND = LuaScripts.load(RedisChatStore.class, "append");
+    // ------------------------------------------------------------------ logs (in the chat's own hash tag: RedisChatLogs)
 
     @Override
     public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        return appendStep(chatId, null, "", 0, null, 0, event).orElseThrow().event();
+        return logs.append(chatId, null, event).orElseThrow();
     }
 
     @Override
     public <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
-        return appendStep(chatId, java.util.Objects.requireNonNull(clientKey, "clientKey"), "", 0, null, 0, event).map(Said::event);
+        return logs.appendOnce(chatId, clientKey, event);
     }
 
     @Override
-    public <E extends ChatEvent> Optional<Said<E>> appendMessage(String chatId, String clientKey, boolean fromAgent, long nowMillis,
-                                                                String timer, long nudgeAfterMillis, LongFunction<E> event) {
-        return appendStep(chatId, clientKey, fromAgent ? "a" : "c", nowMillis, timer, nudgeAfterMillis, event);
-    }
-
-    /**
-     * Numbering, storing, the resend check and (for chat messages) the care update in one script:
-     * a failure leaves no seq gap, and a message is one round trip.
-     * ({@code "seq":-1} cannot occur inside a JSON string: quotes there are escaped.)
-     */
-    @SuppressWarnings("unchecked")
-    private <E extends ChatEvent> Optional<Said<E>> appendStep(String chatId, String clientKey, String side, long nowMillis, String timer,
-                                                              long nudgeAfterMillis, LongFunction<E> event) {
-        String json = new String(codec.encode(event.apply(-1)), StandardCharsets.UTF_8);
-        if (!json.contains("\"seq\":-1")) {
-            throw new IllegalStateException("event JSON without a seq field: " + json.substring(0, Math.min(40, json.length())));
-        }
-        String[] keys = {P + "seq:" + chatId, P + "log:" + chatId, P + "ids:" + chatId, careKey(chatId), P + "timers"};
-        // Scored by seq, so two nodes appending at once still read back in order.
-        List<Object> r = call(() -> LuaScripts.eval(redis, APPEND, ScriptOutputType.MULTI, keys, json, Integer.toString(maxLogEvents),
-                clientKey == null ? "" : clientKey, Long.toString(closedRetention.toMillis()),
-                Integer.toString(MemoryChatStore.RECENT_CLIENT_IDS), side, Long.toString(nowMillis), timer == null ? "" : timer,
-                Long.toString(nudgeAfterMillis), NONE));
-        long seq = (Long) r.get(0);
-        if (seq == 0) {
-            return Optional.empty(); // a resend
-        }
-        // What was stored, read back: the event a client gets live is exactly the one a resume replays.
-        E e = (E) codec.decodeEvent(json.replaceFirst("\"seq\":-1", "\"seq\":" + seq));
-        return Optional.of(new Said<>(e, r.size() >= 7 ? careOf(r.subList(1, 7)) : null));
+    public <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                               long nudgeAfterMillis, LongFunction<E> event) {
+        return logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event);
     }
 
     @Override
     public long lastSeq(String chatId) {
-        String v = call(() -> redis.get(P + "seq:" + chatId));
-        return v == null ? 0 : Long.parseLong(v);
+        return logs.lastSeq(chatId);
     }
 
     @Override
     public List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
-        List<String> raw = call(() -> redis.zrangebyscore(P + "log:" + chatId,
-                io.lettuce.core.Range.create((double) afterSeq + 0.5, Double.POSITIVE_INFINITY)));
-        List<ChatEvent> out = new ArrayList<>(raw.size());
-        for (String json : raw) {
-            out.add(codec.decodeEvent(json));
-        }
-        return out;
+        return logs.eventsAfter(chatId, afterSeq);
     }
 
     @Override
@@ -723,8 +685,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     /** KEYS timers; ARGV now, max. Removing what it returns in the same script is what makes a claim exclusive. */
     private static final String CLAIM_DUE = LuaScripts.load(RedisChatStore.class, "claim-due");
 
-    /** KEYS care; ARGV expected version, next version, fields... */
-    private static final String REPLACE_CARE = LuaScripts.load(RedisChatStore.class, "replace-care");
 
     @Override
     public boolean shared() {
@@ -749,52 +709,24 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return due == null ? List.of() : due;
     }
 
-    private static String careKey(String chatId) {
-        return P + "care:" + chatId;
-    }
-
     @Override
     public Optional<Care> care(String chatId) {
-        Map<String, String> h = call(() -> redis.hgetall(careKey(chatId)));
-        if (h == null || !h.containsKey("v")) {
-            return Optional.empty();
-        }
-        return Optional.of(new Care(Long.parseLong(h.get("v")), Long.parseLong(h.get("la")), Long.parseLong(h.get("aw")),
-                "1".equals(h.get("nu")), Long.parseLong(h.get("pr")), "1".equals(h.get("hr"))));
-    }
-
-    private static String[] careFields(Care c) {
-        return new String[] {Long.toString(c.lastAgent()), Long.toString(c.awaitingSince()), c.nudged() ? "1" : "0",
-                Long.toString(c.promptedAt()), c.humanReplied() ? "1" : "0"};
+        return logs.care(chatId);
     }
 
     @Override
     public void putCare(String chatId, Care c) {
-        String[] f = careFields(c);
-        String key = careKey(chatId);
-        call(() -> redis.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2], "pr", f[3], "hr", f[4])));
-        call(() -> redis.pexpire(key, closedRetention.toMillis() * 7)); // a safety net: closing drops it
+        logs.putCare(chatId, c);
     }
 
     @Override
     public boolean replaceCare(String chatId, long expectedVersion, Care next) {
-        return script(REPLACE_CARE, new String[] {careKey(chatId)},
-                concat(new String[] {Long.toString(expectedVersion), Long.toString(expectedVersion + 1)}, careFields(next))) == 1;
+        return logs.replaceCare(chatId, expectedVersion, next);
     }
 
     @Override
     public void dropCare(String chatId) {
-        call(() -> redis.del(careKey(chatId)));
-    }
-
-    private static final String NONE = Long.toString(Care.NONE);
-
-    private static Care careOf(List<?> f) {
-        if (f == null || f.size() < 6 || f.get(0) == null) {
-            return null;
-        }
-        return new Care(Long.parseLong(f.get(0).toString()), Long.parseLong(f.get(1).toString()), Long.parseLong(f.get(2).toString()),
-                "1".equals(f.get(3)), Long.parseLong(f.get(4).toString()), "1".equals(f.get(5)));
+        logs.dropCare(chatId);
     }
 
     @Override

@@ -1,4 +1,4 @@
--- KEYS chat; ARGV chatId, reason, retention ms.
+-- KEYS chat; ARGV chatId, reason, retention ms. (The chat's log expires with its closed event: append.lua.)
 -- include: release-fn
 local f = redis.call('HMGET', KEYS[1], 'state', 'group', 'tier', 'agentId', 'customerId')
 if not f[1] or f[1] == 'CLOSED' then return 0 end
@@ -11,6 +11,4 @@ end
 redis.call('HSET', KEYS[1], 'state', 'CLOSED', 'closeReason', ARGV[2])
 if redis.call('GET', '{cg}:open:' .. f[5]) == ARGV[1] then redis.call('DEL', '{cg}:open:' .. f[5]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', '{cg}:log:' .. ARGV[1], ARGV[3])
-redis.call('PEXPIRE', '{cg}:seq:' .. ARGV[1], ARGV[3])
 return 1

@@ -1,0 +1,191 @@
+package io.chatgateway.router.store;
+
+import io.chatgateway.protocol.MessageCodec;
+import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.router.store.ChatStore.Care;
+import io.chatgateway.router.store.ChatStore.Spoken;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chat logs of the Redis store, in keys of the chat's own hash tag: {@code {<chatId>}:m}
+ * (seq and message route), {@code :log} (events as JSON scored by seq, bounded), {@code :ids}
+ * (recent client frame keys scored by seq) and {@code :care}. A message is one script on these
+ * keys only, so on a Redis Cluster the message path of different chats spreads over every master;
+ * only routing state (queues, agents, chat records, deadlines) shares the tag {@code {cg}}.
+ */
+final class RedisChatLogs {
+    private static final Logger log = LoggerFactory.getLogger(RedisChatLogs.class);
+    private static final String APPEND = LuaScripts.load(RedisChatLogs.class, "append");
+    private static final String SAY = LuaScripts.load(RedisChatLogs.class, "say");
+    /** KEYS care; ARGV expected version, next version, fields... */
+    private static final String REPLACE_CARE = LuaScripts.load(RedisChatLogs.class, "replace-care");
+    private static final String NONE = Long.toString(Care.NONE);
+    private static final String SEQ_FIELD = "\"seq\":-1";
+
+    private final RedisClusterCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> async;
+    private final MessageCodec codec;
+    private final int maxLogEvents;
+    private final Duration closedRetention;
+    private final String armScript;
+    private final String timersKey;
+
+    RedisChatLogs(RedisClusterCommands<String, String> redis, RedisClusterAsyncCommands<String, String> async, MessageCodec codec,
+                  int maxLogEvents, Duration closedRetention, String armScript, String timersKey) {
+        this.redis = redis;
+        this.async = async;
+        this.codec = codec;
+        this.maxLogEvents = maxLogEvents;
+        this.closedRetention = closedRetention;
+        this.armScript = armScript;
+        this.timersKey = timersKey;
+    }
+
+    private static String[] keys(String chatId) {
+        String tag = "{" + chatId + "}:";
+        return new String[] {tag + "m", tag + "log", tag + "ids", tag + "care"};
+    }
+
+    private static String careKey(String chatId) {
+        return "{" + chatId + "}:care";
+    }
+
+    /** The event encoded with {@code "seq":-1}, split around the -1: the script puts the seq between. */
+    private record Split(String before, String after) {
+        byte[] with(long seq) {
+            return (before + seq + after).getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    private Split split(ChatEvent e) {
+        String json = new String(codec.encode(e), StandardCharsets.UTF_8);
+        int at = json.indexOf(SEQ_FIELD); // cannot occur inside a JSON string: quotes there are escaped
+        if (at < 0) {
+            throw new IllegalStateException("event JSON without a seq field: " + json.substring(0, Math.min(40, json.length())));
+        }
+        return new Split(json.substring(0, at + SEQ_FIELD.length() - 2), json.substring(at + SEQ_FIELD.length()));
+    }
+
+    /** A new chat's log: it waits (its route), no events yet. */
+    void create(String chatId) {
+        RedisChatStore.call(() -> redis.hsetnx(keys(chatId)[0], "route", LogRoute.WAITING));
+    }
+
+    @SuppressWarnings("unchecked")
+    <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event) {
+        E draft = event.apply(-1);
+        Split json = split(draft);
+        String route = LogRoute.change(draft);
+        Long seq = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, APPEND, ScriptOutputType.INTEGER, keys(chatId),
+                json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
+                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), route == null ? "" : route,
+                Long.toString(closedRetention.toMillis())));
+        return seq == null || seq == 0 ? Optional.empty() : Optional.of((E) draft.withSeq(seq));
+    }
+
+    <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
+        return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event);
+    }
+
+    @SuppressWarnings("unchecked")
+    <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                        long nudgeAfterMillis, LongFunction<E> event) {
+        E draft = event.apply(-1);
+        Split json = split(draft);
+        List<Object> r = RedisChatStore.call(() -> LuaScripts.eval(redis, SAY, ScriptOutputType.MULTI, keys(chatId),
+                json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
+                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), byAgent == null ? "" : byAgent, Long.toString(nowMillis), NONE));
+        int outcome = ((Long) r.get(0)).intValue();
+        if (outcome != 0) {
+            return Spoken.refused(Spoken.Outcome.values()[outcome]);
+        }
+        long seq = (Long) r.get(1);
+        String agent = (String) r.get(2);
+        Care before = r.size() >= 9 ? careOf(r.subList(3, 9)) : null;
+        if (byAgent == null && before != null && before.awaitingSince() == Care.NONE && timer != null) {
+            // The shopper starts waiting for the agent: the nudge deadline (routing state, tag {cg}) is armed
+            // without waiting for the reply; if it failed, the care deadline armed while assigned still comes.
+            String due = Long.toString(nowMillis + nudgeAfterMillis);
+            LuaScripts.evalAsync(async, armScript, ScriptOutputType.INTEGER, new String[] {timersKey}, due, timer)
+                    .whenComplete((ok, e) -> {
+                        if (e != null) {
+                            log.warn("nudge deadline of a chat not armed ({}); the next care check catches up", e.getMessage());
+                        }
+                    });
+        }
+        E said = (E) draft.withSeq(seq);
+        return new Spoken<>(Spoken.Outcome.SAID, said, agent.isEmpty() ? null : agent, before, json.with(seq));
+    }
+
+    long lastSeq(String chatId) {
+        String v = RedisChatStore.call(() -> redis.hget(keys(chatId)[0], "seq"));
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
+        List<String> raw = RedisChatStore.call(() -> redis.zrangebyscore(keys(chatId)[1],
+                Range.create((double) afterSeq + 0.5, Double.POSITIVE_INFINITY)));
+        List<ChatEvent> out = new ArrayList<>(raw.size());
+        for (String json : raw) {
+            out.add(codec.decodeEvent(json));
+        }
+        return out;
+    }
+
+    // ---- care
+
+    Optional<Care> care(String chatId) {
+        Map<String, String> h = RedisChatStore.call(() -> redis.hgetall(careKey(chatId)));
+        if (h == null || !h.containsKey("v")) {
+            return Optional.empty();
+        }
+        return Optional.of(new Care(Long.parseLong(h.get("v")), Long.parseLong(h.get("la")), Long.parseLong(h.get("aw")),
+                "1".equals(h.get("nu")), Long.parseLong(h.get("pr")), "1".equals(h.get("hr"))));
+    }
+
+    private static String[] careFields(Care c) {
+        return new String[] {Long.toString(c.lastAgent()), Long.toString(c.awaitingSince()), c.nudged() ? "1" : "0",
+                Long.toString(c.promptedAt()), c.humanReplied() ? "1" : "0"};
+    }
+
+    void putCare(String chatId, Care c) {
+        String[] f = careFields(c);
+        String key = careKey(chatId);
+        RedisChatStore.call(() -> redis.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2],
+                "pr", f[3], "hr", f[4])));
+        RedisChatStore.call(() -> redis.pexpire(key, closedRetention.toMillis() * 7)); // a safety net: closing drops it
+    }
+
+    boolean replaceCare(String chatId, long expectedVersion, Care next) {
+        String[] f = careFields(next);
+        Long r = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, REPLACE_CARE, ScriptOutputType.INTEGER,
+                new String[] {careKey(chatId)}, Long.toString(expectedVersion), Long.toString(expectedVersion + 1),
+                f[0], f[1], f[2], f[3], f[4]));
+        return r != null && r == 1;
+    }
+
+    void dropCare(String chatId) {
+        RedisChatStore.call(() -> redis.del(careKey(chatId)));
+    }
+
+    private static Care careOf(List<?> f) {
+        if (f == null || f.size() < 6 || f.get(0) == null) {
+            return null;
+        }
+        return new Care(Long.parseLong(f.get(0).toString()), Long.parseLong(f.get(1).toString()), Long.parseLong(f.get(2).toString()),
+                "1".equals(f.get(3)), Long.parseLong(f.get(4).toString()), "1".equals(f.get(5)));
+    }
+}
