@@ -114,7 +114,7 @@ final class DefaultRouter implements Router {
                 }
             });
         }
-        ticker = ctx.worker().schedulePeriodically(() -> ctx.guarded(this::tick), 1, 1, TimeUnit.SECONDS);
+        ticker = ctx.worker().schedulePeriodically(() -> ctx.asWorker(() -> ctx.guarded(this::tick)), 1, 1, TimeUnit.SECONDS);
         bus.listen(new NodeBus.Listener() {
             @Override
             public void deliver(String participant, byte[] json) {
@@ -263,7 +263,7 @@ final class DefaultRouter implements Router {
             ctx.worker().schedule(() -> {
                 pending.decrementAndGet();
                 try {
-                    task.run();
+                    ctx.asWorker(task);
                 } catch (StoreUnavailableException e) {
                     log.warn("store unavailable: {}", e.getMessage());
                     if (peer != null) {

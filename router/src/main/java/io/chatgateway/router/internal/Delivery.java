@@ -6,8 +6,9 @@ import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.store.ChatRecord;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
@@ -15,13 +16,20 @@ import java.util.function.LongFunction;
  * when this node holds them, else the {@link io.chatgateway.router.cluster.NodeBus} to the node
  * that does (shared store only). Chat events are appended to the chat's log before they are sent,
  * so a client that missed one gets it on resume.
+ *
+ * <p>Connections change only on the router's worker; the maps are concurrent because a chat
+ * message's result may come back on the store's I/O thread ({@link #sendSaid}). Each connection
+ * carries the stamp of its attach, so such a late result skips a connection attached after the
+ * message was issued: that connection's resume, issued later, replays it (no duplicate).
  */
 public final class Delivery {
     private final NodeContext ctx;
-    private final Map<String, Peer> customerPeers = new HashMap<>(); // chatId -> peer
-    private final Map<Peer, String> chatOfConnection = new HashMap<>(); // connection (identity) -> chatId
-    private final Map<String, Peer> agentPeers = new HashMap<>(); // agentId -> peer
-    private final Map<Peer, String> agentOfConnection = new HashMap<>(); // connection (identity) -> agentId
+    private final Map<String, Peer> customerPeers = new ConcurrentHashMap<>(); // chatId -> peer
+    private final Map<Peer, String> chatOfConnection = new ConcurrentHashMap<>(); // connection (identity) -> chatId
+    private final Map<String, Peer> agentPeers = new ConcurrentHashMap<>(); // agentId -> peer
+    private final Map<Peer, String> agentOfConnection = new ConcurrentHashMap<>(); // connection (identity) -> agentId
+    private final Map<Peer, Long> attachedAt = new ConcurrentHashMap<>(); // connection -> stamp of its attach
+    private final AtomicLong stamps = new AtomicLong();
 
     public Delivery(NodeContext ctx) {
         this.ctx = ctx;
@@ -31,6 +39,7 @@ public final class Delivery {
 
     /** Binds a shopper's connection to a chat; returns the connection it replaces, if any. */
     public Peer attachCustomer(String chatId, Peer peer) {
+        attachedAt.put(peer, stamps.incrementAndGet());
         Peer old = customerPeers.put(chatId, peer);
         chatOfConnection.put(peer, chatId);
         if (old != null && old != peer) {
@@ -55,6 +64,7 @@ public final class Delivery {
     /** Forgets a shopper's connection; returns its chat when it was the chat's current connection. */
     public String detachCustomer(Peer peer) {
         String chatId = chatOfConnection.remove(peer);
+        attachedAt.remove(peer);
         if (chatId == null || customerPeers.get(chatId) != peer) {
             return null;
         }
@@ -64,6 +74,7 @@ public final class Delivery {
 
     /** Binds an agent's connection; returns the connection it replaces, if any. */
     public Peer attachAgent(String agentId, Peer peer) {
+        attachedAt.put(peer, stamps.incrementAndGet());
         Peer old = agentPeers.put(agentId, peer);
         agentOfConnection.put(peer, agentId);
         if (old != null && old != peer) {
@@ -84,6 +95,7 @@ public final class Delivery {
     /** Forgets an agent's connection; returns the agent when it was their current connection. */
     public String detachAgent(Peer peer) {
         String agentId = agentOfConnection.remove(peer);
+        attachedAt.remove(peer);
         if (agentId == null || agentPeers.get(agentId) != peer) {
             return null;
         }
@@ -96,6 +108,7 @@ public final class Delivery {
         Peer p = customerPeers.remove(chatId);
         if (p != null) {
             chatOfConnection.remove(p);
+            attachedAt.remove(p);
         }
         return p;
     }
@@ -105,6 +118,7 @@ public final class Delivery {
         Peer p = agentPeers.remove(agentId);
         if (p != null) {
             agentOfConnection.remove(p);
+            attachedAt.remove(p);
         }
         return p;
     }
@@ -178,6 +192,36 @@ public final class Delivery {
         toCustomer(chatId, forCustomer == e ? f : frame(forCustomer));
         if (agentId != null) {
             toAgent(agentId, f);
+        }
+    }
+
+    /** The stamp to issue a chat message with (see {@link #sendSaid}). */
+    public long issueStamp() {
+        return stamps.get();
+    }
+
+    /**
+     * Sends a chat message whose store step was issued at {@code issued} and may complete on another
+     * thread: to the shopper and the agent, but not to a connection attached here after the issue
+     * (its resume replays the message).
+     */
+    public void sendSaid(String chatId, String agentId, ChatEvent e, byte[] json, long issued) {
+        OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
+        ChatEvent forCustomer = e.forCustomer();
+        sendIssued(customerPeers.get(chatId), customerKey(chatId), forCustomer == e ? f : frame(forCustomer), issued);
+        if (agentId != null) {
+            sendIssued(agentPeers.get(agentId), agentKey(agentId), f, issued);
+        }
+    }
+
+    private void sendIssued(Peer p, String busKey, OutboundFrame f, long issued) {
+        if (p != null) {
+            Long at = attachedAt.get(p);
+            if (at == null || at <= issued) {
+                p.send(f);
+            }
+        } else if (ctx.shared()) {
+            ctx.bus().forward(busKey, f.bytes(ctx.codec()));
         }
     }
 

@@ -144,6 +144,38 @@ public final class NodeContext {
         return Caffeine.newBuilder().maximumSize(MAX_CHAT_NOTES).executor(Runnable::run).<String, V>build().asMap();
     }
 
+    private static final ThreadLocal<Boolean> ON_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** Work handed over by other threads (a store's I/O thread), run by the worker before its next task. */
+    private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Runs a task of the worker (after what other threads handed over), marked as such for {@link #onWorker}. */
+    public void asWorker(Runnable task) {
+        boolean outer = ON_WORKER.get();
+        ON_WORKER.set(Boolean.TRUE);
+        try {
+            for (Runnable r = inbox.poll(); r != null; r = inbox.poll()) {
+                guarded(r);
+            }
+            task.run();
+        } finally {
+            ON_WORKER.set(outer);
+        }
+    }
+
+    /**
+     * Runs {@code work} on the worker: at once when called from a worker task (a store that
+     * answered at once), else before the worker's next task (at the latest its next tick, within a
+     * second). A store's I/O thread must never run blocking store calls, nor schedule on a virtual-
+     * time worker (which would run the task right there).
+     */
+    public void onWorker(Runnable work) {
+        if (ON_WORKER.get()) {
+            guarded(work);
+        } else {
+            inbox.add(work);
+        }
+    }
+
     /** Runs timer work; returns false when it failed (an outage is logged in one line, a bug with its stack). */
     public boolean guarded(Runnable r) {
         try {

@@ -136,23 +136,31 @@ public final class AgentSessions {
             return;
         }
         long ts = ctx.now();
-        var said = chatLog.say(chatId, agentId, ChatLog.clientKey("a:", m.id()),
-                seq -> new ServerMessage.ChatText(chatId, seq, "agent", m.text(), ts));
-        switch (said.outcome()) {
-            case SAID -> {
-                if (hooks.messageAppended(chatId, said, true)) {
-                    // The first human reply (once per assignment): the SLA, and first-contact ownership.
-                    ctx.store().chat(chatId).ifPresent(chat -> {
-                        ctx.metrics().firstReply(ctx.now() - chat.queuedAt());
-                        assignment.claimOwnership(chat, agentId);
-                    });
-                }
-            }
-            case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "no chat " + chatId);
-            case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed");
-            case NOT_YOURS -> Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chat " + chatId + " is not assigned to you");
-            default -> { } // RESENT: a resend after a reconnect (to any node), already in the chat
-        }
+        chatLog.say(chatId, agentId, ChatLog.clientKey("a:", m.id()),
+                seq -> new ServerMessage.ChatText(chatId, seq, "agent", m.text(), ts), said -> {
+                    switch (said.outcome()) {
+                        case SAID -> {
+                            if (hooks.messageAppended(chatId, said, true)) {
+                                long at = ctx.now();
+                                ctx.onWorker(() -> firstReply(chatId, agentId, at)); // store reads: not on the store's thread
+                            }
+                        }
+                        case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "no chat " + chatId);
+                        case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed");
+                        case NOT_YOURS -> Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chat " + chatId + " is not assigned to you");
+                        case UNAVAILABLE -> Delivery.error(peer, m.id(), ErrorCode.UNAVAILABLE,
+                                "the chat service is temporarily unavailable; please retry shortly");
+                        default -> { } // RESENT: a resend after a reconnect (to any node), already in the chat
+                    }
+                });
+    }
+
+    /** The first human reply of an assignment: the SLA, and first-contact ownership. */
+    private void firstReply(String chatId, String agentId, long atMillis) {
+        ctx.store().chat(chatId).ifPresent(chat -> {
+            ctx.metrics().firstReply(atMillis - chat.queuedAt());
+            assignment.claimOwnership(chat, agentId);
+        });
     }
 
     private void withOwnChat(Peer peer, String agentId, String ref, String chatId, Consumer<ChatRecord> action) {

@@ -10,6 +10,7 @@ import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.internal.SharedTimers;
 import io.chatgateway.router.store.ChatStore;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
@@ -28,17 +29,21 @@ public final class ChatLog {
 
     /**
      * A chat message of the shopper ({@code byAgent} null) or an agent, in one store step (see
-     * {@code ChatStore.say}): appended once and sent to the shopper and the chat's agent, or refused.
-     * The event goes out as the bytes the store encoded, when it made them: serialised once.
+     * {@code ChatStore.say}), issued without waiting: when the store answers, the message goes to
+     * the shopper and the chat's agent (as the bytes the store encoded, when it made them:
+     * serialised once), then {@code then} gets the outcome. Both may run on the store's I/O thread:
+     * {@code then} must not block (hand blocking work to the worker).
      */
-    ChatStore.Spoken<ServerMessage.ChatText> say(String chatId, String byAgent, String clientKey,
-                                                 LongFunction<ServerMessage.ChatText> event) {
-        ChatStore.Spoken<ServerMessage.ChatText> spoken = ctx.store().say(chatId, byAgent, clientKey, ctx.now(),
-                SharedTimers.CARE + chatId, ctx.cfg().care().agentNudgeSeconds() * 1000L, event);
-        if (spoken.outcome() == ChatStore.Spoken.Outcome.SAID) {
-            delivery.sendEvent(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json());
-        }
-        return spoken;
+    void say(String chatId, String byAgent, String clientKey, LongFunction<ServerMessage.ChatText> event,
+             Consumer<ChatStore.Spoken<ServerMessage.ChatText>> then) {
+        long issued = delivery.issueStamp();
+        ctx.store().say(chatId, byAgent, clientKey, ctx.now(), SharedTimers.CARE + chatId,
+                ctx.cfg().care().agentNudgeSeconds() * 1000L, event, spoken -> {
+                    if (spoken.outcome() == ChatStore.Spoken.Outcome.SAID) {
+                        delivery.sendSaid(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json(), issued);
+                    }
+                    then.accept(spoken);
+                });
     }
 
     /** The de-duplication key of a client frame, or null when the client gave no id. */

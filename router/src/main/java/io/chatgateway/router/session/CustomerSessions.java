@@ -163,16 +163,19 @@ public final class CustomerSessions {
             return;
         }
         long ts = ctx.now();
-        var said = chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
-                seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts));
-        switch (said.outcome()) {
-            case SAID -> hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
-            case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId
-                    + " is closed; reconnect without resume to start a new chat");
-            case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "chat " + chatId
-                    + " no longer exists; reconnect without resume to start a new chat");
-            default -> { } // RESENT: already in the chat
-        }
+        chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
+                seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts), said -> {
+                    switch (said.outcome()) {
+                        case SAID -> hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
+                        case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId
+                                + " is closed; reconnect without resume to start a new chat");
+                        case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "chat " + chatId
+                                + " no longer exists; reconnect without resume to start a new chat");
+                        case UNAVAILABLE -> Delivery.error(peer, m.id(), ErrorCode.UNAVAILABLE,
+                                "the chat service is temporarily unavailable; please retry shortly");
+                        default -> { } // RESENT: already in the chat
+                    }
+                });
     }
 
     private static String assignedAgent(ChatRecord chat) {

@@ -282,9 +282,16 @@ public interface ChatStore {
      * deadline {@code timer} is armed by {@code awaitingSince + nudgeAfterMillis} (the earlier
      * kept); for an agent's message nobody waits for the agent, no prompt stands, the nudge is reset
      * and a human replied. {@link Spoken#careBefore()} is the care state before the step (null: none).
+     *
+     * <p><b>Non-blocking.</b> The caller does not wait: {@code then} gets the result once, on this
+     * thread (memory) or on the store's I/O thread (Redis), never blocking it (so {@code then} must
+     * not call the store's blocking methods). For steps of one chat issued from one thread, the
+     * {@code then} callbacks run in the order of the log, and before any later blocking step of the
+     * same chat returns. When the store is away or too many steps are in flight the outcome is
+     * {@link Spoken.Outcome#UNAVAILABLE}.
      */
-    <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                        long nudgeAfterMillis, LongFunction<E> event);
+    <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then);
 
     /**
      * What {@link #say} did. {@code event} and {@code agentId} (may be null: nobody assigned) are set
@@ -293,8 +300,12 @@ public interface ChatStore {
      */
     record Spoken<E extends ChatEvent>(Outcome outcome, E event, String agentId, Care careBefore, byte[] json) {
 
-        /** SAID: appended; RESENT: that client frame is in the log already; the others: refused, nothing changed. */
-        public enum Outcome { SAID, RESENT, CLOSED, NOT_YOURS, UNKNOWN }
+        /**
+         * SAID: appended; RESENT: that client frame is in the log already; CLOSED, NOT_YOURS, UNKNOWN:
+         * refused, nothing changed; UNAVAILABLE: the store could not take it now (it may have been
+         * stored: a resend with the same client id is recognised).
+         */
+        public enum Outcome { SAID, RESENT, CLOSED, NOT_YOURS, UNKNOWN, UNAVAILABLE }
 
         static <E extends ChatEvent> Spoken<E> refused(Outcome why) {
             return new Spoken<>(why, null, null, null, null);

@@ -75,6 +75,50 @@ public final class LuaScripts {
                 .thenCompose(s -> s);
     }
 
+    /**
+     * Runs a script without waiting, with {@code then} attached BEFORE the command is sent, so it
+     * runs on the connection's I/O thread as the reply is read: the callbacks of the commands on one
+     * connection run in the order Redis executed them. (A callback attached after sending may run
+     * on the caller's thread instead, out of that order.) A script Redis does not know yet is sent
+     * again in full, with the same callback.
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> void dispatch(io.lettuce.core.api.StatefulConnection<String, String> connection, String lua, ScriptOutputType type,
+                                    String[] keys, String[] args, java.util.function.BiConsumer<T, Throwable> then) {
+        dispatch(connection, lua, type, keys, args, then, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void dispatch(io.lettuce.core.api.StatefulConnection<String, String> connection, String lua, ScriptOutputType type,
+                                     String[] keys, String[] args, java.util.function.BiConsumer<T, Throwable> then, boolean bySha) {
+        io.lettuce.core.codec.StringCodec codec = io.lettuce.core.codec.StringCodec.UTF8;
+        io.lettuce.core.protocol.CommandArgs<String, String> a = new io.lettuce.core.protocol.CommandArgs<>(codec);
+        if (bySha) {
+            a.add(sha(lua));
+        } else {
+            a.add(lua);
+        }
+        a.add(keys.length).addKeys(keys).addValues(args);
+        io.lettuce.core.output.CommandOutput<String, String, T> output = (io.lettuce.core.output.CommandOutput<String, String, T>)
+                (type == ScriptOutputType.INTEGER ? new io.lettuce.core.output.IntegerOutput<>(codec)
+                        : new io.lettuce.core.output.NestedMultiOutput<>(codec));
+        io.lettuce.core.protocol.AsyncCommand<String, String, T> command = new io.lettuce.core.protocol.AsyncCommand<>(
+                new io.lettuce.core.protocol.Command<>(bySha ? io.lettuce.core.protocol.CommandType.EVALSHA
+                        : io.lettuce.core.protocol.CommandType.EVAL, output, a));
+        command.whenComplete((r, e) -> {
+            if (e != null && bySha && isNoScript(e)) {
+                dispatch(connection, lua, type, keys, args, then, false);
+            } else {
+                then.accept(r, e);
+            }
+        });
+        try {
+            connection.dispatch(command);
+        } catch (RuntimeException e) {
+            command.completeExceptionally(e);
+        }
+    }
+
     private static boolean isNoScript(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof RedisNoScriptException) {

@@ -468,9 +468,9 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                               long nudgeAfterMillis, LongFunction<E> event) {
-        return logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event);
+    public <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
+        then.accept(logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event)); // at once, on this thread
     }
 
     @Override

@@ -35,6 +35,10 @@ final class RedisChatLogs {
     private static final String NONE = Long.toString(Care.NONE);
     private static final String SEQ_FIELD = "\"seq\":-1";
 
+    /** Message steps sent and not answered yet; above this, messages are refused ({@code unavailable}). */
+    static final int MAX_IN_FLIGHT = 5000;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final io.lettuce.core.api.StatefulConnection<String, String> connection;
     private final RedisClusterCommands<String, String> redis;
     private final RedisClusterAsyncCommands<String, String> async;
     private final MessageCodec codec;
@@ -43,8 +47,9 @@ final class RedisChatLogs {
     private final String armScript;
     private final String timersKey;
 
-    RedisChatLogs(RedisClusterCommands<String, String> redis, RedisClusterAsyncCommands<String, String> async, MessageCodec codec,
+    RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis, RedisClusterAsyncCommands<String, String> async, MessageCodec codec,
                   int maxLogEvents, Duration closedRetention, String armScript, String timersKey) {
+        this.connection = connection;
         this.redis = redis;
         this.async = async;
         this.codec = codec;
@@ -100,14 +105,45 @@ final class RedisChatLogs {
         return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event);
     }
 
+    /**
+     * The message step, sent without waiting; {@code then} runs on the connection's I/O thread as
+     * the reply is read, so for one chat (one slot, one connection) in the order of the log.
+     */
     @SuppressWarnings("unchecked")
-    <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                        long nudgeAfterMillis, LongFunction<E> event) {
+    <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            then.accept(Spoken.refused(Spoken.Outcome.UNAVAILABLE)); // bounded: refuse rather than queue without end
+            return;
+        }
         E draft = event.apply(-1);
         Split json = split(draft);
-        List<Object> r = RedisChatStore.call(() -> LuaScripts.eval(redis, SAY, ScriptOutputType.MULTI, keys(chatId),
-                json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
-                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), byAgent == null ? "" : byAgent, Long.toString(nowMillis), NONE));
+        String[] args = {json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
+                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), byAgent == null ? "" : byAgent, Long.toString(nowMillis), NONE};
+        LuaScripts.<List<Object>>dispatch(connection, SAY, ScriptOutputType.MULTI, keys(chatId), args, (r, e) -> {
+            inFlight.decrementAndGet();
+            Spoken<E> spoken;
+            if (e != null) {
+                log.warn("a chat message could not be stored: {}", e.getMessage());
+                spoken = Spoken.refused(Spoken.Outcome.UNAVAILABLE);
+            } else {
+                spoken = spoken(r, draft, json);
+                Care before = spoken.careBefore();
+                if (byAgent == null && before != null && before.awaitingSince() == Care.NONE && timer != null) {
+                    armNudge(timer, nowMillis + nudgeAfterMillis);
+                }
+            }
+            try {
+                then.accept(spoken);
+            } catch (RuntimeException x) {
+                log.error("after storing a chat message", x);
+            }
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends ChatEvent> Spoken<E> spoken(List<Object> r, E draft, Split json) {
         int outcome = ((Long) r.get(0)).intValue();
         if (outcome != 0) {
             return Spoken.refused(Spoken.Outcome.values()[outcome]);
@@ -115,19 +151,21 @@ final class RedisChatLogs {
         long seq = (Long) r.get(1);
         String agent = (String) r.get(2);
         Care before = r.size() >= 9 ? careOf(r.subList(3, 9)) : null;
-        if (byAgent == null && before != null && before.awaitingSince() == Care.NONE && timer != null) {
-            // The shopper starts waiting for the agent: the nudge deadline (routing state, tag {cg}) is armed
-            // without waiting for the reply; if it failed, the care deadline armed while assigned still comes.
-            String due = Long.toString(nowMillis + nudgeAfterMillis);
-            LuaScripts.evalAsync(async, armScript, ScriptOutputType.INTEGER, new String[] {timersKey}, due, timer)
-                    .whenComplete((ok, e) -> {
-                        if (e != null) {
-                            log.warn("nudge deadline of a chat not armed ({}); the next care check catches up", e.getMessage());
-                        }
-                    });
-        }
-        E said = (E) draft.withSeq(seq);
-        return new Spoken<>(Spoken.Outcome.SAID, said, agent.isEmpty() ? null : agent, before, json.with(seq));
+        return new Spoken<>(Spoken.Outcome.SAID, (E) draft.withSeq(seq), agent.isEmpty() ? null : agent, before, json.with(seq));
+    }
+
+    /**
+     * The shopper starts waiting for the agent: the nudge deadline (routing state, tag {cg}) is
+     * armed without waiting for the reply; if it failed, the care deadline armed while the chat is
+     * assigned still comes, and its check catches up.
+     */
+    private void armNudge(String timer, long dueMillis) {
+        LuaScripts.evalAsync(async, armScript, ScriptOutputType.INTEGER, new String[] {timersKey}, Long.toString(dueMillis), timer)
+                .whenComplete((ok, e) -> {
+                    if (e != null) {
+                        log.warn("nudge deadline of a chat not armed ({}); the next care check catches up", e.getMessage());
+                    }
+                });
     }
 
     long lastSeq(String chatId) {

@@ -179,7 +179,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
             }
             throw new StoreUnavailableException("cannot connect to Redis at " + uri.replaceAll("//[^@]*@", "//"), e);
         }
-        logs = new RedisChatLogs(redis, async, codec, maxLogEvents, closedRetention, ARM, P + "timers");
+        logs = new RedisChatLogs(connection, redis, async, codec, maxLogEvents, closedRetention, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -547,9 +547,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
-    public <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                               long nudgeAfterMillis, LongFunction<E> event) {
-        return logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event);
+    public <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
+                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
+        logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event, then);
     }
 
     @Override

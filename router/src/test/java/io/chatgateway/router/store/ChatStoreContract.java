@@ -200,13 +200,22 @@ abstract class ChatStoreContract {
         assertThat(s.replaceCare("c1", 1, read)).as("gone").isFalse();
     }
 
+    /** ChatStore.say without waiting: the result as its callback gets it (at once, or on the store's thread). */
+    static <E extends ServerMessage.ChatEvent> ChatStore.Spoken<E> say(ChatStore s, String chatId, String byAgent, String clientKey,
+                                                                       long now, String timer, long nudgeAfter,
+                                                                       java.util.function.LongFunction<E> event) {
+        java.util.concurrent.CompletableFuture<ChatStore.Spoken<E>> result = new java.util.concurrent.CompletableFuture<>();
+        s.say(chatId, byAgent, clientKey, now, timer, nudgeAfter, event, result::complete);
+        return result.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
     @Test
     void aChatMessageIsAppendedOnceAndMovesTheCareStateInTheSameStep() {
         ChatStore s = store();
         long none = ChatStore.Care.NONE;
         s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
         java.util.function.LongFunction<ServerMessage.ChatText> hi = seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 5);
-        var unassigned = s.say("c1", null, "c:m0", 100, "care|c1", 60_000, hi);
+        var unassigned = say(s, "c1", null, "c:m0", 100, "care|c1", 60_000, hi);
         assertThat(unassigned.outcome()).isEqualTo(ChatStore.Spoken.Outcome.SAID);
         assertThat(unassigned.agentId()).as("nobody reads a waiting chat").isNull();
         assertThat(unassigned.careBefore()).as("no care state before an assignment").isNull();
@@ -214,19 +223,19 @@ abstract class ChatStoreContract {
 
         s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("ann", "Ann"), null));
         s.putCare("c1", new ChatStore.Care(0, 1_000, none, false, 500_000, false)); // a silence prompt stands
-        var said = s.say("c1", null, "c:m1", 600_000, "care|c1", 60_000, hi);
+        var said = say(s, "c1", null, "c:m1", 600_000, "care|c1", 60_000, hi);
         assertThat(said.event()).isEqualTo(new ServerMessage.ChatText("c1", 3, "customer", "hi", 5));
         assertThat(said.agentId()).as("the assigned agent reads it").isEqualTo("ann");
         assertThat(said.careBefore()).isEqualTo(new ChatStore.Care(0, 1_000, none, false, 500_000, false));
         assertThat(s.care("c1")).contains(new ChatStore.Care(1, 1_000, 600_000, false, none, false));
-        assertThat(s.say("c1", null, "c:m1", 605_000, "care|c1", 60_000, hi).outcome()).as("a resend changes nothing")
+        assertThat(say(s, "c1", null, "c:m1", 605_000, "care|c1", 60_000, hi).outcome()).as("a resend changes nothing")
                 .isEqualTo(ChatStore.Spoken.Outcome.RESENT);
-        s.say("c1", null, null, 610_000, "care|c1", 60_000, hi); // no client id: appended, already waiting since 600 s
+        say(s, "c1", null, null, 610_000, "care|c1", 60_000, hi); // no client id: appended, already waiting since 600 s
         assertThat(s.care("c1")).contains(new ChatStore.Care(2, 1_000, 600_000, false, none, false));
         assertThat(s.claimDueTimers(659_999, 10)).isEmpty();
         assertThat(s.claimDueTimers(660_000, 10)).as("armed for the nudge").containsExactly("care|c1");
 
-        var answer = s.say("c1", "ann", "a:r1", 620_000, null, 0,
+        var answer = say(s, "c1", "ann", "a:r1", 620_000, null, 0,
                 seq -> new ServerMessage.ChatText("c1", seq, "agent", "hello", 6));
         assertThat(answer.careBefore().humanReplied()).as("the first human reply").isFalse();
         assertThat(s.care("c1")).contains(new ChatStore.Care(3, 620_000, none, false, none, true));
@@ -239,29 +248,29 @@ abstract class ChatStoreContract {
         ChatStore s = store();
         java.util.function.LongFunction<ServerMessage.ChatText> agentSays = seq -> new ServerMessage.ChatText("c1", seq, "agent", "hi", 5);
         java.util.function.LongFunction<ServerMessage.ChatText> shopperSays = seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 5);
-        assertThat(s.say("nope", null, null, 1, null, 0, shopperSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.UNKNOWN);
+        assertThat(say(s, "nope", null, null, 1, null, 0, shopperSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.UNKNOWN);
         s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
         s.append("c1", seq -> new ServerMessage.Script("c1", seq, "greeting", "hello"));
-        assertThat(s.say("c1", "ann", null, 1, null, 0, agentSays).outcome()).as("nobody's chat yet")
+        assertThat(say(s, "c1", "ann", null, 1, null, 0, agentSays).outcome()).as("nobody's chat yet")
                 .isEqualTo(ChatStore.Spoken.Outcome.NOT_YOURS);
 
         s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("ann", "Ann"), null));
-        assertThat(s.say("c1", "ann", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.SAID);
-        assertThat(s.say("c1", "bob", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.NOT_YOURS);
+        assertThat(say(s, "c1", "ann", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.SAID);
+        assertThat(say(s, "c1", "bob", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.NOT_YOURS);
 
         s.append("c1", seq -> new ServerMessage.Transferred("c1", seq, "bob", "ann", "over to you"));
-        assertThat(s.say("c1", null, null, 1, null, 0, shopperSays).agentId()).as("until the next assigned").isEqualTo("ann");
+        assertThat(say(s, "c1", null, null, 1, null, 0, shopperSays).agentId()).as("until the next assigned").isEqualTo("ann");
         s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("bob", "Bob"), null));
-        assertThat(s.say("c1", null, null, 1, null, 0, shopperSays).agentId()).isEqualTo("bob");
-        assertThat(s.say("c1", "ann", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.NOT_YOURS);
+        assertThat(say(s, "c1", null, null, 1, null, 0, shopperSays).agentId()).isEqualTo("bob");
+        assertThat(say(s, "c1", "ann", null, 1, null, 0, agentSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.NOT_YOURS);
 
         s.append("c1", seq -> new ServerMessage.Transferred("c1", seq, "group:returns", "bob", null));
-        var back = s.say("c1", null, null, 1, null, 0, shopperSays);
+        var back = say(s, "c1", null, null, 1, null, 0, shopperSays);
         assertThat(back.outcome()).isEqualTo(ChatStore.Spoken.Outcome.SAID);
         assertThat(back.agentId()).as("back in line: nobody reads").isNull();
 
         s.append("c1", seq -> new ServerMessage.Closed("c1", seq, "customer"));
-        assertThat(s.say("c1", null, null, 1, null, 0, shopperSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.CLOSED);
+        assertThat(say(s, "c1", null, null, 1, null, 0, shopperSays).outcome()).isEqualTo(ChatStore.Spoken.Outcome.CLOSED);
         assertThat(s.eventsAfter("c1", 0)).extracting(ServerMessage.ChatEvent::seq).as("refusals append nothing")
                 .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     }
