@@ -25,14 +25,35 @@ final class RecordingPeer implements Peer {
     public synchronized void send(OutboundFrame frame) {
         ServerMessage m = frame.message();
         if (m == null) {
-            // Forwarded by another node, already encoded: chat events are read back; other frames are not needed here.
-            try {
-                m = CODEC.decodeEvent(new String(frame.bytes(CODEC), java.nio.charset.StandardCharsets.UTF_8));
-            } catch (RuntimeException notAnEvent) {
-                return;
-            }
+            m = decodeForwarded(new String(frame.bytes(CODEC), java.nio.charset.StandardCharsets.UTF_8));
         }
         received.add(m);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** Server frames other than chat events, by wire type (what another node may forward to a participant here). */
+    private static final java.util.Map<String, Class<? extends ServerMessage>> OTHER_FRAMES = java.util.Map.ofEntries(
+            java.util.Map.entry("queued", ServerMessage.Queued.class),
+            java.util.Map.entry("offer", ServerMessage.Offer.class),
+            java.util.Map.entry("warning", ServerMessage.Warning.class),
+            java.util.Map.entry("queue", ServerMessage.QueueStatus.class),
+            java.util.Map.entry("status", ServerMessage.StatusChanged.class),
+            java.util.Map.entry("offer_withdrawn", ServerMessage.OfferWithdrawn.class),
+            java.util.Map.entry("nudge", ServerMessage.Nudge.class),
+            java.util.Map.entry("faq", ServerMessage.Faq.class),
+            java.util.Map.entry("typing", ServerMessage.TypingNotice.class),
+            java.util.Map.entry("error", ServerMessage.Error.class));
+
+    /** A frame forwarded by another node, already encoded: read back as the record it was, whatever its type. */
+    static ServerMessage decodeForwarded(String json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+            Class<? extends ServerMessage> type = OTHER_FRAMES.get(n.path("type").asText());
+            return type == null ? CODEC.decodeEvent(json) : JSON.treeToValue(n, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError("a node forwarded a frame that is not JSON: " + json, e);
+        }
     }
 
     @Override

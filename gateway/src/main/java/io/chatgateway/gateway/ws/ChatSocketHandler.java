@@ -70,11 +70,10 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            // Cancelled by a successful hello (same event loop, so it cannot be running then): the cancel is the one rule.
             helloTimer = ctx.executor().schedule(() -> {
-                if (!authenticated) {
-                    log.debug("{} connection closed: no hello in time", role);
-                    peer.close(1008, "no hello within " + settings.helloTimeoutMillis() / 1000 + " s");
-                }
+                log.debug("{} connection closed: no hello in time", role);
+                peer.close(1008, "no hello within " + settings.helloTimeoutMillis() / 1000 + " s");
             }, settings.helloTimeoutMillis(), TimeUnit.MILLISECONDS);
         }
         super.userEventTriggered(ctx, evt);
