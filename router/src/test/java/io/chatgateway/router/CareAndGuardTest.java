@@ -176,7 +176,7 @@ class CareAndGuardTest {
             assertThat(r.sample().chatId()).isEqualTo(chat);
             assertThat(r.sample().agentId()).isEqualTo("a");
             assertThat(r.csat().score()).isEqualTo(5);
-            assertThat(r.sample().transcript()).extracting(io.chatgateway.router.store.ChatStore.QaSample.Line::text)
+            assertThat(r.sample().transcript()).extracting(io.chatgateway.router.QaReview.QaSample.Line::text)
                     .contains("my card is **** **** **** 1111 and phone 138****5678");
         });
     }

@@ -1,6 +1,6 @@
 package io.chatgateway.router.config;
 
-import io.chatgateway.router.RoutingException;
+import io.chatgateway.router.error.RoutingException;
 import java.util.List;
 
 /** A routing configuration failed validation; {@link #problems()} says what was expected, field by field. */

@@ -6,7 +6,6 @@ import io.chatgateway.router.QaReview;
 import io.chatgateway.router.guard.Masking;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.store.ChatRecord;
-import io.chatgateway.router.store.ChatStore;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,13 +26,13 @@ public final class QaSampling {
         if (!sampled(chat.chatId())) {
             return;
         }
-        List<ChatStore.QaSample.Line> lines = new ArrayList<>();
+        List<QaReview.QaSample.Line> lines = new ArrayList<>();
         for (ChatEvent e : ctx.store().eventsAfter(chat.chatId(), 0)) {
             if (e instanceof ServerMessage.ChatText t) {
-                lines.add(new ChatStore.QaSample.Line(t.from(), t.ts(), Masking.mask(t.text())));
+                lines.add(new QaReview.QaSample.Line(t.from(), t.ts(), Masking.mask(t.text())));
             }
         }
-        ctx.store().addQaSample(new ChatStore.QaSample(chat.chatId(), agentId, chat.tier().wire(), chat.group(), ctx.now(), reason, lines));
+        ctx.store().addQaSample(new QaReview.QaSample(chat.chatId(), agentId, chat.tier().wire(), chat.group(), ctx.now(), reason, lines));
     }
 
     /** The shopper's satisfaction answer (the last one counts). */
@@ -44,7 +43,7 @@ public final class QaSampling {
     /** Sampled chats, newest first, with their CSAT. */
     public List<QaReview> reviews(int limit) {
         List<QaReview> out = new ArrayList<>();
-        for (ChatStore.QaSample q : ctx.store().qaSamples(limit)) {
+        for (QaReview.QaSample q : ctx.store().qaSamples(limit)) {
             out.add(new QaReview(q, ctx.store().csat(q.chatId()).orElse(null)));
         }
         return out;

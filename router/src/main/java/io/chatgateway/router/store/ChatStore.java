@@ -2,6 +2,8 @@ package io.chatgateway.router.store;
 
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.QaReview.Csat;
+import io.chatgateway.router.QaReview.QaSample;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
@@ -159,10 +161,6 @@ public interface ChatStore {
     /** The satisfaction answer of a chat, if the shopper gave one. */
     Optional<Csat> csat(String chatId);
 
-    /** A stored satisfaction answer. */
-    record Csat(int score, String comment) {
-    }
-
     // ---- quality review
 
     /** Keeps a closed chat sampled for quality review (bounded: the oldest samples go first). */
@@ -170,18 +168,6 @@ public interface ChatStore {
 
     /** Sampled chats, newest first. */
     List<QaSample> qaSamples(int limit);
-
-    /** A closed chat picked for review, with its transcript (card and phone numbers masked). */
-    record QaSample(String chatId, String agentId, String customerTier, String group, long closedAtMillis, String reason,
-                    List<Line> transcript) {
-        public QaSample {
-            transcript = List.copyOf(transcript);
-        }
-
-        /** One message: who, when (epoch ms), what. */
-        public record Line(String from, long ts, String text) {
-        }
-    }
 
     // ---- routing configuration
 

@@ -1,12 +1,13 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.router.QaReview.Csat;
+import io.chatgateway.router.QaReview.QaSample;
 import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -36,9 +37,6 @@ public final class MemoryChatStore implements ChatStore {
             .thenComparingLong(ChatRecord::queuedAt)
             .thenComparing(ChatRecord::chatId);
 
-    private static final int MAX_AUDIT = 1000;
-    private static final int MAX_QA = 10_000;
-    private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
 
     private final int maxLogEvents;
     private final int maxClosedChats;
@@ -53,14 +51,12 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online
     private final Map<String, Owner> owners = new HashMap<>();
     private final MemoryChatLogs logs;
+    private final MemorySettings settings;
     private final Map<String, Csat> csat = new HashMap<>();
     private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
-    private VersionedConfig config;
-    private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
     private final Map<String, Long> timerDue = new HashMap<>();
     private final TreeSet<Map.Entry<Long, String>> timers = new TreeSet<>(
             Map.Entry.<Long, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()));
-    private final Map<String, Boolean> forcedOverflow = new TreeMap<>();
 
     private record Owner(String agentId, long untilMillis) {
     }
@@ -73,7 +69,7 @@ public final class MemoryChatStore implements ChatStore {
         this.maxLogEvents = maxLogEvents;
         this.maxClosedChats = maxClosedChats;
         this.logs = new MemoryChatLogs(maxLogEvents, this::armTimer);
-        this.config = new VersionedConfig(1, initialConfig);
+        this.settings = new MemorySettings(initialConfig);
     }
 
     public MemoryChatStore(RoutingConfig initialConfig) {
@@ -518,75 +514,54 @@ public final class MemoryChatStore implements ChatStore {
         return Optional.ofNullable(csat.get(chatId));
     }
 
+    // ------------------------------------------------------------------ configuration, scripts, audit, QA, overflow (MemorySettings)
+
     @Override
-    public synchronized void addQaSample(QaSample sample) {
-        qa.addFirst(sample);
-        while (qa.size() > MAX_QA) {
-            qa.removeLast();
-        }
+    public void addQaSample(QaSample sample) {
+        settings.addQaSample(sample);
     }
 
     @Override
-    public synchronized List<QaSample> qaSamples(int limit) {
-        List<QaSample> out = new ArrayList<>();
-        for (QaSample q : qa) {
-            if (out.size() >= limit) {
-                break;
-            }
-            out.add(q);
-        }
-        return out;
-    }
-
-    // ------------------------------------------------------------------ config
-
-    @Override
-    public synchronized VersionedConfig config() {
-        return config;
+    public List<QaSample> qaSamples(int limit) {
+        return settings.qaSamples(limit);
     }
 
     @Override
-    public synchronized Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry) {
-        if (config.version() != expectedVersion) {
-            return Optional.empty();
-        }
-        config = new VersionedConfig(expectedVersion + 1, next);
-        audit.addFirst(entry);
-        while (audit.size() > MAX_AUDIT) {
-            audit.removeLast();
-        }
-        return Optional.of(config);
-    }
-
-    private EditedScripts scripts = new EditedScripts(0, Map.of());
-
-    @Override
-    public synchronized EditedScripts scripts() {
-        return scripts;
+    public VersionedConfig config() {
+        return settings.config();
     }
 
     @Override
-    public synchronized boolean replaceScripts(long expectedVersion, Map<String, Map<String, String>> edited) {
-        if (scripts.version() != expectedVersion) {
-            return false;
-        }
-        scripts = new EditedScripts(expectedVersion + 1, Map.copyOf(edited));
-        return true;
+    public Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry) {
+        return settings.replaceConfig(expectedVersion, next, entry);
     }
 
     @Override
-    public synchronized List<AuditEntry> audit(int limit) {
-        List<AuditEntry> out = new ArrayList<>();
-        for (AuditEntry e : audit) {
-            if (out.size() >= limit) {
-                break;
-            }
-            out.add(e);
-        }
-        return out;
+    public EditedScripts scripts() {
+        return settings.scripts();
     }
 
-    // ------------------------------------------------------------------ client ids, timers, care, overflow
+    @Override
+    public boolean replaceScripts(long expectedVersion, Map<String, Map<String, String>> edited) {
+        return settings.replaceScripts(expectedVersion, edited);
+    }
+
+    @Override
+    public List<AuditEntry> audit(int limit) {
+        return settings.audit(limit);
+    }
+
+    @Override
+    public Map<String, Boolean> forcedOverflow() {
+        return settings.forcedOverflow();
+    }
+
+    @Override
+    public void forceOverflow(String group, Boolean on) {
+        settings.forceOverflow(group, on);
+    }
+
+    // ------------------------------------------------------------------ timers
 
     @Override
     public synchronized void armTimer(String name, long dueMillis) {
@@ -620,17 +595,4 @@ public final class MemoryChatStore implements ChatStore {
         return due;
     }
 
-    @Override
-    public synchronized Map<String, Boolean> forcedOverflow() {
-        return Map.copyOf(forcedOverflow);
-    }
-
-    @Override
-    public synchronized void forceOverflow(String group, Boolean on) {
-        if (on == null) {
-            forcedOverflow.remove(group);
-        } else {
-            forcedOverflow.put(group, on);
-        }
-    }
 }

@@ -1,9 +1,7 @@
 package io.chatgateway.router.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chatgateway.protocol.AgentLevel;
-import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.router.QaReview.Csat;
+import io.chatgateway.router.QaReview.QaSample;
 import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.protocol.ProtocolLimits;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
@@ -11,28 +9,17 @@ import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.config.AuditEntry;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -40,38 +27,31 @@ import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /**
- * The shared store for several gateway nodes, on Redis through Lettuce.
+ * The shared store for several gateway nodes, on Redis (or a Redis Cluster) through Lettuce.
  *
- * <p>Every {@link ChatStore} step that reads and writes more than one key is one Lua script, so it
- * is atomic whichever nodes race: offering or assigning checks the chat is waiting and the agent is
- * online, connected and under capacity and changes both together; releases keep each group's
- * "agents with room" set exact. All keys share the hash tag {@code {cg}}, so the scripts run
- * unchanged on Redis Cluster (at the price of keeping the routing state in one slot).
+ * <p>Every {@link ChatStore} step that reads and writes more than one key is one Lua script (in
+ * {@code lua/*.lua}), so it is atomic whichever nodes race: offering or assigning checks the chat
+ * is waiting and the agent is online, connected and under capacity and changes both together;
+ * releases keep each group's "agents with room" set exact.
  *
- * <p>Layout (prefix {@code {cg}:}): {@code chat:<id>} hash; {@code open:<customer>} the open chat;
- * {@code q:<group>:<tier>} sorted set scored by −rank (ties: chat ids, which sort by creation);
- * {@code groups}; {@code agent:<id>} hash (with {@code ver} for optimistic updates);
- * {@code agents}; {@code members:<group>}; {@code room:<group>}; {@code agentchats:<id>};
- * {@code owner:<customer>} with a TTL; {@code log:<chat>} sorted set of JSON events scored by seq,
- * bounded; {@code seq:<chat>}; {@code csat:<chat>}; {@code qa} list; {@code config} hash and
- * {@code audit} list. Closed chats expire after {@code closedRetention}.
+ * <p><b>Where keys live.</b> Routing state that must change atomically together shares the hash
+ * tag {@code {cg}}, one slot: {@code chat:<id>} hashes, {@code open:<customer>}, queues
+ * {@code q:<group>:<tier>} (sorted sets scored by −rank), {@code groups}, {@code agent:<id>},
+ * {@code agents}, {@code members:<group>}, {@code room:<group>}, {@code agentchats:<id>},
+ * {@code owner:<customer>}, {@code timers} (shared deadlines), {@code csat:<chat>}, {@code qa},
+ * {@code config}, {@code audit}, {@code scripts}, {@code overflow:forced}, and the node bus's
+ * presence. Each chat's log lives under its OWN tag ({@link RedisChatLogs}): seq, route, events,
+ * recent client keys and care state, so the message path, the bulk of all traffic, spreads over
+ * every master of a Cluster. Closed chats expire after {@code closedRetention}.
  *
- * <p>Commands time out after {@code commandTimeout} and are rejected, not queued, while Redis is
- * unreachable (bounded request queue): callers get {@link StoreUnavailableException} at once and
- * clients are told {@code unavailable}.
- *
- * <p>Beyond the one-node contract it keeps what several nodes must share: shared deadlines
- * ({@code timers} sorted set, claimed by a script that removes what it returns), care state per
- * chat ({@code care:<chat>}), recent client frame keys ({@code ids:<chat>}, checked in the append
- * script) and forced overflow modes; {@link #nodeBus} opens the node's presence and delivery channel.
+ * <p>Commands time out after {@code commandTimeout} and are refused, not queued, while Redis is
+ * unreachable ({@link RedisConnector}): callers get {@link StoreUnavailableException} at once
+ * and clients are told {@code unavailable}.
  */
 public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final String P = "{cg}:";
     /** {@code redis-cluster://host1:port1,host2:port2}: a Redis Cluster given by seed nodes. */
     public static final String CLUSTER_SCHEME = "redis-cluster://";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_AUDIT = 1000;
-    private static final int MAX_QA = 10_000;
 
 
     /** KEYS chat, agent; ARGV agentId, state, chatId. 0 done, 1 chat not waiting, 2 agent unavailable, 3 full. */
@@ -108,8 +88,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
     private static final String CLAIM = LuaScripts.load(RedisChatStore.class, "claim");
 
-    /** KEYS config, audit; ARGV expected version, json, audit entry json, max audit. */
-    private static final String REPLACE_CONFIG = LuaScripts.load(RedisChatStore.class, "replace-config");
 
     private final io.lettuce.core.AbstractRedisClient client;
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
@@ -120,6 +98,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final Duration closedRetention;
     private final Duration commandTimeout;
     private final RedisChatLogs logs;
+    private final RedisSettings settings;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -130,55 +109,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
         this.commandTimeout = commandTimeout;
-        ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
-        io.lettuce.core.AbstractRedisClient created = null;
-        try {
-            if (uri.startsWith(CLUSTER_SCHEME)) {
-                // redis-cluster://host1:port1,host2:port2,...: seeds; the client follows the slot map.
-                List<RedisURI> seeds = new ArrayList<>();
-                for (String hostPort : uri.substring(CLUSTER_SCHEME.length()).split(",")) {
-                    RedisURI seed = RedisURI.create("redis://" + hostPort.trim());
-                    seed.setTimeout(commandTimeout);
-                    seeds.add(seed);
-                }
-                RedisClusterClient cluster = RedisClusterClient.create(seeds);
-                created = cluster;
-                cluster.setOptions(ClusterClientOptions.builder()
-                        .autoReconnect(true)
-                        // Node connections open lazily on first use, so commands wait for them: in a
-                        // bounded queue, and the command timeout still answers "unavailable" within a second.
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-                        .requestQueueSize(10_000)
-                        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                        .build());
-                client = cluster;
-                StatefulRedisClusterConnection<String, String> c = cluster.connect();
-                connection = c;
-                redis = c.sync();
-                async = c.async();
-            } else {
-                RedisURI redisUri = RedisURI.create(uri);
-                redisUri.setTimeout(commandTimeout);
-                RedisClient standalone = RedisClient.create(redisUri);
-                created = standalone;
-                standalone.setOptions(ClientOptions.builder()
-                        .autoReconnect(true)
-                        .disconnectedBehavior(reject) // refuse, do not buffer, while Redis is away
-                        .requestQueueSize(10_000)
-                        .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                        .build());
-                client = standalone;
-                StatefulRedisConnection<String, String> c = standalone.connect();
-                connection = c;
-                redis = c.sync();
-                async = c.async();
-            }
-        } catch (RedisException e) {
-            if (created != null) {
-                created.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            }
-            throw new StoreUnavailableException("cannot connect to Redis at " + uri.replaceAll("//[^@]*@", "//"), e);
-        }
+        Connection c = RedisConnector.connect(uri, commandTimeout);
+        client = c.client();
+        connection = c.stateful();
+        redis = c.sync();
+        async = c.async();
+        settings = new RedisSettings(redis, closedRetention);
         logs = new RedisChatLogs(connection, redis, async, codec, maxLogEvents, closedRetention, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
@@ -252,11 +188,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     private List<ChatRecord> chats(java.util.Collection<String> ids) {
-        return records(ids, RedisChatStore::chatKey, RedisChatStore::chatOf);
+        return records(ids, RedisChatStore::chatKey, RedisRecords::chatOf);
     }
 
     private List<AgentRecord> agentsByIds(java.util.Collection<String> ids) {
-        return records(ids, RedisChatStore::agentKey, RedisChatStore::agentOf);
+        return records(ids, RedisChatStore::agentKey, RedisRecords::agentOf);
     }
 
     private long script(String lua, String[] keys, String... args) {
@@ -272,57 +208,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return P + "agent:" + agentId;
     }
 
-    // ------------------------------------------------------------------ records <-> hashes
-
-    private static String[] chatFields(ChatRecord c) {
-        List<String> f = new ArrayList<>(List.of("chatId", c.chatId(), "customerId", c.customerId(), "tier", c.tier().name(),
-                "tags", String.join(",", c.tags()), "group", c.group(), "lang", c.lang(), "queuedAt", Long.toString(c.queuedAt()),
-                "rank", Double.toString(c.rank()), "state", c.state().name()));
-        if (c.customerName() != null) {
-            f.addAll(List.of("customerName", c.customerName()));
-        }
-        return f.toArray(String[]::new);
-    }
-
-    private static ChatRecord chatOf(Map<String, String> h) {
-        if (h == null || h.isEmpty()) {
-            return null;
-        }
-        String tags = h.getOrDefault("tags", "");
-        return new ChatRecord(h.get("chatId"), h.get("customerId"), h.get("customerName"), Tier.valueOf(h.get("tier")),
-                tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), h.get("group"), h.get("lang"),
-                Long.parseLong(h.get("queuedAt")), Double.parseDouble(h.get("rank")), ChatState.valueOf(h.get("state")),
-                h.get("agentId"), h.get("closeReason"));
-    }
-
-    private static String[] agentFields(AgentRecord a) {
-        return new String[] {"agentId", a.agentId(), "name", a.name() == null ? "" : a.name(), "level", a.level().name(),
-                "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),
-                "supervisor", a.supervisor() ? "1" : "0", "status", a.status().name(), "connected", a.connected() ? "1" : "0",
-                "autoAccept", a.autoAccept() ? "1" : "0", "capacity", Integer.toString(a.capacity()),
-                "missedOffers", Integer.toString(a.missedOffers())};
-    }
-
-    private static AgentRecord agentOf(Map<String, String> h) {
-        if (h == null || h.isEmpty()) {
-            return null;
-        }
-        return new AgentRecord(h.get("agentId"), h.get("name"), AgentLevel.valueOf(h.get("level")), split(h.get("groups")),
-                split(h.get("skills")), "1".equals(h.get("supervisor")), AgentStatus.valueOf(h.get("status")),
-                "1".equals(h.get("connected")), "1".equals(h.get("autoAccept")), Integer.parseInt(h.get("capacity")),
-                Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
-    }
-
-    private static Set<String> split(String s) {
-        return s == null || s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(",")));
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
     // ------------------------------------------------------------------ chats and queues
 
     @Override
@@ -330,7 +215,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         if (chat.state() != ChatState.WAITING) {
             throw new IllegalArgumentException("new chat " + chat.chatId() + " is " + chat.state() + " (expected: WAITING)");
         }
-        String[] args = concat(new String[] {chat.chatId(), chat.customerId()}, chatFields(chat));
+        String[] args = RedisRecords.concat(new String[] {chat.chatId(), chat.customerId()}, RedisRecords.chatFields(chat));
         if (script(CREATE, new String[] {chatKey(chat.chatId())}, args) == 0) {
             throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
         }
@@ -339,7 +224,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<ChatRecord> chat(String chatId) {
-        return Optional.ofNullable(chatOf(call(() -> redis.hgetall(chatKey(chatId)))));
+        return Optional.ofNullable(RedisRecords.chatOf(call(() -> redis.hgetall(chatKey(chatId)))));
     }
 
     @Override
@@ -371,7 +256,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public int position(String chatId) {
-        return (int) script(POSITION, new String[] {chatKey(chatId)}, concat(new String[] {chatId}, TIER_NAMES));
+        return (int) script(POSITION, new String[] {chatKey(chatId)}, RedisRecords.concat(new String[] {chatId}, TIER_NAMES));
     }
 
     @Override
@@ -463,26 +348,26 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public AgentRecord upsertAgent(AgentRecord agent) {
-        script(PUT_AGENT, new String[] {agentKey(agent.agentId())}, concat(new String[] {agent.agentId(), ""}, agentFields(agent)));
+        script(PUT_AGENT, new String[] {agentKey(agent.agentId())}, RedisRecords.concat(new String[] {agent.agentId(), ""}, RedisRecords.agentFields(agent)));
         return agent(agent.agentId()).orElseThrow();
     }
 
     @Override
     public Optional<AgentRecord> agent(String agentId) {
-        return Optional.ofNullable(agentOf(call(() -> redis.hgetall(agentKey(agentId)))));
+        return Optional.ofNullable(RedisRecords.agentOf(call(() -> redis.hgetall(agentKey(agentId)))));
     }
 
     @Override
     public Optional<AgentRecord> updateAgent(String agentId, UnaryOperator<AgentRecord> change) {
         for (int attempt = 0; attempt < 20; attempt++) {
             Map<String, String> h = call(() -> redis.hgetall(agentKey(agentId)));
-            AgentRecord current = agentOf(h);
+            AgentRecord current = RedisRecords.agentOf(h);
             if (current == null) {
                 return Optional.empty();
             }
             AgentRecord changed = change.apply(current);
             // Optimistic: write only if nobody changed the agent meanwhile (load moves in scripts, not here).
-            if (script(PUT_AGENT, new String[] {agentKey(agentId)}, concat(new String[] {agentId, h.get("ver")}, agentFields(changed))) == 1) {
+            if (script(PUT_AGENT, new String[] {agentKey(agentId)}, RedisRecords.concat(new String[] {agentId, h.get("ver")}, RedisRecords.agentFields(changed))) == 1) {
                 return agent(agentId);
             }
         }
@@ -562,118 +447,71 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return logs.eventsAfter(chatId, afterSeq);
     }
 
+    // ------------------------------------------------------------------ CSAT, QA, config, scripts, audit, overflow (RedisSettings)
+
     @Override
     public void saveCsat(String chatId, int score, String comment) {
-        if (score < 1 || score > 5) {
-            throw new IllegalArgumentException("score " + score + " (expected 1..5)");
-        }
-        call(() -> redis.hset(P + "csat:" + chatId, Map.of("score", Integer.toString(score), "comment", comment == null ? "" : comment)));
-        call(() -> redis.pexpire(P + "csat:" + chatId, closedRetention.toMillis() * 30));
+        settings.saveCsat(chatId, score, comment);
     }
 
     @Override
     public Optional<Csat> csat(String chatId) {
-        Map<String, String> h = call(() -> redis.hgetall(P + "csat:" + chatId));
-        return h == null || h.isEmpty() ? Optional.empty()
-                : Optional.of(new Csat(Integer.parseInt(h.get("score")), h.get("comment").isEmpty() ? null : h.get("comment")));
+        return settings.csat(chatId);
     }
 
     @Override
     public void addQaSample(QaSample sample) {
-        try {
-            String json = JSON.writeValueAsString(sample);
-            call(() -> redis.lpush(P + "qa", json));
-            call(() -> redis.ltrim(P + "qa", 0, MAX_QA - 1));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        settings.addQaSample(sample);
     }
 
     @Override
     public List<QaSample> qaSamples(int limit) {
-        List<QaSample> out = new ArrayList<>();
-        for (String json : call(() -> redis.lrange(P + "qa", 0, limit - 1L))) {
-            try {
-                out.add(JSON.readValue(json, QaSample.class));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("unreadable QA sample in Redis", e);
-            }
-        }
-        return out;
+        return settings.qaSamples(limit);
     }
-
-    // ------------------------------------------------------------------ config
 
     @Override
     public VersionedConfig config() {
-        List<io.lettuce.core.KeyValue<String, String>> f = call(() -> redis.hmget(P + "config", "version", "json"));
-        try {
-            return new VersionedConfig(Long.parseLong(f.get(0).getValue()), RoutingConfig.fromJson(JSON.readTree(f.get(1).getValue())));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("unreadable routing config in Redis", e);
-        }
+        return settings.config();
     }
 
     @Override
     public Optional<VersionedConfig> replaceConfig(long expectedVersion, RoutingConfig next, AuditEntry entry) {
-        try {
-            long ok = script(REPLACE_CONFIG, new String[] {P + "config", P + "audit"}, Long.toString(expectedVersion),
-                    next.toJson().toString(), JSON.writeValueAsString(entry), Integer.toString(MAX_AUDIT));
-            return ok == 1 ? Optional.of(new VersionedConfig(expectedVersion + 1, next)) : Optional.empty();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return settings.replaceConfig(expectedVersion, next, entry);
     }
-
-    /** KEYS scripts; ARGV expected version, json. */
-    private static final String REPLACE_SCRIPTS = LuaScripts.load(RedisChatStore.class, "replace-scripts");
 
     @Override
     public long configVersion() {
-        return Long.parseLong(call(() -> redis.hget(P + "config", "version")));
+        return settings.configVersion();
     }
 
     @Override
     public long scriptsVersion() {
-        String v = call(() -> redis.hget(P + "scripts", "version"));
-        return v == null ? 0 : Long.parseLong(v);
+        return settings.scriptsVersion();
     }
 
     @Override
     public EditedScripts scripts() {
-        List<io.lettuce.core.KeyValue<String, String>> f = call(() -> redis.hmget(P + "scripts", "version", "json"));
-        if (!f.get(0).hasValue()) {
-            return new EditedScripts(0, Map.of());
-        }
-        try {
-            Map<String, Map<String, String>> edited = JSON.readValue(f.get(1).getValue(), new TypeReference<>() { });
-            return new EditedScripts(Long.parseLong(f.get(0).getValue()), edited);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("unreadable scripts in Redis", e);
-        }
+        return settings.scripts();
     }
 
     @Override
     public boolean replaceScripts(long expectedVersion, Map<String, Map<String, String>> edited) {
-        try {
-            return script(REPLACE_SCRIPTS, new String[] {P + "scripts"}, Long.toString(expectedVersion),
-                    JSON.writeValueAsString(edited)) == 1;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return settings.replaceScripts(expectedVersion, edited);
     }
 
     @Override
     public List<AuditEntry> audit(int limit) {
-        List<AuditEntry> out = new ArrayList<>();
-        for (String json : call(() -> redis.lrange(P + "audit", 0, limit - 1L))) {
-            try {
-                out.add(JSON.readValue(json, new TypeReference<AuditEntry>() { }));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException("unreadable audit entry in Redis", e);
-            }
-        }
-        return out;
+        return settings.audit(limit);
+    }
+
+    @Override
+    public Map<String, Boolean> forcedOverflow() {
+        return settings.forcedOverflow();
+    }
+
+    @Override
+    public void forceOverflow(String group, Boolean on) {
+        settings.forceOverflow(group, on);
     }
 
     // ------------------------------------------------------------------ client ids, timers, care, overflow
@@ -729,23 +567,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         logs.dropCare(chatId);
     }
 
-    @Override
-    public Map<String, Boolean> forcedOverflow() {
-        Map<String, String> h = call(() -> redis.hgetall(P + "overflow:forced"));
-        Map<String, Boolean> out = new TreeMap<>();
-        h.forEach((g, v) -> out.put(g, "1".equals(v)));
-        return out;
-    }
-
-    @Override
-    public void forceOverflow(String group, Boolean on) {
-        if (on == null) {
-            call(() -> redis.hdel(P + "overflow:forced", group));
-        } else {
-            call(() -> redis.hset(P + "overflow:forced", group, on ? "1" : "0"));
-        }
-    }
-
     // ------------------------------------------------------------------ nodes
 
     /**
@@ -753,11 +574,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * liveness and pub/sub on the same Redis).
      */
     public Connection connection() {
-        return new Connection(client, redis, async);
+        return new Connection(client, connection, redis, async);
     }
 
-    /** A Redis client and its command interfaces (sync and async on one connection). */
-    public record Connection(io.lettuce.core.AbstractRedisClient client, RedisClusterCommands<String, String> sync,
+    /** A Redis client, its one command connection, and that connection's sync and async interfaces. */
+    public record Connection(io.lettuce.core.AbstractRedisClient client, io.lettuce.core.api.StatefulConnection<String, String> stateful,
+                             RedisClusterCommands<String, String> sync,
                              io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async) {
     }
 }

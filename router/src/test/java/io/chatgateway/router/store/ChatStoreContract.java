@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.router.QaReview;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.protocol.AgentLevel;
@@ -147,8 +148,8 @@ abstract class ChatStoreContract {
         s.createWaitingChat(waiting("c9", "u9", Tier.NEW, 1, 1));
         s.saveCsat("c9", 4, "ok");
         assertThat(s.csat("c9").orElseThrow().score()).isEqualTo(4);
-        ChatStore.QaSample q = new ChatStore.QaSample("c9", "a", "new", "general", 5L, "agent",
-                List.of(new ChatStore.QaSample.Line("customer", 1L, "hi")));
+        QaReview.QaSample q = new QaReview.QaSample("c9", "a", "new", "general", 5L, "agent",
+                List.of(new QaReview.QaSample.Line("customer", 1L, "hi")));
         s.addQaSample(q);
         assertThat(s.qaSamples(5)).containsExactly(q);
     }

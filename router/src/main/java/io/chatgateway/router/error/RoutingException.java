@@ -1,4 +1,4 @@
-package io.chatgateway.router;
+package io.chatgateway.router.error;
 
 /** The root of the router module's exceptions. */
 public class RoutingException extends RuntimeException {

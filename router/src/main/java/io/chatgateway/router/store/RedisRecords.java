@@ -1,0 +1,66 @@
+package io.chatgateway.router.store;
+
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.AgentStatus;
+import io.chatgateway.protocol.Tier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Chat and agent records as the Redis store keeps them: one hash each, fields as strings. */
+final class RedisRecords {
+    private RedisRecords() {
+    }
+
+    static String[] chatFields(ChatRecord c) {
+        List<String> f = new ArrayList<>(List.of("chatId", c.chatId(), "customerId", c.customerId(), "tier", c.tier().name(),
+                "tags", String.join(",", c.tags()), "group", c.group(), "lang", c.lang(), "queuedAt", Long.toString(c.queuedAt()),
+                "rank", Double.toString(c.rank()), "state", c.state().name()));
+        if (c.customerName() != null) {
+            f.addAll(List.of("customerName", c.customerName()));
+        }
+        return f.toArray(String[]::new);
+    }
+
+    static ChatRecord chatOf(Map<String, String> h) {
+        if (h == null || h.isEmpty()) {
+            return null;
+        }
+        String tags = h.getOrDefault("tags", "");
+        return new ChatRecord(h.get("chatId"), h.get("customerId"), h.get("customerName"), Tier.valueOf(h.get("tier")),
+                tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), h.get("group"), h.get("lang"),
+                Long.parseLong(h.get("queuedAt")), Double.parseDouble(h.get("rank")), ChatState.valueOf(h.get("state")),
+                h.get("agentId"), h.get("closeReason"));
+    }
+
+    static String[] agentFields(AgentRecord a) {
+        return new String[] {"agentId", a.agentId(), "name", a.name() == null ? "" : a.name(), "level", a.level().name(),
+                "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),
+                "supervisor", a.supervisor() ? "1" : "0", "status", a.status().name(), "connected", a.connected() ? "1" : "0",
+                "autoAccept", a.autoAccept() ? "1" : "0", "capacity", Integer.toString(a.capacity()),
+                "missedOffers", Integer.toString(a.missedOffers())};
+    }
+
+    static AgentRecord agentOf(Map<String, String> h) {
+        if (h == null || h.isEmpty()) {
+            return null;
+        }
+        return new AgentRecord(h.get("agentId"), h.get("name"), AgentLevel.valueOf(h.get("level")), split(h.get("groups")),
+                split(h.get("skills")), "1".equals(h.get("supervisor")), AgentStatus.valueOf(h.get("status")),
+                "1".equals(h.get("connected")), "1".equals(h.get("autoAccept")), Integer.parseInt(h.get("capacity")),
+                Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
+    }
+
+    static Set<String> split(String s) {
+        return s == null || s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(",")));
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
