@@ -159,7 +159,8 @@ public final class ChatCare {
         }
         a.armedFor = deadline;
         if (ctx.shared()) {
-            ctx.store().armTimer(SharedTimers.CARE + chatId, deadline); // keeps the earlier of the two, like the wheel
+            // Keeps the earlier of the two, like the wheel; made consistent with the care state in the chat's own step.
+            ctx.store().armCare(chatId, SharedTimers.CARE + chatId, deadline, ctx.cfg().care().agentNudgeSeconds() * 1000L);
         } else {
             wheel.arm(chatId, deadline);
         }

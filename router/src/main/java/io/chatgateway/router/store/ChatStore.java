@@ -247,6 +247,16 @@ public interface ChatStore {
     void dropCare(String chatId);
 
     /**
+     * Arms the care deadline {@code timer} of a chat with care state: at {@code deadlineMillis}, or at
+     * the shopper's nudge ({@code awaitingSince + nudgeAfterMillis}) when they already wait for the
+     * agent and that is earlier, decided on the care state at this step (so a message racing it
+     * cannot be missed). Returns the deadline armed. It is recorded with the care state, so
+     * {@link #say} arms the nudge only when the shopper starts waiting and no earlier care deadline
+     * is armed: most messages cost no deadline write.
+     */
+    long armCare(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis);
+
+    /**
      * A chat message, in ONE atomic step of the chat's own log (the hot path: one round trip, and
      * on a Redis Cluster only keys of this chat, so messages of different chats spread over every
      * master). Who may write and who reads follow the chat's log, not the routing records: an

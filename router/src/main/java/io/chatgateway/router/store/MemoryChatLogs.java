@@ -38,6 +38,8 @@ final class MemoryChatLogs {
     private final Map<String, Log> logs = new ConcurrentHashMap<>();
     /** Care state by chat; changed only by atomic map steps (compute), also under a chat's lock in say. */
     private final Map<String, Care> care = new ConcurrentHashMap<>();
+    /** The care deadline last armed per chat (see ChatStore.armCare), read by say to arm only an earlier one. */
+    private final Map<String, Long> armedCare = new ConcurrentHashMap<>();
 
     MemoryChatLogs(int maxLogEvents, Timers timers) {
         this.maxLogEvents = maxLogEvents;
@@ -51,7 +53,7 @@ final class MemoryChatLogs {
     /** The chat is gone for good (evicted after its close). */
     void remove(String chatId) {
         logs.remove(chatId);
-        care.remove(chatId);
+        dropCare(chatId);
     }
 
     /** The chat closed: resends and care no longer matter (its log stays for late resumes). */
@@ -62,7 +64,7 @@ final class MemoryChatLogs {
                 log.recentIds.clear();
             }
         }
-        care.remove(chatId);
+        dropCare(chatId);
     }
 
     private Log log(String chatId) {
@@ -131,7 +133,7 @@ final class MemoryChatLogs {
             return Spoken.refused(Spoken.Outcome.UNKNOWN);
         }
         Spoken<E> said;
-        Care[] after = new Care[1];
+        long[] arm = {0};
         synchronized (log) {
             String agent = log.route.startsWith(LogRoute.ASSIGNED) ? log.route.substring(LogRoute.ASSIGNED.length()) : null;
             if (LogRoute.CLOSED.equals(log.route)) {
@@ -151,14 +153,21 @@ final class MemoryChatLogs {
                     return new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true);
                 }
                 boolean startsWaiting = c.awaitingSince() == Care.NONE;
-                after[0] = new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
+                if (startsWaiting) {
+                    long due = nowMillis + nudgeAfterMillis;
+                    Long armed = armedCare.get(chatId);
+                    if (armed == null || armed > due) {
+                        armedCare.put(chatId, due);
+                        arm[0] = due;
+                    }
+                }
+                return new Care(c.version() + 1, c.lastAgent(), startsWaiting ? nowMillis : c.awaitingSince(),
                         !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
-                return after[0];
             });
             said = new Spoken<>(Spoken.Outcome.SAID, e, agent, before[0], null);
         }
-        if (after[0] != null) {
-            timers.arm(timer, after[0].awaitingSince() + nudgeAfterMillis); // outside the chat's lock: the store's comes first
+        if (arm[0] > 0 && timer != null) {
+            timers.arm(timer, arm[0]); // outside the chat's lock: the store's comes first
         }
         return said;
     }
@@ -214,5 +223,19 @@ final class MemoryChatLogs {
 
     void dropCare(String chatId) {
         care.remove(chatId);
+        armedCare.remove(chatId);
+    }
+
+    /** The deadline to arm: the earlier of {@code deadline} and a waiting shopper's nudge; recorded as armed. */
+    long armCare(String chatId, long deadline, long nudgeAfterMillis) {
+        long[] due = {deadline};
+        care.computeIfPresent(chatId, (k, c) -> {
+            if (c.awaitingSince() != Care.NONE) {
+                due[0] = Math.min(deadline, c.awaitingSince() + nudgeAfterMillis);
+            }
+            armedCare.put(chatId, due[0]);
+            return c;
+        });
+        return due[0];
     }
 }

@@ -54,9 +54,7 @@ public final class MemoryChatStore implements ChatStore {
     private final MemorySettings settings;
     private final Map<String, Csat> csat = new HashMap<>();
     private final LinkedHashMap<String, Boolean> closedOrder = new LinkedHashMap<>();
-    private final Map<String, Long> timerDue = new HashMap<>();
-    private final TreeSet<Map.Entry<Long, String>> timers = new TreeSet<>(
-            Map.Entry.<Long, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()));
+    private final MemoryTimers timers = new MemoryTimers();
 
     private record Owner(String agentId, long untilMillis) {
     }
@@ -68,7 +66,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         this.maxLogEvents = maxLogEvents;
         this.maxClosedChats = maxClosedChats;
-        this.logs = new MemoryChatLogs(maxLogEvents, this::armTimer);
+        this.logs = new MemoryChatLogs(maxLogEvents, timers::arm);
         this.settings = new MemorySettings(initialConfig);
     }
 
@@ -495,6 +493,13 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
+    public long armCare(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis) {
+        long due = logs.armCare(chatId, deadlineMillis, nudgeAfterMillis);
+        armTimer(timer, due);
+        return due;
+    }
+
+    @Override
     public void dropCare(String chatId) {
         logs.dropCare(chatId);
     }
@@ -564,35 +569,17 @@ public final class MemoryChatStore implements ChatStore {
     // ------------------------------------------------------------------ timers
 
     @Override
-    public synchronized void armTimer(String name, long dueMillis) {
-        Long old = timerDue.get(name);
-        if (old != null && old <= dueMillis) {
-            return;
-        }
-        if (old != null) {
-            timers.remove(Map.entry(old, name));
-        }
-        timerDue.put(name, dueMillis);
-        timers.add(Map.entry(dueMillis, name));
+    public void armTimer(String name, long dueMillis) {
+        timers.arm(name, dueMillis);
     }
 
     @Override
-    public synchronized void disarmTimer(String name) {
-        Long old = timerDue.remove(name);
-        if (old != null) {
-            timers.remove(Map.entry(old, name));
-        }
+    public void disarmTimer(String name) {
+        timers.disarm(name);
     }
 
     @Override
-    public synchronized List<String> claimDueTimers(long nowMillis, int max) {
-        List<String> due = new ArrayList<>();
-        while (due.size() < max && !timers.isEmpty() && timers.first().getKey() <= nowMillis) {
-            String name = timers.pollFirst().getValue();
-            timerDue.remove(name);
-            due.add(name);
-        }
-        return due;
+    public List<String> claimDueTimers(long nowMillis, int max) {
+        return timers.claimDue(nowMillis, max);
     }
-
 }

@@ -32,6 +32,7 @@ final class RedisChatLogs {
     private static final String SAY = LuaScripts.load(RedisChatLogs.class, "say");
     /** KEYS care; ARGV expected version, next version, fields... */
     private static final String REPLACE_CARE = LuaScripts.load(RedisChatLogs.class, "replace-care");
+    private static final String ARM_CARE = LuaScripts.load(RedisChatLogs.class, "arm-care");
     private static final String NONE = Long.toString(Care.NONE);
     private static final String SEQ_FIELD = "\"seq\":-1";
 
@@ -120,7 +121,8 @@ final class RedisChatLogs {
         E draft = event.apply(-1);
         Split json = split(draft);
         String[] args = {json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
-                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), byAgent == null ? "" : byAgent, Long.toString(nowMillis), NONE};
+                Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), byAgent == null ? "" : byAgent, Long.toString(nowMillis), NONE,
+                Long.toString(nudgeAfterMillis)};
         LuaScripts.<List<Object>>dispatch(connection, SAY, ScriptOutputType.MULTI, keys(chatId), args, (r, e) -> {
             inFlight.decrementAndGet();
             Spoken<E> spoken;
@@ -129,9 +131,9 @@ final class RedisChatLogs {
                 spoken = Spoken.refused(Spoken.Outcome.UNAVAILABLE);
             } else {
                 spoken = spoken(r, draft, json);
-                Care before = spoken.careBefore();
-                if (byAgent == null && before != null && before.awaitingSince() == Care.NONE && timer != null) {
-                    armNudge(timer, nowMillis + nudgeAfterMillis);
+                long arm = r.size() >= 10 && r.get(9) != null ? (Long) r.get(9) : 0;
+                if (arm > 0 && timer != null) {
+                    armNudge(timer, arm); // the shopper starts waiting and no earlier care deadline is armed
                 }
             }
             try {
@@ -166,6 +168,13 @@ final class RedisChatLogs {
                         log.warn("nudge deadline of a chat not armed ({}); the next care check catches up", e.getMessage());
                     }
                 });
+    }
+
+    /** KEYS care; ARGV deadline, nudge after ms, NONE: the deadline to arm, recorded as armed (arm-care.lua). */
+    long armCare(String chatId, long deadline, long nudgeAfterMillis) {
+        Long due = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, ARM_CARE, ScriptOutputType.INTEGER,
+                new String[] {careKey(chatId)}, Long.toString(deadline), Long.toString(nudgeAfterMillis), NONE));
+        return due == null ? deadline : due;
     }
 
     long lastSeq(String chatId) {

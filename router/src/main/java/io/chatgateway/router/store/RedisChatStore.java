@@ -563,6 +563,13 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
+    public long armCare(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis) {
+        long due = logs.armCare(chatId, deadlineMillis, nudgeAfterMillis); // the chat's own slot first, then the deadline
+        armTimer(timer, due);
+        return due;
+    }
+
+    @Override
     public void dropCare(String chatId) {
         logs.dropCare(chatId);
     }

@@ -245,6 +245,26 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void aCareDeadlineIsNeverLaterThanAWaitingShoppersNudge() {
+        ChatStore s = store();
+        long none = ChatStore.Care.NONE;
+        java.util.function.LongFunction<ServerMessage.ChatText> hi = seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 5);
+        s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
+        s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("ann", "Ann"), null));
+        s.putCare("c1", new ChatStore.Care(0, 1_000, none, false, none, true)); // the agent spoke last
+        assertThat(s.armCare("c1", "care|c1", 901_000, 60_000)).as("nobody waits: the silence deadline").isEqualTo(901_000);
+
+        say(s, "c1", null, "c:1", 100_000, "care|c1", 60_000, hi); // the shopper starts waiting
+        assertThat(s.claimDueTimers(159_999, 10)).isEmpty();
+        assertThat(s.claimDueTimers(160_000, 10)).as("the nudge, long before the silence deadline").containsExactly("care|c1");
+        assertThat(s.armCare("c1", "care|c1", 901_000, 60_000)).as("a later deadline asked for while the shopper waits")
+                .isEqualTo(160_000);
+        say(s, "c1", null, "c:2", 120_000, "care|c1", 60_000, hi); // still waiting since 100 s
+        assertThat(s.claimDueTimers(160_000, 10)).containsExactly("care|c1");
+        assertThat(s.claimDueTimers(10_000_000, 10)).as("one deadline at a time").isEmpty();
+    }
+
+    @Test
     void whoWritesAndWhoReadsFollowTheChatsLog() {
         ChatStore s = store();
         java.util.function.LongFunction<ServerMessage.ChatText> agentSays = seq -> new ServerMessage.ChatText("c1", seq, "agent", "hi", 5);
