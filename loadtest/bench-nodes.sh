@@ -10,6 +10,8 @@
 #   b0      the plain Netty relay baseline (loadtest module)
 # Servers (both nodes, Redis, memory node, b0) are pinned to CPU 1, the driver to CPU 0. For same/cross,
 # server CPU is A + B + redis-server, read from /proc over the steady window.
+# BEFORE_JAR=path/to/an/older/chat-gateway.jar adds that build's same/cross/memory systems (old-same, old-cross,
+# old-memory, on a Redis of their own) to the same rotation, so a change is compared before/after in one run.
 # Then (PHASES="steady idle" by default) the session count: IDLE_PER_NODE idle shoppers on each node at once (one driver process per node,
 # each from its own source address; this machine allows 20,000 open files per process), counted in Redis.
 set -euo pipefail
@@ -37,15 +39,25 @@ wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev
 taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
   --dir "$OUT" >"$OUT/redis.log" 2>&1 &
 REDIS=$!; ALL+=("$REDIS"); wait_port "$REDIS_PORT"
-node() { # $1 id, $2 port, $3 store
+node() { # $1 id, $2 port, $3 store, $4 jar (default: this build), $5 Redis port (default REDIS_PORT)
   CHAT_GATEWAY_PORT=$2 CHAT_GATEWAY_ADMIN_PORT=$(($2+1)) CHAT_GATEWAY_STORE=$3 CHAT_GATEWAY_NODE_ID=$1 \
-    CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$REDIS_PORT CHAT_GATEWAY_LOG_LEVEL=WARN \
-    taskset -c 1 java $JVM_OPTS -jar gateway/target/chat-gateway.jar >"$OUT/node-$1.log" 2>&1 &
+    CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:${5:-$REDIS_PORT} CHAT_GATEWAY_LOG_LEVEL=WARN \
+    taskset -c 1 java $JVM_OPTS -jar "${4:-gateway/target/chat-gateway.jar}" >"$OUT/node-$1.log" 2>&1 &
   ALL+=("$!"); wait_port "$2"
 }
 node A 18580 redis; A=${ALL[-1]}
 node B 18582 redis; B=${ALL[-1]}
 node M 18584 memory; M=${ALL[-1]}
+SYSTEMS="same cross memory b0"
+if [ -n "${BEFORE_JAR:-}" ]; then
+  taskset -c 1 redis-server --port $((REDIS_PORT + 1)) --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
+    --dir "$OUT" --appendfilename old.aof >"$OUT/redis-old.log" 2>&1 &
+  OLD_REDIS=$!; ALL+=("$OLD_REDIS"); wait_port $((REDIS_PORT + 1))
+  node OA 18590 redis "$BEFORE_JAR" $((REDIS_PORT + 1)); OA=${ALL[-1]}
+  node OB 18592 redis "$BEFORE_JAR" $((REDIS_PORT + 1)); OB=${ALL[-1]}
+  node OM 18594 memory "$BEFORE_JAR"; OM=${ALL[-1]}
+  SYSTEMS="same old-same cross old-cross memory old-memory b0"
+fi
 taskset -c 1 java $JVM_OPTS -jar loadtest/target/chat-loadtest.jar relay --port 18586 >"$OUT/b0.log" 2>&1 &
 B0=$!; ALL+=("$B0"); wait_port 18586
 
@@ -57,6 +69,9 @@ steady() { # $1 system, $2 round
     cross)  args=(--url http://127.0.0.1:18580 --agent-url http://127.0.0.1:18582 --secret $SECRET --server-pid "$A,$B,$REDIS") ;;
     memory) args=(--url http://127.0.0.1:18584 --secret $SECRET --server-pid "$M") ;;
     b0)     args=(--url http://127.0.0.1:18586 --secret none --server-pid "$B0") ;;
+    old-same)   args=(--url http://127.0.0.1:18590 --secret $SECRET --server-pid "$OA,$OB,$OLD_REDIS") ;;
+    old-cross)  args=(--url http://127.0.0.1:18590 --agent-url http://127.0.0.1:18592 --secret $SECRET --server-pid "$OA,$OB,$OLD_REDIS") ;;
+    old-memory) args=(--url http://127.0.0.1:18594 --secret $SECRET --server-pid "$OM") ;;
   esac
   local line
   line=$(driver --scenario steady "${args[@]}" --pairs "$PAIRS" --rate "$RATE" --seconds "$WINDOW" --report "$OUT/$1-r$2" \
@@ -76,19 +91,19 @@ steady() { # $1 system, $2 round
 if [[ " $PHASES " == *" steady "* ]]; then
 echo "system,round,msgs_per_s,routed_per_cpu_s,p50_ms,p99_ms,p999_ms,failures,lost,doubled" > "$OUT/rounds.csv"
 for round in $(seq 0 "$ROUNDS"); do
-  for sys in same cross memory b0; do steady "$sys" "$round"; done
+  for sys in $SYSTEMS; do steady "$sys" "$round"; done
 done
 
-python3 - "$OUT/rounds.csv" "$WARMUP" <<'PY'
+python3 - "$OUT/rounds.csv" "$WARMUP" "$SYSTEMS" <<'PY'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if int(r["round"]) >= int(sys.argv[2])]
 med = lambda s, k: statistics.median(float(r[k]) for r in rows if r["system"] == s)
 b0 = med("b0", "routed_per_cpu_s") or 1
 print(f"\nmedian over rounds {sys.argv[2]}.. (earlier rounds warm up and are not counted)")
-print(f"{'system':8} {'msgs/s':>8} {'routed/CPU-s':>13} {'x b0':>6} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'fail/lost/dup':>14}")
-for s in ["same", "cross", "memory", "b0"]:
+print(f"{'system':10} {'msgs/s':>8} {'routed/CPU-s':>13} {'x b0':>6} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'fail/lost/dup':>14}")
+for s in sys.argv[3].split():
     bad = "/".join(str(int(sum(float(r[k]) for r in rows if r["system"] == s))) for k in ("failures", "lost", "doubled"))
-    print(f"{s:8} {med(s,'msgs_per_s'):8.0f} {med(s,'routed_per_cpu_s'):13.0f} {med(s,'routed_per_cpu_s')/b0:6.2f} "
+    print(f"{s:10} {med(s,'msgs_per_s'):8.0f} {med(s,'routed_per_cpu_s'):13.0f} {med(s,'routed_per_cpu_s')/b0:6.2f} "
           f"{med(s,'p50_ms'):8.2f} {med(s,'p99_ms'):8.2f} {med(s,'p999_ms'):9.2f} {bad:>14}")
 PY
 fi

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.router.store.RedisExtension;
@@ -30,12 +31,8 @@ class MultiNodeIntegrationTest extends MultiNodeScenarios {
     }
 
     private static void awaitReadiness(int status, GatewayServer... nodes) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         for (GatewayServer g : nodes) {
-            while (readyz(g) != status && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertThat(readyz(g)).isEqualTo(status);
+            await("readiness " + status).atMost(Duration.ofSeconds(20)).until(() -> readyz(g) == status);
         }
     }
 
@@ -103,14 +100,10 @@ class MultiNodeIntegrationTest extends MultiNodeScenarios {
                 for (int i = 0; i < 500; i++) { // ~2 MB, forwarded from F to E, towards a phone that reads nothing
                     busy.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"text\":\"" + text + "\"}");
                 }
-                String metrics = "";
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (!metrics.contains("gateway_slow_consumers_closed_total 1.0") && System.nanoTime() < deadline) {
-                    metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.adminPort()
-                            + "/metrics")).header("Authorization", "Bearer ops").build(), HttpResponse.BodyHandlers.ofString()).body();
-                    Thread.sleep(100);
-                }
-                assertThat(metrics).as("node E cut the slow reader off").contains("gateway_slow_consumers_closed_total 1.0");
+                await("node E cuts the slow reader off").atMost(Duration.ofSeconds(15)).until(() -> HttpClient.newHttpClient()
+                        .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.adminPort() + "/metrics"))
+                                .header("Authorization", "Bearer ops").build(), HttpResponse.BodyHandlers.ofString()).body()
+                        .contains("gateway_slow_consumers_closed_total 1.0"));
             }
             lee.send("{\"type\":\"message\",\"id\":\"b1\",\"text\":\"still here\"}");
             ann.await("the bystander's message, across nodes", text("still here"));

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -211,14 +212,12 @@ abstract class MultiNodeScenarios {
             joining.add(CompletableFuture.supplyAsync(() -> shopper(port, name)));
         }
         List<WsClient> shoppers = joining.stream().map(CompletableFuture::join).toList();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (shoppers.stream().mapToLong(s -> count(s, f -> "assigned".equals(f.path("type").asText()))).sum() < 6
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(1500); // a double assignment would show up now
-        long assigned = shoppers.stream().mapToLong(s -> count(s, f -> "assigned".equals(f.path("type").asText()))).sum();
-        assertThat(assigned).as("three agents with two slots each").isEqualTo(6);
+        java.util.function.LongSupplier assigned = () -> shoppers.stream()
+                .mapToLong(s -> count(s, f -> "assigned".equals(f.path("type").asText()))).sum();
+        await("six assignments").atMost(Duration.ofSeconds(10)).until(() -> assigned.getAsLong() >= 6);
+        // A double assignment would show up within a second or so: the count must stay at six all that time.
+        await("no seventh assignment").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> assigned.getAsLong() == 6);
         Set<String> chats = new HashSet<>();
         for (WsClient agent : agents) {
             List<JsonNode> mine = agent.all("assigned");
@@ -237,8 +236,8 @@ abstract class MultiNodeScenarios {
         String chatId = lee.await("welcome").get("chatId").asText();
         dan.await("offer");
         dan.await("offer_withdrawn"); // 3 s, expired by whichever node claimed the deadline
-        Thread.sleep(2500);
-        assertThat(count(dan, f -> "offer_withdrawn".equals(f.path("type").asText()))).as("expired once").isEqualTo(1);
+        await("expired once (the other node does not expire it again)").during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
+                .until(() -> count(dan, f -> "offer_withdrawn".equals(f.path("type").asText())) == 1);
 
         WsClient eve = agent(a.port(), "eve", true);
         assertThat(eve.await("assigned").get("chatId").asText()).isEqualTo(chatId);
@@ -246,8 +245,8 @@ abstract class MultiNodeScenarios {
         eve.await("shopper's question", text("hello?"));
         JsonNode nudge = eve.await("nudge"); // the care state was written on node A, the deadline may fire on B
         assertThat(nudge.get("chatId").asText()).isEqualTo(chatId);
-        Thread.sleep(2500);
-        assertThat(count(eve, f -> "nudge".equals(f.path("type").asText()))).as("nudged once").isEqualTo(1);
+        await("nudged once").during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
+                .until(() -> count(eve, f -> "nudge".equals(f.path("type").asText())) == 1);
     }
 
     @Test
@@ -276,10 +275,10 @@ abstract class MultiNodeScenarios {
                 + "\",\"lastSeq\":" + kimSeq + "}}");
         kimBack.await("welcome");
         kimBack.await("assigned");
-        Thread.sleep(2000); // room for a second handover, if there were one
         // (bob's copy of each chat's history also shows ann's earlier assignment: count only his own)
-        assertThat(count(bob, f -> "assigned".equals(f.path("type").asText()) && "bob".equals(f.path("agent").path("id").asText())))
-                .as("re-offered once").isEqualTo(2);
+        await("re-offered once: no second handover").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> count(bob, f -> "assigned".equals(f.path("type").asText())
+                        && "bob".equals(f.path("agent").path("id").asText())) == 2);
         assertThat(count(lee, f -> "script".equals(f.path("type").asText()) && "agent_left".equals(f.path("kind").asText())))
                 .isEqualTo(1);
         List<Long> seqs = kimBack.all().stream().filter(f -> f.has("seq")).map(f -> f.get("seq").asLong()).toList();

@@ -1,5 +1,6 @@
 package io.chatgateway.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,22 +104,14 @@ class RedisStoreIntegrationTest {
         shopper.await("welcome");
         shopper.await("queued"); // the hello is fully handled (no agent: the shopper waits)
         redis.stop();
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (readyz() != 503 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(readyz()).isEqualTo(503);
+        await("not ready while Redis is away").atMost(Duration.ofSeconds(10)).until(() -> readyz() == 503);
         shopper.send("{\"type\":\"message\",\"id\":\"m1\",\"text\":\"anyone there?\"}");
         // (the tail of the hello, e.g. arming its escalation deadline, may itself meet the outage: match m1's answer)
         assertThat(shopper.await("unavailable for m1", f -> "error".equals(f.path("type").asText())
                 && "unavailable".equals(f.path("code").asText()) && "m1".equals(f.path("ref").asText())))
                 .as("told at once, not left hanging").isNotNull();
         redis.restart();
-        deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (readyz() != 200 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(readyz()).isEqualTo(200);
+        await("ready again once Redis is back").atMost(Duration.ofSeconds(20)).until(() -> readyz() == 200);
         WsClient fresh = client("/ws/customer");
         fresh.send("{\"type\":\"hello\",\"token\":\"" + token("kim", "customer") + "\"}");
         assertThat(fresh.await("welcome").get("chatId").asText()).isNotEmpty();

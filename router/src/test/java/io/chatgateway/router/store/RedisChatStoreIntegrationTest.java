@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,18 +75,9 @@ class RedisChatStoreIntegrationTest extends RedisStoreContract {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused, not hung").isLessThan(Duration.ofSeconds(10));
         REDIS.server().restart();
         // Redis came back empty (no persistence in this test): the store reconnects by itself.
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            try {
-                store.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 1));
-                break;
-            } catch (StoreUnavailableException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        await("the store reconnects").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .ignoreException(StoreUnavailableException.class)
+                .untilAsserted(() -> store.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 1)));
         assertThat(store.chat("c2")).isPresent();
     }
 }

@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import static org.awaitility.Awaitility.await;
 import io.chatgateway.router.engine.Routers;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,10 +30,8 @@ class SharedConfigIntegrationTest {
                 RoutingConfig next = RoutingConfig.fromJson(RoutingConfig.defaults().toJson().put("offerTimeoutSeconds", 30));
                 ConfigUpdate u = nodeA.updateConfig(1, next, "alice").block(Duration.ofSeconds(2));
                 assertThat(u.applied()).isTrue();
-                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (nodeB.config().block(Duration.ofSeconds(2)).version() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                await("node B adopts v2").atMost(Duration.ofSeconds(5))
+                        .until(() -> nodeB.config().block(Duration.ofSeconds(2)).version() >= 2);
                 var seen = nodeB.config().block(Duration.ofSeconds(2));
                 assertThat(seen.version()).isEqualTo(2);
                 assertThat(seen.config().offerTimeoutSeconds()).isEqualTo(30);
@@ -40,11 +39,8 @@ class SharedConfigIntegrationTest {
                         .as("a stale version is refused on every node").isFalse();
 
                 nodeA.updateScript("closing", "en", "Thanks for shopping at {shop}!").block(Duration.ofSeconds(2));
-                deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (!"Thanks for shopping at {shop}!".equals(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                await("node B adopts the edited script").atMost(Duration.ofSeconds(5)).until(() ->
+                        "Thanks for shopping at {shop}!".equals(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en")));
                 assertThat(nodeB.scripts().block(Duration.ofSeconds(2)).get("closing").get("en"))
                         .as("script edits reach every node too").isEqualTo("Thanks for shopping at {shop}!");
                 Router restarted = Routers.create(RouterOptions.defaults(), storeB, b);
