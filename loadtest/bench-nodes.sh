@@ -27,14 +27,8 @@ PHASES=${PHASES:-"steady idle"}
 OUT=${OUT:-bench-results/nodes-$(date +%Y%m%d-%H%M%S)}
 JVM_OPTS=${JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
 REDIS_PORT=${REDIS_PORT:-16390}
-SECRET=dev-only-secret-change-me-0123456789abcdef
 mkdir -p "$OUT"
-[ -f gateway/target/chat-gateway.jar ] && [ -f loadtest/target/chat-loadtest.jar ] || mvn -B -q package -DskipTests
-
-declare -a ALL
-stop_all() { for p in "${ALL[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap stop_all EXIT
-wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
+source loadtest/bench-lib.sh
 
 taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes --appendfsync everysec \
   --dir "$OUT" >"$OUT/redis.log" 2>&1 &

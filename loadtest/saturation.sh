@@ -20,14 +20,8 @@ PAIRS_LIST=${PAIRS_LIST:-}          # e.g. "800 1000 1200": these pair counts in
 BEFORE_PAIRS_LIST=${BEFORE_PAIRS_LIST:-$PAIRS_LIST}  # the same for the BEFORE_JAR build
 OUT=${OUT:-bench-results/saturation-$(date +%Y%m%d-%H%M%S)}
 JVM_OPTS=${JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
-SECRET=dev-only-secret-change-me-0123456789abcdef
 mkdir -p "$OUT"
-[ -f gateway/target/chat-gateway.jar ] && [ -f loadtest/target/chat-loadtest.jar ] || mvn -B -q package -DskipTests
-
-declare -a ALL
-stop_all() { for p in "${ALL[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap stop_all EXIT
-wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
+source loadtest/bench-lib.sh
 
 build() { # $1 label, $2 jar, $3 redis port, $4 base port, $5 pair counts (empty: doubling): prints the highest passing rate
   local label=$1 jar=$2 rport=$3 port=$4 best=0 pairs=$START_PAIRS

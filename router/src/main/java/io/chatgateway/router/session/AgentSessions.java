@@ -15,6 +15,7 @@ import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.store.AgentRecord;
 import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.QueueBoard;
 import java.util.ArrayList;
@@ -138,19 +139,11 @@ public final class AgentSessions {
         long ts = ctx.now();
         chatLog.say(chatId, agentId, ChatLog.clientKey("a:", m.id()),
                 seq -> new ServerMessage.ChatText(chatId, seq, "agent", m.text(), ts), said -> {
-                    switch (said.outcome()) {
-                        case SAID -> {
-                            if (hooks.messageAppended(chatId, said, true)) {
-                                long at = ctx.now();
-                                ctx.onWorker(() -> firstReply(chatId, agentId, at)); // store reads: not on the store's thread
-                            }
-                        }
-                        case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "no chat " + chatId);
-                        case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId + " is closed");
-                        case NOT_YOURS -> Delivery.error(peer, m.id(), ErrorCode.FORBIDDEN, "chat " + chatId + " is not assigned to you");
-                        case UNAVAILABLE -> Delivery.error(peer, m.id(), ErrorCode.UNAVAILABLE,
-                                "the chat service is temporarily unavailable; please retry shortly");
-                        default -> { } // RESENT: a resend after a reconnect (to any node), already in the chat
+                    if (said.outcome() != ChatStore.Spoken.Outcome.SAID) {
+                        ChatLog.refused(peer, m.id(), chatId, said.outcome(), false);
+                    } else if (hooks.messageAppended(chatId, said, true)) {
+                        long at = ctx.now();
+                        ctx.onWorker(() -> firstReply(chatId, agentId, at)); // store reads: not on the store's thread
                     }
                 });
     }

@@ -46,6 +46,23 @@ public final class ChatLog {
                 });
     }
 
+    /**
+     * The error frame for a message the store refused (nothing said for a resend: it is in the chat
+     * already, sent when it was first taken); {@code shopper} picks the wording for the widget.
+     */
+    static void refused(Peer peer, String ref, String chatId, ChatStore.Spoken.Outcome outcome, boolean shopper) {
+        String again = shopper ? "; reconnect without resume to start a new chat" : "";
+        switch (outcome) {
+            case CLOSED -> Delivery.error(peer, ref, ErrorCode.CONFLICT, "chat " + chatId + " is closed" + again);
+            case UNKNOWN -> Delivery.error(peer, ref, ErrorCode.NOT_FOUND, shopper ? "chat " + chatId + " no longer exists" + again
+                    : "no chat " + chatId);
+            case NOT_YOURS -> Delivery.error(peer, ref, ErrorCode.FORBIDDEN, "chat " + chatId + " is not assigned to you");
+            case UNAVAILABLE -> Delivery.error(peer, ref, ErrorCode.UNAVAILABLE,
+                    "the chat service is temporarily unavailable; please retry shortly");
+            default -> { } // RESENT (or SAID): nothing to tell
+        }
+    }
+
     /** The de-duplication key of a client frame, or null when the client gave no id. */
     static String clientKey(String side, String id) {
         return id == null ? null : side + id;

@@ -13,6 +13,7 @@ import io.chatgateway.router.qa.QaSampling;
 import io.chatgateway.router.script.ScriptLibrary;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
@@ -165,15 +166,10 @@ public final class CustomerSessions {
         long ts = ctx.now();
         chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
                 seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts), said -> {
-                    switch (said.outcome()) {
-                        case SAID -> hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
-                        case CLOSED -> Delivery.error(peer, m.id(), ErrorCode.CONFLICT, "chat " + chatId
-                                + " is closed; reconnect without resume to start a new chat");
-                        case UNKNOWN -> Delivery.error(peer, m.id(), ErrorCode.NOT_FOUND, "chat " + chatId
-                                + " no longer exists; reconnect without resume to start a new chat");
-                        case UNAVAILABLE -> Delivery.error(peer, m.id(), ErrorCode.UNAVAILABLE,
-                                "the chat service is temporarily unavailable; please retry shortly");
-                        default -> { } // RESENT: already in the chat
+                    if (said.outcome() == ChatStore.Spoken.Outcome.SAID) {
+                        hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
+                    } else {
+                        ChatLog.refused(peer, m.id(), chatId, said.outcome(), true);
                     }
                 });
     }

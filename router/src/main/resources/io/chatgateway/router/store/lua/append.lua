@@ -5,15 +5,9 @@
 -- ARGV[1] JSON up to the seq value, ARGV[2] JSON after it, ARGV[3] log bound, ARGV[4] client key ('' none),
 -- ARGV[5] client keys kept, ARGV[6] route change ('' none, 'W', 'A:<agent>', 'C'), ARGV[7] retention ms after a close.
 -- Returns the seq, or 0 for a resend (the client key was seen).
+-- include: log-fn
 if ARGV[4] ~= '' and redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 0 end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('ZADD', KEYS[2], seq, ARGV[1] .. seq .. ARGV[2])
-local bound = tonumber(ARGV[3])
-if seq > bound then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seq - bound) end
-if ARGV[4] ~= '' then
-  redis.call('ZADD', KEYS[3], seq, ARGV[4])
-  if redis.call('ZCARD', KEYS[3]) > tonumber(ARGV[5]) then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0) end
-end
+local seq = store_event(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'route', ARGV[6]) end
 if ARGV[6] == 'C' then
   for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[7]) end

@@ -6,6 +6,7 @@
 -- Returns {0 said, seq, assigned agent ('' none), care before: v, la, aw, nu, pr, hr, arm} or {1 resent}, {2 closed},
 -- {3 not assigned to that agent}, {4 unknown chat}. arm: the care deadline to arm now (0: the one armed, 'ad', comes
 -- sooner), when a shopper starts waiting for the agent.
+-- include: log-fn
 local route = redis.call('HGET', KEYS[1], 'route')
 if not route then return {4} end
 if route == 'C' then return {2} end
@@ -13,17 +14,10 @@ local agent = ''
 if string.sub(route, 1, 2) == 'A:' then agent = string.sub(route, 3) end
 if ARGV[6] ~= '' and ARGV[6] ~= agent then return {3} end
 if ARGV[4] ~= '' and redis.call('ZSCORE', KEYS[3], ARGV[4]) then return {1} end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('ZADD', KEYS[2], seq, ARGV[1] .. seq .. ARGV[2])
-local bound = tonumber(ARGV[3])
-if seq > bound then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', seq - bound) end
-if ARGV[4] ~= '' then
-  redis.call('ZADD', KEYS[3], seq, ARGV[4])
-  if redis.call('ZCARD', KEYS[3]) > tonumber(ARGV[5]) then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0) end
-end
+local seq = store_event(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 local before = redis.call('HMGET', KEYS[4], 'v', 'la', 'aw', 'nu', 'pr', 'hr')
 if not before[1] then return {0, seq, agent} end
-local v = redis.call('HINCRBY', KEYS[4], 'v', 1)
+redis.call('HINCRBY', KEYS[4], 'v', 1)
 local arm = 0
 if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[4], 'la', ARGV[7], 'aw', ARGV[8], 'nu', '0', 'pr', ARGV[8], 'hr', '1')

@@ -1,0 +1,8 @@
+# Shared by the benchmark scripts (source it from the repository root): the dev JWT secret, the jars
+# built once, processes stopped on exit, and waiting for a port.
+SECRET=dev-only-secret-change-me-0123456789abcdef
+[ -f gateway/target/chat-gateway.jar ] && [ -f loadtest/target/chat-loadtest.jar ] || mvn -B -q package -DskipTests
+declare -a ALL
+stop_all() { for p in "${ALL[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap stop_all EXIT
+wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
