@@ -118,7 +118,9 @@ final class DefaultRouter implements Router {
         bus.listen(new NodeBus.Listener() {
             @Override
             public void deliver(String participant, byte[] json) {
-                submit(null, null, () -> delivery.deliverLocally(participant, OutboundFrame.preEncoded(json)));
+                // Straight to the connection from the bus's thread (the connection maps are concurrent, a send never
+                // blocks): no hop through the worker, and frames for one participant keep the order they came in.
+                delivery.deliverLocally(participant, OutboundFrame.preEncoded(json));
             }
 
             @Override
