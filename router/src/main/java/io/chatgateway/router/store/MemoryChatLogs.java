@@ -27,8 +27,9 @@ final class MemoryChatLogs {
     }
 
     private static final class Log {
-        final ArrayDeque<ChatEvent> events = new ArrayDeque<>();
-        final ArrayDeque<String> recentIds = new ArrayDeque<>();
+        final ArrayDeque<ChatEvent> events = new ArrayDeque<>(4); // grows as needed; a waiting shopper has a few events
+        /** Made on the first client key: most chats of an idle or waiting shopper never need one (heap per session). */
+        ArrayDeque<String> recentIds;
         long lastSeq;
         String route = LogRoute.WAITING;
     }
@@ -61,7 +62,7 @@ final class MemoryChatLogs {
         Log log = logs.get(chatId);
         if (log != null) {
             synchronized (log) {
-                log.recentIds.clear();
+                log.recentIds = null;
             }
         }
         dropCare(chatId);
@@ -104,7 +105,9 @@ final class MemoryChatLogs {
         if (clientKey == null) {
             return true;
         }
-        if (log.recentIds.contains(clientKey)) {
+        if (log.recentIds == null) {
+            log.recentIds = new ArrayDeque<>(4);
+        } else if (log.recentIds.contains(clientKey)) {
             return false;
         }
         log.recentIds.addLast(clientKey);
@@ -117,7 +120,7 @@ final class MemoryChatLogs {
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
         Log log = log(chatId);
         synchronized (log) {
-            if (log.recentIds.contains(clientKey)) {
+            if (log.recentIds != null && log.recentIds.contains(clientKey)) {
                 return Optional.empty();
             }
             E e = appendLocked(log, event);
