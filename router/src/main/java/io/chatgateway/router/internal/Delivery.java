@@ -18,7 +18,7 @@ import java.util.function.LongFunction;
  * so a client that missed one gets it on resume.
  *
  * <p>Connections change only on the router's worker; the maps are concurrent because a chat
- * message's result may come back on the store's I/O thread ({@link #sendSaid}). Each connection
+ * message's result may come back on the store's I/O thread ({@link #sendEvent}). Each connection
  * carries the stamp of its attach, so such a late result skips a connection attached after the
  * message was issued: that connection's resume, issued later, replays it (no duplicate).
  */
@@ -135,14 +135,12 @@ public final class Delivery {
 
     // ---- sending
 
+    /** The issue stamp of a send that happens as its step is taken: every connection attached now gets it. */
+    private static final long NOW = Long.MAX_VALUE;
+
     /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
     public void toCustomer(String chatId, OutboundFrame f) {
-        Peer p = customerPeers.get(chatId);
-        if (p != null) {
-            p.send(f);
-        } else if (ctx.shared()) {
-            ctx.bus().forward(customerKey(chatId), f.bytes(ctx.codec()));
-        }
+        send(customerPeers.get(chatId), customerKey(chatId), f, NOW);
     }
 
     public void toCustomer(String chatId, ServerMessage m) {
@@ -151,12 +149,7 @@ public final class Delivery {
 
     /** Sends to an agent: on this node, or through the node that holds them. */
     public void toAgent(String agentId, OutboundFrame f) {
-        Peer p = agentPeers.get(agentId);
-        if (p != null) {
-            p.send(f);
-        } else if (ctx.shared()) {
-            ctx.bus().forward(agentKey(agentId), f.bytes(ctx.codec()));
-        }
+        send(agentPeers.get(agentId), agentKey(agentId), f, NOW);
     }
 
     public void toAgent(String agentId, ServerMessage m) {
@@ -177,46 +170,33 @@ public final class Delivery {
      * {@code agentId} when not null.
      */
     public <E extends ChatEvent> void appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
-        sendEvent(chat, agentId, ctx.store().append(chat.chatId(), event));
+        sendEvent(chat.chatId(), agentId, ctx.store().append(chat.chatId(), event), null, NOW);
     }
 
-    /** Sends a logged event to the shopper (their view) and to {@code agentId} when not null; serialised once per view. */
-    public void sendEvent(ChatRecord chat, String agentId, ChatEvent e) {
-        sendEvent(chat.chatId(), agentId, e, null);
-    }
-
-    /** As above, with the event's JSON when the store made it already ({@code json} null: encode here). */
-    public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json) {
-        ChatEvent forCustomer = e.forCustomer();
-        OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
-        toCustomer(chatId, forCustomer == e ? f : frame(forCustomer));
-        if (agentId != null) {
-            toAgent(agentId, f);
-        }
-    }
-
-    /** The stamp to issue a chat message with (see {@link #sendSaid}). */
+    /** The stamp to issue a chat message with (see {@link #sendEvent}). */
     public long issueStamp() {
         return stamps.get();
     }
 
     /**
-     * Sends a chat message whose store step was issued at {@code issued} and may complete on another
-     * thread: to the shopper and the agent, but not to a connection attached here after the issue
-     * (its resume replays the message).
+     * Sends a logged event to the shopper (their view) and to {@code agentId} when not null,
+     * serialised once per view ({@code json}: the encoding the store made, else null). A step issued
+     * at {@code issued} that completes on another thread skips connections attached here after the
+     * issue: their resume, issued later, replays the event.
      */
-    public void sendSaid(String chatId, String agentId, ChatEvent e, byte[] json, long issued) {
+    public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json, long issued) {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
-        sendIssued(customerPeers.get(chatId), customerKey(chatId), forCustomer == e ? f : frame(forCustomer), issued);
+        send(customerPeers.get(chatId), customerKey(chatId), forCustomer == e ? f : frame(forCustomer), issued);
         if (agentId != null) {
-            sendIssued(agentPeers.get(agentId), agentKey(agentId), f, issued);
+            send(agentPeers.get(agentId), agentKey(agentId), f, issued);
         }
     }
 
-    private void sendIssued(Peer p, String busKey, OutboundFrame f, long issued) {
+    /** To the local connection (unless attached after {@code issued}), or through the bus to the node holding the participant. */
+    private void send(Peer p, String busKey, OutboundFrame f, long issued) {
         if (p != null) {
-            Long at = attachedAt.get(p);
+            Long at = issued == NOW ? null : attachedAt.get(p);
             if (at == null || at <= issued) {
                 p.send(f);
             }

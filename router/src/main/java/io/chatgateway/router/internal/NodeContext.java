@@ -123,11 +123,6 @@ public final class NodeContext {
         return d;
     }
 
-    /** Depths as last read, without asking the store. */
-    public Map<String, Map<Tier, Integer>> lastDepths() {
-        return depths;
-    }
-
     /** Registers the queue-depth gauges of a group once. */
     public void gaugeQueue(String group) {
         if (gaugedQueues.add(group)) {

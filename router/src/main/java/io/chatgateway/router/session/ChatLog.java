@@ -40,7 +40,7 @@ public final class ChatLog {
         ctx.store().say(chatId, byAgent, clientKey, ctx.now(), SharedTimers.CARE + chatId,
                 ctx.cfg().care().agentNudgeSeconds() * 1000L, event, spoken -> {
                     if (spoken.outcome() == ChatStore.Spoken.Outcome.SAID) {
-                        delivery.sendSaid(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json(), issued);
+                        delivery.sendEvent(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json(), issued);
                     }
                     then.accept(spoken);
                 });

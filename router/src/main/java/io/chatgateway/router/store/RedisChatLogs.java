@@ -6,7 +6,6 @@ import io.chatgateway.router.store.ChatStore.Care;
 import io.chatgateway.router.store.ChatStore.Spoken;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,18 +40,16 @@ final class RedisChatLogs {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
     private final RedisClusterCommands<String, String> redis;
-    private final RedisClusterAsyncCommands<String, String> async;
     private final MessageCodec codec;
     private final int maxLogEvents;
     private final Duration closedRetention;
     private final String armScript;
     private final String timersKey;
 
-    RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis, RedisClusterAsyncCommands<String, String> async, MessageCodec codec,
+    RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis, MessageCodec codec,
                   int maxLogEvents, Duration closedRetention, String armScript, String timersKey) {
         this.connection = connection;
         this.redis = redis;
-        this.async = async;
         this.codec = codec;
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
@@ -162,8 +159,8 @@ final class RedisChatLogs {
      * assigned still comes, and its check catches up.
      */
     private void armNudge(String timer, long dueMillis) {
-        LuaScripts.evalAsync(async, armScript, ScriptOutputType.INTEGER, new String[] {timersKey}, Long.toString(dueMillis), timer)
-                .whenComplete((ok, e) -> {
+        LuaScripts.<Long>dispatch(connection, armScript, ScriptOutputType.INTEGER, new String[] {timersKey},
+                new String[] {Long.toString(dueMillis), timer}, (ok, e) -> {
                     if (e != null) {
                         log.warn("nudge deadline of a chat not armed ({}); the next care check catches up", e.getMessage());
                     }

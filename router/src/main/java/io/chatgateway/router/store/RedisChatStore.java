@@ -115,7 +115,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         redis = c.sync();
         async = c.async();
         settings = new RedisSettings(redis, closedRetention);
-        logs = new RedisChatLogs(connection, redis, async, codec, maxLogEvents, closedRetention, ARM, P + "timers");
+        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
