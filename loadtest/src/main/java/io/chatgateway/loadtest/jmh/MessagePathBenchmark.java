@@ -108,7 +108,7 @@ public class MessagePathBenchmark {
         boolean agent = (lane.next & 1) == 0;
         long now = ++lane.now;
         node.store.say(chat, agent ? "agent" + (i % AGENTS) : null, null, now, "care|" + chat, 60_000,
-                seq -> new ServerMessage.ChatText(chat, seq, agent ? "agent" : "customer", "where is my parcel?", now), bh::consume);
+                seq -> new ServerMessage.ChatText(chat, seq, agent ? "agent" : "customer", "where is my parcel?", now), bh::consume, bh::consume);
     }
 
     private static void route(Node node, Lane lane, Blackhole bh) {

@@ -6,6 +6,7 @@ import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.internal.ChatHooks;
+import io.chatgateway.router.Peer;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.Matching;
 import io.chatgateway.router.internal.NodeContext;
@@ -254,21 +255,27 @@ public final class Assignment {
         positions.startedHandling(chat.chatId(), now);
         ctx.metrics().assigned.increment();
         ctx.metrics().queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
-        ServerMessage.Assigned assigned = ctx.store().append(chat.chatId(), seq -> new ServerMessage.Assigned(chat.chatId(), seq,
-                new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
-        OutboundFrame f = Delivery.frame(assigned);
-        delivery.toCustomer(chat.chatId(), f);
-        List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
-        boolean humanReplied = false;
-        for (ChatEvent e : history) {
-            if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
-                humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
-                break;
+        // The shopper's messages from now on go to the agent at once (other threads): held until the history is sent.
+        Peer agentPeer = delivery.holdChat(agent.agentId(), chat.chatId());
+        long sent = 0;
+        try {
+            delivery.appendAndSend(chat, null, seq -> new ServerMessage.Assigned(chat.chatId(), seq,
+                    new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
+            List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
+            boolean humanReplied = false;
+            for (ChatEvent e : history) {
+                if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
+                    humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
+                    break;
+                }
             }
-        }
-        hooks.assigned(chat, now, humanReplied);
-        for (ChatEvent e : history) {
-            delivery.toAgent(agent.agentId(), e == assigned ? f : Delivery.frame(e));
+            hooks.assigned(chat, now, humanReplied);
+            for (ChatEvent e : history) {
+                delivery.toAgent(agent.agentId(), Delivery.frame(e));
+                sent = e.seq();
+            }
+        } finally {
+            delivery.release(agentPeer, chat.chatId(), sent);
         }
         log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
     }

@@ -114,21 +114,34 @@ public final class ChatCare {
     }
 
     /**
-     * A chat message was appended. A shopper's message resets silence care and, if nobody waited
-     * yet, starts the wait for the agent; an agent's message ends the wait. With a shared store the
-     * state moved on in the append itself. Returns whether this was the chat's first human reply.
+     * A chat message written at {@code atMillis} was appended; called on any thread (the hot path
+     * does not go through the worker). A shopper's message resets silence care and, if nobody
+     * waited yet, starts the wait for the agent; an agent's message ends the wait. With a shared
+     * store the state moved on in the append itself; on one node it moves here, on the worker.
+     * {@code firstReply} (may be null) runs on the worker after the chat's first human reply.
      */
-    public boolean messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent) {
+    public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, long atMillis, Runnable firstReply) {
         if (ctx.shared()) {
             // No arming for an agent's message: a care deadline is always armed while a chat is
             // assigned, and this one would be later.
-            return fromAgent && said.careBefore() != null && !said.careBefore().humanReplied();
+            if (fromAgent && firstReply != null && said.careBefore() != null && !said.careBefore().humanReplied()) {
+                ctx.onWorker(firstReply);
+            }
+            return;
         }
+        ctx.onWorker(() -> {
+            if (localMessage(chatId, fromAgent, atMillis) && firstReply != null) {
+                firstReply.run();
+            }
+        });
+    }
+
+    /** One node: the chat's care moves on (on the worker); true on the first human reply. */
+    private boolean localMessage(String chatId, boolean fromAgent, long now) {
         Activity a = activity.get(chatId);
         if (a == null) {
             return false;
         }
-        long now = ctx.now();
         RoutingConfig.Care care = ctx.cfg().care();
         if (!fromAgent) {
             a.promptedAt = Activity.NONE;

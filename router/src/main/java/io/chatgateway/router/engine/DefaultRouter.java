@@ -57,11 +57,16 @@ import reactor.core.scheduler.Scheduler;
  * One node's router: turns the {@link Router} calls into events and hands each to the feature
  * that owns the rule (session, assignment, care, surge, handover, qa, guard).
  *
- * <p><b>Threading.</b> Every event runs as one task on a single {@link Scheduler.Worker}, so the
- * features' maps (connections on this node, timers) need no locks and the events of one
- * connection keep their order. Shared state lives in the {@link ChatStore}, whose atomic steps
- * make the decisions safe against other nodes too. At most {@link RouterOptions#maxPendingEvents()}
- * events wait; beyond that clients are told {@code unavailable} rather than buffered without bound.
+ * <p><b>Threading.</b> A chat message (the hot path: one store step that appends it, assigns its
+ * seq, drops a resend and moves care on, see {@code ChatStore.say}) is taken on the thread that
+ * delivers it, the connection's event loop, so messages use every core and never wait for routing
+ * decisions; the store keeps each chat's order, and its frames leave in log order. Every other
+ * event (hello, accept, transfer, close, status, timers) runs as one task on this node's
+ * {@link Scheduler.Worker}, so the features' maps need no locks; shared state lives in the
+ * {@link ChatStore}, whose atomic steps make the decisions safe against other nodes too. A
+ * connection's frames keep their order: while one of its events waits for the worker, its
+ * messages queue behind it. At most {@link RouterOptions#maxPendingEvents()} events wait; beyond
+ * that clients are told {@code unavailable} rather than buffered without bound.
  *
  * <p><b>Time.</b> The scheduler gives the clock and drives every timer (a tick a second for the
  * timing wheels, overflow checks, queue frames and shared deadlines), so every rule runs in
@@ -73,6 +78,8 @@ final class DefaultRouter implements Router {
 
     private final NodeContext ctx;
     private final AtomicInteger pending = new AtomicInteger();
+    /** Connections with events waiting for the worker, and how many (absent: none, its messages take the hot path). */
+    private final Map<Peer, Integer> queuedOf = new java.util.concurrent.ConcurrentHashMap<>();
     private final Delivery delivery;
     private final QueuePositions positions;
     private final OverflowMode overflow;
@@ -143,8 +150,8 @@ final class DefaultRouter implements Router {
         }
 
         @Override
-        public boolean messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent) {
-            return care.messageAppended(chatId, said, fromAgent);
+        public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, long atMillis, Runnable firstReply) {
+            care.messageAppended(chatId, said, fromAgent, atMillis, firstReply);
         }
 
         @Override
@@ -157,12 +164,22 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
-        submit(peer, null, () -> customers.hello(peer, who, resume));
+        submit(peer, null, () -> {
+            try {
+                customers.hello(peer, who, resume);
+            } finally {
+                delivery.open(peer); // welcome and replay sent: live frames flow (also after a failure)
+            }
+        });
     }
 
     @Override
     public void customerFrame(Peer peer, ClientMessage message) {
-        submit(peer, message.id(), () -> customers.frame(peer, message));
+        if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
+            run(peer, message.id(), () -> customers.frame(peer, message)); // on this thread: it never blocks
+        } else {
+            submit(peer, message.id(), () -> customers.frame(peer, message));
+        }
     }
 
     @Override
@@ -172,12 +189,22 @@ final class DefaultRouter implements Router {
 
     @Override
     public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
-        submit(peer, null, () -> agents.hello(peer, who, resume, autoAccept));
+        submit(peer, null, () -> {
+            try {
+                agents.hello(peer, who, resume, autoAccept);
+            } finally {
+                delivery.open(peer);
+            }
+        });
     }
 
     @Override
     public void agentFrame(Peer peer, ClientMessage message) {
-        submit(peer, message.id(), () -> agents.frame(peer, message));
+        if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
+            run(peer, message.id(), () -> agents.frame(peer, message)); // on this thread: it never blocks
+        } else {
+            submit(peer, message.id(), () -> agents.frame(peer, message));
+        }
     }
 
     @Override
@@ -261,27 +288,46 @@ final class DefaultRouter implements Router {
             return;
         }
         pending.incrementAndGet();
+        if (peer != null) {
+            queuedOf.merge(peer, 1, Integer::sum);
+        }
         try {
             ctx.worker().schedule(() -> {
                 pending.decrementAndGet();
                 try {
-                    ctx.asWorker(task);
-                } catch (StoreUnavailableException e) {
-                    log.warn("store unavailable: {}", e.getMessage());
-                    if (peer != null) {
-                        Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the chat service is temporarily unavailable; please retry shortly");
-                    }
-                } catch (RuntimeException e) {
-                    log.error("router event failed", e);
-                    if (peer != null) {
-                        Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
-                    }
+                    ctx.asWorker(() -> run(peer, ref, task));
+                } finally {
+                    dequeued(peer);
                 }
             });
         } catch (RejectedExecutionException e) {
             pending.decrementAndGet();
+            dequeued(peer);
             if (peer != null) {
                 Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
+            }
+        }
+    }
+
+    /** The connection's event is done (after it ran: its later messages may take the hot path again). */
+    private void dequeued(Peer peer) {
+        if (peer != null) {
+            queuedOf.computeIfPresent(peer, (p, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    private static void run(Peer peer, String ref, Runnable task) {
+        try {
+            task.run();
+        } catch (StoreUnavailableException e) {
+            log.warn("store unavailable: {}", e.getMessage());
+            if (peer != null) {
+                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the chat service is temporarily unavailable; please retry shortly");
+            }
+        } catch (RuntimeException e) {
+            log.error("router event failed", e);
+            if (peer != null) {
+                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
             }
         }
     }

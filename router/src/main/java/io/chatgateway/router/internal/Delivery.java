@@ -8,7 +8,6 @@ import io.chatgateway.router.Peer;
 import io.chatgateway.router.store.ChatRecord;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
@@ -17,10 +16,16 @@ import java.util.function.LongFunction;
  * that does (shared store only). Chat events are appended to the chat's log before they are sent,
  * so a client that missed one gets it on resume.
  *
- * <p>Connections change only on the router's worker; the maps are concurrent because a chat
- * message's result may come back on the store's I/O thread ({@link #sendEvent}). Each connection
- * carries the stamp of its attach, so such a late result skips a connection attached after the
- * message was issued: that connection's resume, issued later, replays it (no duplicate).
+ * <p><b>Threads.</b> Connections attach and detach on the router's worker; frames are sent from
+ * the worker, from the threads that take chat messages (a connection's event loop) and from the
+ * store's and the bus's I/O threads, so the maps are concurrent. A chat's events are sent in its
+ * log order (see {@code ChatStore.append}).
+ *
+ * <p><b>Gates.</b> While the worker sends a connection a chat's history (its hello's welcome and
+ * replays, or the conversation so far when a chat is assigned), live chat events of other threads
+ * for it are held at a {@link Gate}, then sent after the history, minus those the history held
+ * (by seq): nothing is doubled, lost or sent out of order. Frames of the worker itself are never
+ * held: they are the history.
  */
 public final class Delivery {
     private final NodeContext ctx;
@@ -28,8 +33,7 @@ public final class Delivery {
     private final Map<Peer, String> chatOfConnection = new ConcurrentHashMap<>(); // connection (identity) -> chatId
     private final Map<String, Peer> agentPeers = new ConcurrentHashMap<>(); // agentId -> peer
     private final Map<Peer, String> agentOfConnection = new ConcurrentHashMap<>(); // connection (identity) -> agentId
-    private final Map<Peer, Long> attachedAt = new ConcurrentHashMap<>(); // connection -> stamp of its attach
-    private final AtomicLong stamps = new AtomicLong();
+    private final Map<Peer, Gate> gates = new ConcurrentHashMap<>(); // connection -> live frames held (rarely any)
 
     public Delivery(NodeContext ctx) {
         this.ctx = ctx;
@@ -37,9 +41,9 @@ public final class Delivery {
 
     // ---- who is here
 
-    /** Binds a shopper's connection to a chat; returns the connection it replaces, if any. */
+    /** Binds a shopper's connection to a chat (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachCustomer(String chatId, Peer peer) {
-        attachedAt.put(peer, stamps.incrementAndGet());
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(); // before the connection can be found
         Peer old = customerPeers.put(chatId, peer);
         chatOfConnection.put(peer, chatId);
         if (old != null && old != peer) {
@@ -64,7 +68,7 @@ public final class Delivery {
     /** Forgets a shopper's connection; returns its chat when it was the chat's current connection. */
     public String detachCustomer(Peer peer) {
         String chatId = chatOfConnection.remove(peer);
-        attachedAt.remove(peer);
+        gates.remove(peer);
         if (chatId == null || customerPeers.get(chatId) != peer) {
             return null;
         }
@@ -72,9 +76,9 @@ public final class Delivery {
         return chatId;
     }
 
-    /** Binds an agent's connection; returns the connection it replaces, if any. */
+    /** Binds an agent's connection (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachAgent(String agentId, Peer peer) {
-        attachedAt.put(peer, stamps.incrementAndGet());
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll();
         Peer old = agentPeers.put(agentId, peer);
         agentOfConnection.put(peer, agentId);
         if (old != null && old != peer) {
@@ -95,7 +99,7 @@ public final class Delivery {
     /** Forgets an agent's connection; returns the agent when it was their current connection. */
     public String detachAgent(Peer peer) {
         String agentId = agentOfConnection.remove(peer);
-        attachedAt.remove(peer);
+        gates.remove(peer);
         if (agentId == null || agentPeers.get(agentId) != peer) {
             return null;
         }
@@ -108,7 +112,7 @@ public final class Delivery {
         Peer p = customerPeers.remove(chatId);
         if (p != null) {
             chatOfConnection.remove(p);
-            attachedAt.remove(p);
+            gates.remove(p);
         }
         return p;
     }
@@ -118,7 +122,7 @@ public final class Delivery {
         Peer p = agentPeers.remove(agentId);
         if (p != null) {
             agentOfConnection.remove(p);
-            attachedAt.remove(p);
+            gates.remove(p);
         }
         return p;
     }
@@ -133,14 +137,119 @@ public final class Delivery {
         return customerPeers;
     }
 
-    // ---- sending
+    // ---- gates
 
-    /** The issue stamp of a send that happens as its step is taken: every connection attached now gets it. */
-    private static final long NOW = Long.MAX_VALUE;
+    /** The connection's history of {@code chatId} as sent to it reaches {@code seq}: held live events up to it are dropped. */
+    public void seen(Peer peer, String chatId, long seq) {
+        Gate g = gates.get(peer);
+        if (g != null) {
+            g.seen(chatId, seq);
+        }
+    }
+
+    /** The worker has sent the connection its hello (welcome, replays): held frames follow, live frames flow. */
+    public void open(Peer peer) {
+        Gate g = gates.get(peer);
+        if (g != null && g.openAll(peer)) {
+            gates.remove(peer, g);
+        }
+    }
+
+    /** Holds the agent's live events of one chat while the worker sends them its history (see {@link #release}). */
+    public Peer holdChat(String agentId, String chatId) {
+        Peer p = agentPeers.get(agentId);
+        if (p != null) {
+            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId);
+        }
+        return p;
+    }
+
+    /** The history of {@code chatId} up to {@code seenSeq} is sent: the held events after it follow. */
+    public void release(Peer peer, String chatId, long seenSeq) {
+        Gate g = peer == null ? null : gates.get(peer);
+        if (g != null && g.release(peer, chatId, seenSeq)) {
+            gates.remove(peer, g);
+        }
+    }
+
+    /**
+     * Live frames held for one connection. Locked per connection; a frame is held, or sent when
+     * the gate no longer holds it, never both, so a flush and later sends keep their order.
+     */
+    private static final class Gate {
+        private record Held(OutboundFrame frame, String chatId, long seq) {
+        }
+
+        private boolean all;
+        private final java.util.Set<String> chats = new java.util.HashSet<>(2);
+        private final Map<String, Long> seen = new java.util.HashMap<>(2);
+        private final java.util.List<Held> held = new java.util.ArrayList<>(2);
+
+        synchronized void holdAll() {
+            all = true;
+        }
+
+        synchronized void holdChat(String chatId) {
+            chats.add(chatId);
+        }
+
+        synchronized void seen(String chatId, long seq) {
+            seen.merge(chatId, seq, Math::max);
+        }
+
+        /** True when held (sent later); false: the caller sends it now. */
+        synchronized boolean hold(OutboundFrame f, String chatId, long seq) {
+            if (!all && (chatId == null || !chats.contains(chatId))) {
+                return false;
+            }
+            held.add(new Held(f, chatId, seq));
+            return true;
+        }
+
+        /** Sends what was held, but for {@code onlyChat} (null: every frame); true when nothing is held any more. */
+        private boolean flush(Peer peer, String onlyChat) {
+            java.util.Iterator<Held> it = held.iterator();
+            while (it.hasNext()) {
+                Held h = it.next();
+                if (onlyChat != null && !onlyChat.equals(h.chatId())) {
+                    continue;
+                }
+                it.remove();
+                Long upTo = h.chatId() == null ? null : seen.get(h.chatId());
+                if (upTo == null || h.seq() > upTo) {
+                    peer.send(h.frame());
+                }
+            }
+            return !all && chats.isEmpty();
+        }
+
+        synchronized boolean openAll(Peer peer) {
+            all = false;
+            boolean done = flush(peer, null);
+            if (chats.isEmpty()) {
+                seen.clear();
+            }
+            return done;
+        }
+
+        synchronized boolean release(Peer peer, String chatId, long seenSeq) {
+            seen.merge(chatId, seenSeq, Math::max);
+            if (!all) {
+                chats.remove(chatId);
+                flush(peer, chatId);
+                seen.remove(chatId);
+            } else {
+                chats.remove(chatId); // held by the hello too: flushed when it opens
+            }
+            return !all && chats.isEmpty();
+        }
+    }
+
+    // ---- sending
 
     /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
     public void toCustomer(String chatId, OutboundFrame f) {
-        send(customerPeers.get(chatId), customerKey(chatId), f, NOW);
+        send(customerPeers.get(chatId), customerKey(chatId), f);
     }
 
     public void toCustomer(String chatId, ServerMessage m) {
@@ -149,7 +258,7 @@ public final class Delivery {
 
     /** Sends to an agent: on this node, or through the node that holds them. */
     public void toAgent(String agentId, OutboundFrame f) {
-        send(agentPeers.get(agentId), agentKey(agentId), f, NOW);
+        send(agentPeers.get(agentId), agentKey(agentId), f);
     }
 
     public void toAgent(String agentId, ServerMessage m) {
@@ -160,46 +269,79 @@ public final class Delivery {
     public void deliverLocally(String participant, OutboundFrame f) {
         Peer p = participant.startsWith("a:") ? agentPeers.get(participant.substring(2))
                 : participant.startsWith("c:") ? customerPeers.get(participant.substring(2)) : null;
-        if (p != null) {
-            p.send(f);
+        if (p == null) {
+            return;
+        }
+        Gate g = gates.get(p);
+        if (g != null) {
+            EventId id = EventId.of(f.bytes(ctx.codec()));
+            if (g.hold(f, id.chatId(), id.seq())) {
+                return;
+            }
+        }
+        p.send(f);
+    }
+
+    /** The chat id and seq of an encoded frame (chat events), read only for a connection whose gate holds frames. */
+    private record EventId(String chatId, long seq) {
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        static EventId of(byte[] json) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+                return n.hasNonNull("seq") && n.hasNonNull("chatId") ? new EventId(n.get("chatId").asText(), n.get("seq").asLong())
+                        : new EventId(null, 0);
+            } catch (java.io.IOException e) {
+                return new EventId(null, 0);
+            }
         }
     }
 
     /**
      * Appends an event to the chat's log and sends it to the shopper (their view) and to
-     * {@code agentId} when not null.
+     * {@code agentId} when not null, in the log's order (see {@code ChatStore.append}).
      */
-    public <E extends ChatEvent> void appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
-        sendEvent(chat.chatId(), agentId, ctx.store().append(chat.chatId(), event), null, NOW);
-    }
-
-    /** The stamp to issue a chat message with (see {@link #sendEvent}). */
-    public long issueStamp() {
-        return stamps.get();
+    public <E extends ChatEvent> E appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
+        return ctx.store().append(chat.chatId(), event, (e, json) -> sendEvent(chat.chatId(), agentId, e, json, false));
     }
 
     /**
      * Sends a logged event to the shopper (their view) and to {@code agentId} when not null,
-     * serialised once per view ({@code json}: the encoding the store made, else null). A step issued
-     * at {@code issued} that completes on another thread skips connections attached here after the
-     * issue: their resume, issued later, replays the event.
+     * serialised once per view ({@code json}: the encoding the store made, else null). A
+     * {@code live} event (a chat message, from any thread) is held at a connection's gate.
      */
-    public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json, long issued) {
+    public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json, boolean live) {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
-        send(customerPeers.get(chatId), customerKey(chatId), forCustomer == e ? f : frame(forCustomer), issued);
-        if (agentId != null) {
-            send(agentPeers.get(agentId), agentKey(agentId), f, issued);
+        OutboundFrame toShopper = forCustomer == e ? f : frame(forCustomer);
+        if (live) {
+            sendLive(customerPeers.get(chatId), customerKey(chatId), toShopper, chatId, e.seq());
+            if (agentId != null) {
+                sendLive(agentPeers.get(agentId), agentKey(agentId), f, chatId, e.seq());
+            }
+        } else {
+            send(customerPeers.get(chatId), customerKey(chatId), toShopper);
+            if (agentId != null) {
+                send(agentPeers.get(agentId), agentKey(agentId), f);
+            }
         }
     }
 
-    /** To the local connection (unless attached after {@code issued}), or through the bus to the node holding the participant. */
-    private void send(Peer p, String busKey, OutboundFrame f, long issued) {
+    private void sendLive(Peer p, String busKey, OutboundFrame f, String chatId, long seq) {
         if (p != null) {
-            Long at = issued == NOW ? null : attachedAt.get(p);
-            if (at == null || at <= issued) {
+            Gate g = gates.get(p);
+            if (g == null || !g.hold(f, chatId, seq)) {
                 p.send(f);
             }
+        } else if (ctx.shared()) {
+            ctx.bus().forward(busKey, f.bytes(ctx.codec()));
+        }
+    }
+
+    /** To the local connection, or through the bus to the node holding the participant. */
+    private void send(Peer p, String busKey, OutboundFrame f) {
+        if (p != null) {
+            p.send(f);
         } else if (ctx.shared()) {
             ctx.bus().forward(busKey, f.bytes(ctx.codec()));
         }

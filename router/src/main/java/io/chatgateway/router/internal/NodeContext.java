@@ -25,8 +25,8 @@ import reactor.core.scheduler.Scheduler;
  * What every rule of one node shares: the options, the store, the bus to other nodes, the clock
  * and worker, the routing configuration and scripts in force, and the meters.
  *
- * <p>Touched only on the router's worker (the configuration and scripts are also read by the
- * admin API through that worker), so it needs no locks.
+ * <p>Changed only on the router's worker; read also by the threads that take chat messages (the
+ * hot path does not go through the worker), so what those read is immutable and volatile.
  */
 public final class NodeContext {
     private static final Logger log = LoggerFactory.getLogger("io.chatgateway.router.Router");
@@ -45,7 +45,7 @@ public final class NodeContext {
     private final Scheduler scheduler;
     private final Scheduler.Worker worker;
     private final RouterMetrics metrics;
-    private VersionedConfig config;
+    private volatile VersionedConfig config;
     private volatile ScriptLibrary scripts;
     private final Set<String> gaugedQueues = new HashSet<>();
     private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
@@ -60,6 +60,7 @@ public final class NodeContext {
         this.metrics = new RouterMetrics(meters);
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
         this.config = store.config();
+        this.virtualTime = scheduler.getClass().getName().startsWith("reactor.test.");
     }
 
     public RouterOptions options() {
@@ -140,8 +141,17 @@ public final class NodeContext {
     }
 
     private static final ThreadLocal<Boolean> ON_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    /** Work handed over by other threads (a store's I/O thread), run by the worker before its next task. */
+    /** Work handed over by other threads (event loops, a store's I/O thread), run by the worker before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * A virtual-time scheduler (tests) runs a task scheduled without delay at once, on the calling
+     * thread: from a store's I/O thread that would run blocking store calls there. So in virtual
+     * time only the thread that drives time (the one that made the router) schedules the drain;
+     * other threads' work waits for the next worker task.
+     */
+    private final boolean virtualTime;
+    private final Thread driver = Thread.currentThread();
 
     /** Runs a task of the worker (after what other threads handed over), marked as such for {@link #onWorker}. */
     public void asWorker(Runnable task) {
@@ -159,15 +169,24 @@ public final class NodeContext {
 
     /**
      * Runs {@code work} on the worker: at once when called from a worker task (a store that
-     * answered at once), else before the worker's next task (at the latest its next tick, within a
-     * second). A store's I/O thread must never run blocking store calls, nor schedule on a virtual-
-     * time worker (which would run the task right there).
+     * answered at once), else in a worker task scheduled now (one for many hand-overs). A store's
+     * I/O thread or an event loop must never run blocking store calls: they hand them over here.
      */
     public void onWorker(Runnable work) {
         if (ON_WORKER.get()) {
             guarded(work);
-        } else {
-            inbox.add(work);
+            return;
+        }
+        inbox.add(work);
+        if ((!virtualTime || Thread.currentThread() == driver) && drainScheduled.compareAndSet(false, true)) {
+            try {
+                worker.schedule(() -> {
+                    drainScheduled.set(false);
+                    asWorker(() -> { });
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                drainScheduled.set(false); // shutting down
+            }
         }
     }
 

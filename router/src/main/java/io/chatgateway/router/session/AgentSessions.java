@@ -77,7 +77,9 @@ public final class AgentSessions {
         List<ServerMessage.OpenChat> open = new ArrayList<>(chats.size());
         for (ChatRecord c : chats) {
             if (c.state() == ChatState.ASSIGNED) {
-                open.add(new ServerMessage.OpenChat(c.chatId(), Delivery.customerInfo(c), ctx.store().lastSeq(c.chatId())));
+                long last = ctx.store().lastSeq(c.chatId());
+                open.add(new ServerMessage.OpenChat(c.chatId(), Delivery.customerInfo(c), last));
+                delivery.seen(peer, c.chatId(), last); // live events up to it: the welcome says they exist, a resume gets them
             }
         }
         peer.send(Delivery.frame(new ServerMessage.AgentWelcome(who.agentId(), open)));
@@ -141,9 +143,8 @@ public final class AgentSessions {
                 seq -> new ServerMessage.ChatText(chatId, seq, "agent", m.text(), ts), said -> {
                     if (said.outcome() != ChatStore.Spoken.Outcome.SAID) {
                         ChatLog.refused(peer, m.id(), chatId, said.outcome(), false);
-                    } else if (hooks.messageAppended(chatId, said, true)) {
-                        long at = ctx.now();
-                        ctx.onWorker(() -> firstReply(chatId, agentId, at)); // store reads: not on the store's thread
+                    } else {
+                        hooks.messageAppended(chatId, said, true, ts, () -> firstReply(chatId, agentId, ts)); // on the worker
                     }
                 });
     }

@@ -29,21 +29,18 @@ public final class ChatLog {
 
     /**
      * A chat message of the shopper ({@code byAgent} null) or an agent, in one store step (see
-     * {@code ChatStore.say}), issued without waiting: when the store answers, the message goes to
-     * the shopper and the chat's agent (as the bytes the store encoded, when it made them:
-     * serialised once), then {@code then} gets the outcome. Both may run on the store's I/O thread:
-     * {@code then} must not block (hand blocking work to the worker).
+     * {@code ChatStore.say}), issued without waiting, from any thread (the connection's, for the
+     * hot path): when the store answers, the message goes to the shopper and the chat's agent in
+     * the log's order (as the bytes the store encoded, when it made them: serialised once), then
+     * {@code then} gets the outcome. Both may run on the store's I/O thread: {@code then} must not
+     * block (hand blocking work to the worker).
      */
     void say(String chatId, String byAgent, String clientKey, LongFunction<ServerMessage.ChatText> event,
              Consumer<ChatStore.Spoken<ServerMessage.ChatText>> then) {
-        long issued = delivery.issueStamp();
         ctx.store().say(chatId, byAgent, clientKey, ctx.now(), SharedTimers.CARE + chatId,
-                ctx.cfg().care().agentNudgeSeconds() * 1000L, event, spoken -> {
-                    if (spoken.outcome() == ChatStore.Spoken.Outcome.SAID) {
-                        delivery.sendEvent(chatId, byAgent != null ? byAgent : spoken.agentId(), spoken.event(), spoken.json(), issued);
-                    }
-                    then.accept(spoken);
-                });
+                ctx.cfg().care().agentNudgeSeconds() * 1000L, event,
+                said -> delivery.sendEvent(chatId, byAgent != null ? byAgent : said.agentId(), said.event(), said.json(), true),
+                then);
     }
 
     /**
@@ -88,6 +85,7 @@ public final class ChatLog {
         for (ChatEvent e : events) {
             peer.send(Delivery.frame(customer ? e.forCustomer() : e));
         }
+        delivery.seen(peer, chatId, events.isEmpty() ? from : events.get(events.size() - 1).seq());
     }
 
     /** An {@code ack} may not name a seq the chat has not reached. */

@@ -77,7 +77,9 @@ public final class CustomerSessions {
 
     private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
         attach(peer, chat);
-        peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), ctx.store().lastSeq(chat.chatId()), who.resumeToken())));
+        long last = ctx.store().lastSeq(chat.chatId());
+        peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), last, who.resumeToken())));
+        delivery.seen(peer, chat.chatId(), last);
         chatLog.replay(peer, chat.chatId(), lastSeq, true);
         if (chat.state() == ChatState.WAITING) {
             positions.sendQueued(chat);
@@ -167,7 +169,7 @@ public final class CustomerSessions {
         chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
                 seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts), said -> {
                     if (said.outcome() == ChatStore.Spoken.Outcome.SAID) {
-                        hooks.messageAppended(chatId, said, false); // any shopper message resets silence care
+                        hooks.messageAppended(chatId, said, false, ts, null); // any shopper message resets silence care
                     } else {
                         ChatLog.refused(peer, m.id(), chatId, said.outcome(), true);
                     }

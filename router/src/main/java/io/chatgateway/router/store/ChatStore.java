@@ -136,7 +136,18 @@ public interface ChatStore {
      * Appends an event to the chat's log with the next seq (1, 2, 3 … no gaps), built by
      * {@code event} from that seq.
      */
-    <E extends ChatEvent> E append(String chatId, LongFunction<E> event);
+    default <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
+        return append(chatId, event, (e, json) -> { });
+    }
+
+    /**
+     * As {@link #append}; {@code inLogOrder} gets the event (and its encoding when the store made
+     * one, else null) as it is appended, in the order of the chat's log among every append and
+     * {@link #say} of the chat, whichever thread issued them (memory: under the chat's lock; Redis:
+     * on the connection's I/O thread as the reply is read), and before this returns. So frames sent
+     * from it reach a connection in seq order. It must be quick and never block.
+     */
+    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder);
 
     /**
      * As {@link #append}, unless an event was appended before under the same client frame key (a
@@ -279,15 +290,17 @@ public interface ChatStore {
      * kept); for an agent's message nobody waits for the agent, no prompt stands, the nudge is reset
      * and a human replied. {@link Spoken#careBefore()} is the care state before the step (null: none).
      *
-     * <p><b>Non-blocking.</b> The caller does not wait: {@code then} gets the result once, on this
-     * thread (memory) or on the store's I/O thread (Redis), never blocking it (so {@code then} must
-     * not call the store's blocking methods). For steps of one chat issued from one thread, the
-     * {@code then} callbacks run in the order of the log, and before any later blocking step of the
-     * same chat returns. When the store is away or too many steps are in flight the outcome is
-     * {@link Spoken.Outcome#UNAVAILABLE}.
+     * <p><b>Non-blocking, from any thread.</b> The caller does not wait. When the event is
+     * appended, {@code inLogOrder} gets the result as {@link #append}'s does (in the chat's log
+     * order, quick, never blocking); then {@code then} gets the result once, whatever the outcome,
+     * on this thread (memory) or on the store's I/O thread (Redis), never blocking it (so it must not
+     * call the store's blocking methods). Steps of one chat issued one after the other (from one
+     * thread, or ordered by the caller) apply in that order. When the store is away or too many
+     * steps are in flight the outcome is {@link Spoken.Outcome#UNAVAILABLE}.
      */
     <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then);
+                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> inLogOrder,
+                                   java.util.function.Consumer<Spoken<E>> then);
 
     /**
      * What {@link #say} did. {@code event} and {@code agentId} (may be null: nobody assigned) are set

@@ -76,10 +76,12 @@ final class MemoryChatLogs {
         return log;
     }
 
-    <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
+    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
         Log log = log(chatId);
         synchronized (log) {
-            return appendLocked(log, event);
+            E e = appendLocked(log, event);
+            inLogOrder.accept(e, null);
+            return e;
         }
     }
 
@@ -130,7 +132,7 @@ final class MemoryChatLogs {
     }
 
     <E extends ChatEvent> Spoken<E> say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                        long nudgeAfterMillis, LongFunction<E> event) {
+                                        long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> inLogOrder) {
         Log log = logs.get(chatId);
         if (log == null) {
             return Spoken.refused(Spoken.Outcome.UNKNOWN);
@@ -168,6 +170,7 @@ final class MemoryChatLogs {
                         !startsWaiting && c.nudged(), Care.NONE, c.humanReplied());
             });
             said = new Spoken<>(Spoken.Outcome.SAID, e, agent, before[0], null);
+            inLogOrder.accept(said); // under the chat's lock: frames of one chat leave in seq order, from whichever thread
         }
         if (arm[0] > 0 && timer != null) {
             timers.arm(timer, arm[0]); // outside the chat's lock: the store's comes first

@@ -452,8 +452,8 @@ public final class MemoryChatStore implements ChatStore {
     // Chat logs have a lock per chat (MemoryChatLogs): messages never wait for routing decisions.
 
     @Override
-    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        return logs.append(chatId, event);
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+        return logs.append(chatId, event, inLogOrder);
     }
 
     @Override
@@ -463,8 +463,9 @@ public final class MemoryChatStore implements ChatStore {
 
     @Override
     public <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
-        then.accept(logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event)); // at once, on this thread
+                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> inLogOrder,
+                                          java.util.function.Consumer<Spoken<E>> then) {
+        then.accept(logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event, inLogOrder)); // at once, on this thread
     }
 
     @Override

@@ -43,16 +43,18 @@ final class RedisChatLogs {
     private final MessageCodec codec;
     private final int maxLogEvents;
     private final Duration closedRetention;
+    private final Duration commandTimeout;
     private final String armScript;
     private final String timersKey;
 
     RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis, MessageCodec codec,
-                  int maxLogEvents, Duration closedRetention, String armScript, String timersKey) {
+                  int maxLogEvents, Duration closedRetention, Duration commandTimeout, String armScript, String timersKey) {
         this.connection = connection;
         this.redis = redis;
         this.codec = codec;
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
+        this.commandTimeout = commandTimeout;
         this.armScript = armScript;
         this.timersKey = timersKey;
     }
@@ -87,20 +89,56 @@ final class RedisChatLogs {
         RedisChatStore.call(() -> redis.hsetnx(keys(chatId)[0], "route", LogRoute.WAITING));
     }
 
+    /**
+     * Appends and waits for the reply; {@code inLogOrder} runs on the connection's I/O thread as the
+     * reply is read (attached before the script is sent), so in the chat's log order among every
+     * append and say of the chat, before this returns.
+     */
     @SuppressWarnings("unchecked")
-    <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event) {
+    <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event,
+                                             java.util.function.BiConsumer<E, byte[]> inLogOrder) {
         E draft = event.apply(-1);
         Split json = split(draft);
         String route = LogRoute.change(draft);
-        Long seq = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, APPEND, ScriptOutputType.INTEGER, keys(chatId),
-                json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
+        String[] args = {json.before(), json.after(), Integer.toString(maxLogEvents), clientKey == null ? "" : clientKey,
                 Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), route == null ? "" : route,
-                Long.toString(closedRetention.toMillis())));
-        return seq == null || seq == 0 ? Optional.empty() : Optional.of((E) draft.withSeq(seq));
+                Long.toString(closedRetention.toMillis())};
+        java.util.concurrent.CompletableFuture<Optional<E>> done = new java.util.concurrent.CompletableFuture<>();
+        LuaScripts.<Long>dispatch(connection, APPEND, ScriptOutputType.INTEGER, keys(chatId), args, (seq, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+                return;
+            }
+            Optional<E> appended = seq == null || seq == 0 ? Optional.empty() : Optional.of((E) draft.withSeq(seq));
+            try {
+                appended.ifPresent(a -> inLogOrder.accept(a, json.with(a.seq())));
+            } catch (RuntimeException x) {
+                log.error("after appending to a chat log", x);
+            }
+            done.complete(appended);
+        });
+        return await(done, commandTimeout);
+    }
+
+    /** Waits for a dispatched command's future, as long as a command may take (an outage: unavailable). */
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f, Duration timeout) {
+        try {
+            return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new StoreUnavailableException("Redis: no reply within " + timeout.toMillis() + " ms", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r && !(r instanceof io.lettuce.core.RedisException)) {
+                throw r; // a bug, not an outage
+            }
+            throw new StoreUnavailableException("Redis: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for Redis", e);
+        }
     }
 
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
-        return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event);
+        return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event, (e, json) -> { });
     }
 
     /**
@@ -109,7 +147,8 @@ final class RedisChatLogs {
      */
     @SuppressWarnings("unchecked")
     <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
+                                   long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> inLogOrder,
+                                   java.util.function.Consumer<Spoken<E>> then) {
         if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
             inFlight.decrementAndGet();
             then.accept(Spoken.refused(Spoken.Outcome.UNAVAILABLE)); // bounded: refuse rather than queue without end
@@ -134,6 +173,9 @@ final class RedisChatLogs {
                 }
             }
             try {
+                if (spoken.outcome() == Spoken.Outcome.SAID) {
+                    inLogOrder.accept(spoken);
+                }
                 then.accept(spoken);
             } catch (RuntimeException x) {
                 log.error("after storing a chat message", x);

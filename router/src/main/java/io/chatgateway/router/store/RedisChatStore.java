@@ -115,7 +115,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         redis = c.sync();
         async = c.async();
         settings = new RedisSettings(redis, closedRetention);
-        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, ARM, P + "timers");
+        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -422,8 +422,8 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     // ------------------------------------------------------------------ logs (in the chat's own hash tag: RedisChatLogs)
 
     @Override
-    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        return logs.append(chatId, null, event).orElseThrow();
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+        return logs.append(chatId, null, event, inLogOrder).orElseThrow();
     }
 
     @Override
@@ -433,8 +433,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public <E extends ChatEvent> void say(String chatId, String byAgent, String clientKey, long nowMillis, String timer,
-                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> then) {
-        logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event, then);
+                                          long nudgeAfterMillis, LongFunction<E> event, java.util.function.Consumer<Spoken<E>> inLogOrder,
+                                          java.util.function.Consumer<Spoken<E>> then) {
+        logs.say(chatId, byAgent, clientKey, nowMillis, timer, nudgeAfterMillis, event, inLogOrder, then);
     }
 
     @Override

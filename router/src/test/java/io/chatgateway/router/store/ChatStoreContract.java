@@ -206,8 +206,48 @@ abstract class ChatStoreContract {
                                                                        long now, String timer, long nudgeAfter,
                                                                        java.util.function.LongFunction<E> event) {
         java.util.concurrent.CompletableFuture<ChatStore.Spoken<E>> result = new java.util.concurrent.CompletableFuture<>();
-        s.say(chatId, byAgent, clientKey, now, timer, nudgeAfter, event, result::complete);
+        s.say(chatId, byAgent, clientKey, now, timer, nudgeAfter, event, said -> { }, result::complete);
         return result.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Frames are sent from the in-log-order callbacks, from whichever thread took the step: they
+     * must see one chat's events in seq order (1, 2, 3 … once each) while messages from two threads
+     * and the worker's appends race; and every appended event is in the log.
+     */
+    @Test
+    void inLogOrderCallbacksSeeEachChatsEventsInSeqOrderWhicheverThreadIssuedThem() throws Exception {
+        ChatStore s = store();
+        s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
+        s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("ann", "Ann"), null));
+        java.util.List<Long> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        int perThread = 200;
+        java.util.concurrent.CountDownLatch said = new java.util.concurrent.CountDownLatch(2 * perThread);
+        Runnable shopper = () -> {
+            for (int i = 0; i < perThread; i++) {
+                s.say("c1", null, "c:s" + i, 10, null, 60_000, seq -> new ServerMessage.ChatText("c1", seq, "customer", "hi", 10),
+                        x -> order.add(x.event().seq()), x -> said.countDown());
+            }
+        };
+        Runnable agent = () -> {
+            for (int i = 0; i < perThread; i++) {
+                s.say("c1", "ann", "a:s" + i, 10, null, 60_000, seq -> new ServerMessage.ChatText("c1", seq, "agent", "ok", 10),
+                        x -> order.add(x.event().seq()), x -> said.countDown());
+            }
+        };
+        Thread a = new Thread(shopper);
+        Thread b = new Thread(agent);
+        a.start();
+        b.start();
+        for (int i = 0; i < 50; i++) { // the worker's own appends race with both
+            s.append("c1", seq -> new ServerMessage.Script("c1", seq, "note", "n"), (e, json) -> order.add(e.seq()));
+        }
+        a.join();
+        b.join();
+        assertThat(said.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("every message answered").isTrue();
+        java.util.List<Long> expected = java.util.stream.LongStream.rangeClosed(2, 2 + 2 * perThread + 50 - 1).boxed().toList();
+        assertThat(order).as("seen in seq order, each once").containsExactlyElementsOf(expected);
+        assertThat(s.lastSeq("c1")).isEqualTo(1 + 2 * perThread + 50);
     }
 
     @Test
