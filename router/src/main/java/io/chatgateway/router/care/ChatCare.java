@@ -2,7 +2,6 @@ package io.chatgateway.router.care;
 
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.router.config.RoutingConfig;
-import io.chatgateway.router.internal.DeadlineWheel;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.internal.SharedTimers;
@@ -13,7 +12,6 @@ import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.surge.QueuePositions;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -31,11 +29,12 @@ import org.slf4j.LoggerFactory;
  *       {@code care.agentReofferSeconds} the chat goes to another agent at its place.</li>
  * </ul>
  *
- * <p><b>Timers at scale.</b> No cancel-and-reschedule per message: a message writes who spoke
- * when ({@link Activity}, field writes only); a coarse timing wheel holds at most one armed
- * deadline per chat and hands due chats back once a second, and {@link #check} fires or re-arms
- * for the real deadline. With a shared store the state and the deadline live in the store
- * (the message's append moves them on in the same step) and any node may claim the deadline.
+ * <p><b>Timers at scale.</b> No cancel-and-reschedule per message: the care state (who spoke
+ * when) lives in the store next to the chat's log, and the message's own store step moves it on
+ * ({@code ChatStore.say}), on whichever thread took the message, never through the worker. One
+ * deadline per chat is armed in the store ({@code care|<chat>}, the earlier kept); when it comes
+ * due (claimed once a second, by exactly one node with a shared store), {@link #check} fires or
+ * re-arms for the real deadline. The same rule runs on one node (memory store) and on several.
  */
 public final class ChatCare {
     private static final Logger log = LoggerFactory.getLogger(ChatCare.class);
@@ -44,22 +43,15 @@ public final class ChatCare {
     private final Assignment assignment;
     private final QueuePositions positions;
     private final ChatClosing closing;
-    private final DeadlineWheel wheel;
-    private final Map<String, Activity> activity = new HashMap<>(); // assigned chats (memory store): who spoke when
-
-    /**
-     * Who spoke last in an assigned chat. Updated per message by field writes only; the wheel
-     * holds at most one armed deadline per chat.
-     */
+    /** Who spoke last in an assigned chat, as read from the store for a check. */
     private static final class Activity {
         static final long NONE = Long.MIN_VALUE;
         long lastAgent;
         long awaitingAgentSince; // while the shopper's message (or the assignment) waits for an agent reply, else NONE
         boolean nudged;
         long promptedAt = NONE;
-        long armedFor = NONE; // the deadline armed in the wheel; a later one needs no call at all
         boolean humanReplied; // for the first-reply SLA (a chat's first human answer comes after its assignment)
-        long version; // of the shared copy this was read from (shared store only)
+        long version; // of the stored copy this was read from
 
         Activity(long assignedAt) {
             this.lastAgent = assignedAt;
@@ -86,115 +78,46 @@ public final class ChatCare {
         this.assignment = assignment;
         this.positions = positions;
         this.closing = closing;
-        this.wheel = new DeadlineWheel(1000, 4096, ctx.now());
     }
 
     /** The chat was just assigned: the shopper now waits for the agent's first words. */
     public void assigned(ChatRecord chat, long now, boolean humanReplied) {
         Activity fresh = new Activity(now);
         fresh.humanReplied = humanReplied;
-        if (ctx.shared()) {
-            ctx.store().putCare(chat.chatId(), fresh.toCare());
-        } else {
-            activity.put(chat.chatId(), fresh);
-        }
-        arm(chat.chatId(), fresh, now + ctx.cfg().care().agentNudgeSeconds() * 1000L);
+        ctx.store().putCare(chat.chatId(), fresh.toCare());
+        arm(chat.chatId(), now + ctx.cfg().care().agentNudgeSeconds() * 1000L);
     }
 
     /** The chat is no longer assigned: no care for it, and its handling time no longer runs. */
     public void forget(String chatId) {
         positions.stoppedHandling(chatId);
-        if (ctx.shared()) {
-            ctx.store().dropCare(chatId);
-            ctx.store().disarmTimer(SharedTimers.CARE + chatId);
-        } else {
-            activity.remove(chatId);
-            wheel.disarm(chatId);
-        }
+        ctx.store().dropCare(chatId);
+        ctx.store().disarmTimer(SharedTimers.CARE + chatId);
     }
 
     /**
-     * A chat message written at {@code atMillis} was appended; called on any thread (the hot path
-     * does not go through the worker). A shopper's message resets silence care and, if nobody
-     * waited yet, starts the wait for the agent; an agent's message ends the wait. With a shared
-     * store the state moved on in the append itself; on one node it moves here, on the worker.
-     * {@code firstReply} (may be null) runs on the worker after the chat's first human reply.
+     * A chat message was appended; called on any thread (the hot path does not go through the
+     * worker). Its store step moved the care on already (a shopper's message resets silence care
+     * and starts the wait for the agent, an agent's ends it); {@code firstReply} (may be null) runs
+     * on the worker after the chat's first human reply.
      */
-    public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, long atMillis, Runnable firstReply) {
-        if (ctx.shared()) {
-            // No arming for an agent's message: a care deadline is always armed while a chat is
-            // assigned, and this one would be later.
-            if (fromAgent && firstReply != null && said.careBefore() != null && !said.careBefore().humanReplied()) {
-                ctx.onWorker(firstReply);
-            }
-            return;
-        }
-        ctx.onWorker(() -> {
-            if (localMessage(chatId, fromAgent, atMillis) && firstReply != null) {
-                firstReply.run();
-            }
-        });
-    }
-
-    /** One node: the chat's care moves on (on the worker); true on the first human reply. */
-    private boolean localMessage(String chatId, boolean fromAgent, long now) {
-        Activity a = activity.get(chatId);
-        if (a == null) {
-            return false;
-        }
-        RoutingConfig.Care care = ctx.cfg().care();
-        if (!fromAgent) {
-            a.promptedAt = Activity.NONE;
-            if (a.awaitingAgentSince == Activity.NONE) {
-                a.awaitingAgentSince = now;
-                a.nudged = false;
-            }
-            arm(chatId, a, a.awaitingAgentSince + care.agentNudgeSeconds() * 1000L);
-            return false;
-        }
-        boolean first = !a.humanReplied;
-        a.lastAgent = now;
-        a.awaitingAgentSince = Activity.NONE;
-        a.nudged = false;
-        a.promptedAt = Activity.NONE;
-        a.humanReplied = true;
-        arm(chatId, a, a.lastAgent + care.silencePromptSeconds() * 1000L);
-        return first;
-    }
-
-    /**
-     * Makes sure the wheel hands the chat back by {@code deadline}. A message usually moves the
-     * deadline later, which costs nothing here: the earlier entry comes due, and check re-arms.
-     */
-    private void arm(String chatId, Activity a, long deadline) {
-        if (a.armedFor != Activity.NONE && a.armedFor <= deadline) {
-            return;
-        }
-        a.armedFor = deadline;
-        if (ctx.shared()) {
-            // Keeps the earlier of the two, like the wheel; made consistent with the care state in the chat's own step.
-            ctx.store().armCare(chatId, SharedTimers.CARE + chatId, deadline, ctx.cfg().care().agentNudgeSeconds() * 1000L);
-        } else {
-            wheel.arm(chatId, deadline);
+    public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, Runnable firstReply) {
+        if (fromAgent && firstReply != null && said.careBefore() != null && !said.careBefore().humanReplied()) {
+            ctx.onWorker(firstReply);
         }
     }
 
-    /** Once a second (one node): due care deadlines. A check that failed is tried again a second later. */
-    public void advance() {
-        wheel.advance(ctx.now(), id -> {
-            if (!ctx.guarded(() -> check(id))) {
-                wheel.arm(id, ctx.now() + 1000);
-            }
-        });
+    /** Makes sure the chat is checked by {@code deadline} (the earlier armed deadline is kept, the nudge's too). */
+    private void arm(String chatId, long deadline) {
+        ctx.store().armCare(chatId, SharedTimers.CARE + chatId, deadline, ctx.cfg().care().agentNudgeSeconds() * 1000L);
     }
 
     /** A care deadline of an assigned chat may be due: act on the real state, or re-arm for later. */
     public void check(String chatId) {
-        Activity a = ctx.shared() ? ctx.store().care(chatId).map(Activity::new).orElse(null) : activity.get(chatId);
+        Activity a = ctx.store().care(chatId).map(Activity::new).orElse(null);
         if (a == null) {
             return;
         }
-        a.armedFor = Activity.NONE; // the wheel has handed it back
         Optional<ChatRecord> maybe = ctx.store().chat(chatId).filter(c -> c.state() == ChatState.ASSIGNED);
         if (maybe.isEmpty()) {
             forget(chatId);
@@ -216,7 +139,7 @@ public final class ChatCare {
                 }
                 delivery.toAgent(chat.agentId(), new ServerMessage.Nudge(chatId, waited / 1000));
             }
-            arm(chatId, a, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
+            arm(chatId, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
         } else if (a.promptedAt == Activity.NONE) {
             long due = a.lastAgent + care.silencePromptSeconds() * 1000L;
             if (now >= due) {
@@ -226,28 +149,25 @@ public final class ChatCare {
                 }
                 delivery.appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
                         ctx.scripts().render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
-                arm(chatId, a, now + care.silenceCloseSeconds() * 1000L);
+                arm(chatId, now + care.silenceCloseSeconds() * 1000L);
             } else {
-                arm(chatId, a, due);
+                arm(chatId, due);
             }
         } else {
             long due = a.promptedAt + care.silenceCloseSeconds() * 1000L;
             if (now >= due) {
                 closing.close(chatId, "silence", true);
             } else {
-                arm(chatId, a, due);
+                arm(chatId, due);
             }
         }
     }
 
     /**
-     * Shared store: writes what check decided, unless a message changed the state meanwhile;
-     * then nothing is sent and the chat is checked again a second later, on fresh state.
+     * Writes what check decided, unless a message changed the state meanwhile; then nothing is
+     * sent and the chat is checked again a second later, on fresh state.
      */
     private boolean written(String chatId, Activity a) {
-        if (!ctx.shared()) {
-            return true;
-        }
         if (ctx.store().replaceCare(chatId, a.version, a.toCare())) {
             a.version++;
             return true;

@@ -150,8 +150,8 @@ final class DefaultRouter implements Router {
         }
 
         @Override
-        public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, long atMillis, Runnable firstReply) {
-            care.messageAppended(chatId, said, fromAgent, atMillis, firstReply);
+        public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, Runnable firstReply) {
+            care.messageAppended(chatId, said, fromAgent, firstReply);
         }
 
         @Override
@@ -341,16 +341,13 @@ final class DefaultRouter implements Router {
             return;
         }
         ctx.guarded(live::followStoredScripts);
-        if (ctx.shared()) {
-            ctx.guarded(this::runDueTimers);
-        }
-        care.advance();
+        ctx.guarded(this::runDueTimers);
         assignment.escalation().advance();
         ctx.guarded(overflow::check);
         ctx.guarded(board::tick);
     }
 
-    /** Shared store: claims due deadlines (each goes to exactly one node) and acts on them. */
+    /** Claims the store's due deadlines (with a shared store each goes to exactly one node) and acts on them. */
     private void runDueTimers() {
         for (String name : ctx.store().claimDueTimers(ctx.now(), TIMERS_PER_CLAIM)) {
             int bar = name.indexOf('|');

@@ -169,7 +169,7 @@ public final class CustomerSessions {
         chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
                 seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts), said -> {
                     if (said.outcome() == ChatStore.Spoken.Outcome.SAID) {
-                        hooks.messageAppended(chatId, said, false, ts, null); // any shopper message resets silence care
+                        hooks.messageAppended(chatId, said, false, null); // any shopper message resets silence care
                     } else {
                         ChatLog.refused(peer, m.id(), chatId, said.outcome(), true);
                     }
