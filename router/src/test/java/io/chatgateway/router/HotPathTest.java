@@ -101,6 +101,23 @@ class HotPathTest {
     }
 
     @Test
+    void aTypingNoticeWaitingForTheWorkerDoesNotHoldTheMessageAfterIt() {
+        RecordingPeer a = agent("ann", List.of());
+        RecordingPeer c = customer("u1");
+        String chat = RouterFixture.chatId(c);
+        await().atMost(WAIT).until(() -> RouterFixture.assignedChats(a).contains(chat));
+        CountDownLatch release = stallWorker();
+        try {
+            router.customerFrame(c, new ClientMessage.Typing(null, null)); // widgets send one before most messages
+            router.customerFrame(c, new ClientMessage.SendText("m1", null, "is it shipped?", false));
+            await("the message while the typing notice waits").atMost(WAIT).until(() -> !a.all(ServerMessage.ChatText.class).isEmpty());
+        } finally {
+            release.countDown();
+        }
+        await().atMost(WAIT).until(() -> !a.all(ServerMessage.TypingNotice.class).isEmpty());
+    }
+
+    @Test
     void aMessageRightAfterHelloWaitsForTheHelloInsteadOfOvertakingIt() {
         CountDownLatch release = stallWorker();
         RecordingPeer c = new RecordingPeer();

@@ -178,8 +178,17 @@ final class DefaultRouter implements Router {
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
             run(peer, message.id(), () -> customers.frame(peer, message)); // on this thread: it never blocks
         } else {
-            submit(peer, message.id(), () -> customers.frame(peer, message));
+            submit(peer, message.id(), () -> customers.frame(peer, message), ordered(message));
         }
+    }
+
+    /**
+     * Whether later messages of the connection must wait for this frame: not for typing notices and
+     * acks, which change nothing a message depends on (a widget sends typing before most messages,
+     * which would otherwise all leave the hot path).
+     */
+    private static boolean ordered(ClientMessage m) {
+        return !(m instanceof ClientMessage.Typing || m instanceof ClientMessage.Ack);
     }
 
     @Override
@@ -203,7 +212,7 @@ final class DefaultRouter implements Router {
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
             run(peer, message.id(), () -> agents.frame(peer, message)); // on this thread: it never blocks
         } else {
-            submit(peer, message.id(), () -> agents.frame(peer, message));
+            submit(peer, message.id(), () -> agents.frame(peer, message), ordered(message));
         }
     }
 
@@ -282,14 +291,20 @@ final class DefaultRouter implements Router {
 
     /** Runs an event on the worker; failures become an error frame for the peer, never a lost worker. */
     private void submit(Peer peer, String ref, Runnable task) {
+        submit(peer, ref, task, true);
+    }
+
+    /** As above; {@code ordered}: the connection's later messages wait for it (see {@link #ordered}). */
+    private void submit(Peer peer, String ref, Runnable task, boolean ordered) {
         // Refuse rather than buffer without bound; disconnects (no peer) always pass, they free capacity.
         if (peer != null && pending.get() >= ctx.options().maxPendingEvents()) {
             Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
             return;
         }
         pending.incrementAndGet();
-        if (peer != null) {
-            queuedOf.merge(peer, 1, Integer::sum);
+        Peer counted = ordered ? peer : null;
+        if (counted != null) {
+            queuedOf.merge(counted, 1, Integer::sum);
         }
         try {
             ctx.worker().schedule(() -> {
@@ -297,12 +312,12 @@ final class DefaultRouter implements Router {
                 try {
                     ctx.asWorker(() -> run(peer, ref, task));
                 } finally {
-                    dequeued(peer);
+                    dequeued(counted);
                 }
             });
         } catch (RejectedExecutionException e) {
             pending.decrementAndGet();
-            dequeued(peer);
+            dequeued(counted);
             if (peer != null) {
                 Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
             }
