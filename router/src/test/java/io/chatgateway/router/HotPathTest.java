@@ -81,12 +81,18 @@ class HotPathTest {
         return out;
     }
 
+    /** The shopper's chat, once the agent has it. */
+    private static String assigned(RecordingPeer customer, RecordingPeer agent) {
+        String chat = RouterFixture.chatId(customer);
+        await().atMost(WAIT).until(() -> RouterFixture.assignedChats(agent).contains(chat));
+        return chat;
+    }
+
     @Test
     void chatMessagesFlowWhileTheWorkerIsBusy() {
         RecordingPeer a = agent("ann", List.of());
         RecordingPeer c = customer("u1");
-        String chat = RouterFixture.chatId(c);
-        await().atMost(WAIT).until(() -> RouterFixture.assignedChats(a).contains(chat));
+        String chat = assigned(c, a);
         CountDownLatch release = stallWorker();
         try {
             router.customerFrame(c, new ClientMessage.SendText("m1", null, "where is my parcel?", false));
@@ -104,8 +110,7 @@ class HotPathTest {
     void aTypingNoticeWaitingForTheWorkerDoesNotHoldTheMessageAfterIt() {
         RecordingPeer a = agent("ann", List.of());
         RecordingPeer c = customer("u1");
-        String chat = RouterFixture.chatId(c);
-        await().atMost(WAIT).until(() -> RouterFixture.assignedChats(a).contains(chat));
+        String chat = assigned(c, a);
         CountDownLatch release = stallWorker();
         try {
             router.customerFrame(c, new ClientMessage.Typing(null, null)); // widgets send one before most messages
@@ -161,8 +166,7 @@ class HotPathTest {
     void anAgentResumingWhileTheShopperWritesGetsEveryEventOnceInOrderOnEachConnection() throws Exception {
         RecordingPeer first = agent("ann", List.of());
         RecordingPeer c = customer("u1");
-        String chat = RouterFixture.chatId(c);
-        await().atMost(WAIT).until(() -> RouterFixture.assignedChats(first).contains(chat));
+        String chat = assigned(c, first);
         java.util.concurrent.Future<?> writing = write(c, 8000);
         List<RecordingPeer> connections = new ArrayList<>(List.of(first));
         List<Long> resumedFrom = new ArrayList<>(List.of(0L));
