@@ -164,6 +164,40 @@ abstract class MultiNodeScenarios {
         assertThat(next.get("text").asText()).as("the resend was recognised on the other node").isEqualTo("second");
     }
 
+    /** The seqs of one chat's events a connection got, in arrival order. */
+    static List<Long> seqsOf(WsClient c, String chatId) {
+        return c.all().stream().filter(f -> f.has("seq") && chatId.equals(f.path("chatId").asText()))
+                .map(f -> f.get("seq").asLong()).toList();
+    }
+
+    @Test
+    void anAgentMovingToAnotherNodeWhileTheShopperWritesGetsEachEventOnceInOrder() {
+        WsClient old = agent(a.port(), "ann", true);
+        WsClient lee = shopper(b.port(), "lee");
+        String chatId = lee.await("welcome").get("chatId").asText();
+        old.await("assigned");
+        lee.send("{\"type\":\"message\",\"id\":\"m0\",\"text\":\"hello\"}");
+        old.await("first message on A", text("hello"));
+        List<Long> seen = seqsOf(old, chatId);
+        long resumeFrom = seen.get(seen.size() - 1);
+        for (int i = 1; i <= 4; i++) {
+            lee.send("{\"type\":\"message\",\"id\":\"m" + i + "\",\"text\":\"before " + i + "\"}");
+        }
+        // The desktop moves to node B while its connection on A is still open and the shopper keeps writing.
+        WsClient moved = client(b.port(), "/ws/agent");
+        moved.send("{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + token("ann", "agent") + "\",\"resume\":[{\"chatId\":\""
+                + chatId + "\",\"lastSeq\":" + resumeFrom + "}]}");
+        for (int i = 5; i <= 8; i++) {
+            lee.send("{\"type\":\"message\",\"id\":\"m" + i + "\",\"text\":\"after " + i + "\"}");
+        }
+        moved.await("the last message on B", text("after 8"));
+        long last = lee.await("own echo", text("after 8")).get("seq").asLong();
+        List<Long> seqs = seqsOf(moved, chatId);
+        assertThat(seqs).as("every event after the resume point, once, in order")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(resumeFrom + 1, last).boxed().toList());
+        assertThat(old.awaitClose()).as("node A lets the old connection go").isEqualTo(1000);
+    }
+
     @Test
     void aStaleConnectionIsClosedWhenTheChatResumesOnAnotherNodeAndAnAheadLastSeqGetsAFullResync() {
         agent(b.port(), "ann", true);
