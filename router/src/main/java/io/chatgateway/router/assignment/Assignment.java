@@ -1,6 +1,5 @@
 package io.chatgateway.router.assignment;
 
-import io.chatgateway.protocol.OutboundFrame;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;

@@ -96,13 +96,12 @@ public final class ChatCare {
     }
 
     /**
-     * A chat message was appended; called on any thread (the hot path does not go through the
-     * worker). Its store step moved the care on already (a shopper's message resets silence care
-     * and starts the wait for the agent, an agent's ends it); {@code firstReply} (may be null) runs
-     * on the worker after the chat's first human reply.
+     * An agent's message was appended; called on any thread (the hot path does not go through the
+     * worker). Its store step moved the care on already (as a shopper's message does: nothing to do
+     * here for those); {@code firstReply} runs on the worker after the chat's first human reply.
      */
-    public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, Runnable firstReply) {
-        if (fromAgent && firstReply != null && said.careBefore() != null && !said.careBefore().humanReplied()) {
+    public void agentReplied(String chatId, ChatStore.Spoken<?> said, Runnable firstReply) {
+        if (said.careBefore() != null && !said.careBefore().humanReplied()) {
             ctx.onWorker(firstReply);
         }
     }

@@ -110,7 +110,7 @@ final class DefaultRouter implements Router {
         signOff = new SignOff(ctx, delivery, hooks, assignment, positions);
         Transfers transfers = new Transfers(ctx, delivery, hooks, assignment);
         ChatLog chatLog = new ChatLog(ctx, delivery);
-        customers = new CustomerSessions(ctx, delivery, hooks, chatLog, closing, assignment, positions, intake, qa);
+        customers = new CustomerSessions(ctx, delivery, chatLog, closing, assignment, positions, intake, qa);
         agents = new AgentSessions(ctx, delivery, hooks, chatLog, closing, assignment, signOff, transfers, board, new LanguageGuard());
         live = new LiveConfig(ctx, assignment, positions);
         if (ctx.shared()) {
@@ -150,8 +150,8 @@ final class DefaultRouter implements Router {
         }
 
         @Override
-        public void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, Runnable firstReply) {
-            care.messageAppended(chatId, said, fromAgent, firstReply);
+        public void agentReplied(String chatId, ChatStore.Spoken<?> said, Runnable firstReply) {
+            care.agentReplied(chatId, said, firstReply);
         }
 
         @Override
@@ -276,13 +276,13 @@ final class DefaultRouter implements Router {
     private <T> Mono<T> onWorker(Supplier<T> work) {
         return Mono.create(sink -> {
             try {
-                ctx.worker().schedule(() -> {
+                ctx.worker().schedule(() -> ctx.asWorker(() -> { // after what other threads handed over
                     try {
                         sink.success(work.get());
                     } catch (RuntimeException e) {
                         sink.error(e);
                     }
-                });
+                }));
             } catch (RejectedExecutionException e) {
                 sink.error(e);
             }

@@ -16,12 +16,11 @@ public interface ChatHooks {
     void unassigned(String chatId);
 
     /**
-     * A chat message was appended ({@code said} as the store returned it); called on any thread,
-     * never blocking it. {@code firstReply} (may be null) runs on the
-     * worker when it is the chat's first human reply (an agent's message, first since the chat was
-     * assigned).
+     * An agent's message was appended ({@code said} as the store returned it); called on any
+     * thread, never blocking it. {@code firstReply} runs on the worker when it is the chat's first
+     * human reply since the chat was assigned.
      */
-    void messageAppended(String chatId, ChatStore.Spoken<?> said, boolean fromAgent, Runnable firstReply);
+    void agentReplied(String chatId, ChatStore.Spoken<?> said, Runnable firstReply);
 
     /** An agent let too many offers lapse: set them away and tell them why. */
     void setAway(String agentId, String reason);

@@ -60,7 +60,6 @@ public final class NodeContext {
         this.metrics = new RouterMetrics(meters);
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
         this.config = store.config();
-        this.virtualTime = scheduler.getClass().getName().startsWith("reactor.test.");
     }
 
     public RouterOptions options() {
@@ -143,15 +142,6 @@ public final class NodeContext {
     private static final ThreadLocal<Boolean> ON_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
     /** Work handed over by other threads (event loops, a store's I/O thread), run by the worker before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
-    /**
-     * A virtual-time scheduler (tests) runs a task scheduled without delay at once, on the calling
-     * thread: from a store's I/O thread that would run blocking store calls there. So in virtual
-     * time only the thread that drives time (the one that made the router) schedules the drain;
-     * other threads' work waits for the next worker task.
-     */
-    private final boolean virtualTime;
-    private final Thread driver = Thread.currentThread();
 
     /** Runs a task of the worker (after what other threads handed over), marked as such for {@link #onWorker}. */
     public void asWorker(Runnable task) {
@@ -169,24 +159,16 @@ public final class NodeContext {
 
     /**
      * Runs {@code work} on the worker: at once when called from a worker task (a store that
-     * answered at once), else in a worker task scheduled now (one for many hand-overs). A store's
-     * I/O thread or an event loop must never run blocking store calls: they hand them over here.
+     * answered at once), else before the worker's next task (at the latest its next tick, within a
+     * second). A store's I/O thread or an event loop must never run blocking store calls: they hand
+     * them over here. (Not scheduled as a task of its own: a virtual-time worker would run it at
+     * once on the calling thread.)
      */
     public void onWorker(Runnable work) {
         if (ON_WORKER.get()) {
             guarded(work);
-            return;
-        }
-        inbox.add(work);
-        if ((!virtualTime || Thread.currentThread() == driver) && drainScheduled.compareAndSet(false, true)) {
-            try {
-                worker.schedule(() -> {
-                    drainScheduled.set(false);
-                    asWorker(() -> { });
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                drainScheduled.set(false); // shutting down
-            }
+        } else {
+            inbox.add(work);
         }
     }
 

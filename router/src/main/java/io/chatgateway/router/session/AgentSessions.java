@@ -144,7 +144,7 @@ public final class AgentSessions {
                     if (said.outcome() != ChatStore.Spoken.Outcome.SAID) {
                         ChatLog.refused(peer, m.id(), chatId, said.outcome(), false);
                     } else {
-                        hooks.messageAppended(chatId, said, true, () -> firstReply(chatId, agentId, ts)); // on the worker
+                        hooks.agentReplied(chatId, said, () -> firstReply(chatId, agentId, ts)); // on the worker
                     }
                 });
     }

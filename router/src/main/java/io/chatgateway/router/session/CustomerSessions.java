@@ -6,14 +6,12 @@ import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.router.CustomerIdentity;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.assignment.Assignment;
-import io.chatgateway.router.internal.ChatHooks;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.qa.QaSampling;
 import io.chatgateway.router.script.ScriptLibrary;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
-import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
@@ -32,7 +30,6 @@ public final class CustomerSessions {
     private static final Logger log = LoggerFactory.getLogger(CustomerSessions.class);
     private final NodeContext ctx;
     private final Delivery delivery;
-    private final ChatHooks hooks;
     private final ChatLog chatLog;
     private final ChatClosing closing;
     private final Assignment assignment;
@@ -41,11 +38,10 @@ public final class CustomerSessions {
     private final QaSampling qa;
     private long chatCounter;
 
-    public CustomerSessions(NodeContext ctx, Delivery delivery, ChatHooks hooks, ChatLog chatLog, ChatClosing closing,
+    public CustomerSessions(NodeContext ctx, Delivery delivery, ChatLog chatLog, ChatClosing closing,
                             Assignment assignment, QueuePositions positions, LeaveMessageIntake intake, QaSampling qa) {
         this.ctx = ctx;
         this.delivery = delivery;
-        this.hooks = hooks;
         this.chatLog = chatLog;
         this.closing = closing;
         this.assignment = assignment;
@@ -167,13 +163,9 @@ public final class CustomerSessions {
         }
         long ts = ctx.now();
         chatLog.say(chatId, null, ChatLog.clientKey("c:", m.id()),
-                seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts), said -> {
-                    if (said.outcome() == ChatStore.Spoken.Outcome.SAID) {
-                        hooks.messageAppended(chatId, said, false, null); // any shopper message resets silence care
-                    } else {
-                        ChatLog.refused(peer, m.id(), chatId, said.outcome(), true);
-                    }
-                });
+                // The store step moved care on too (silence care reset, the wait for the agent started).
+                seq -> new ServerMessage.ChatText(chatId, seq, "customer", m.text(), ts),
+                said -> ChatLog.refused(peer, m.id(), chatId, said.outcome(), true));
     }
 
     private static String assignedAgent(ChatRecord chat) {

@@ -122,12 +122,7 @@ final class MemoryChatLogs {
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
         Log log = log(chatId);
         synchronized (log) {
-            if (log.recentIds != null && log.recentIds.contains(clientKey)) {
-                return Optional.empty();
-            }
-            E e = appendLocked(log, event);
-            firstTime(log, clientKey);
-            return Optional.of(e);
+            return firstTime(log, clientKey) ? Optional.of(appendLocked(log, event)) : Optional.empty();
         }
     }
 
