@@ -44,6 +44,10 @@ import java.util.Properties;
  *       {@code CHAT_GATEWAY_DEFAULT_GROUP} general, {@code CHAT_GATEWAY_CAPACITY_SENIOR|REGULAR|TRAINEE} 10,
  *       {@code CHAT_GATEWAY_ROUTING_CONFIG} (a JSON routing document to start with),
  *       {@code CHAT_GATEWAY_AGENT_GRACE_SECONDS} 15.</li>
+ *   <li>The edge: {@code CHAT_GATEWAY_ALLOWED_ORIGINS} (comma-separated {@code https://shop.example} origins whose
+ *       pages may open chats; {@code *} for any, development mode only and the default there),
+ *       {@code CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS} 10 (a whole HTTP request must arrive within it),
+ *       {@code CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS} 200 (0: no limit).</li>
  * </ul>
  */
 public final class GatewayOptions {
@@ -72,6 +76,9 @@ public final class GatewayOptions {
     private final ProtocolLimits limits;
     private final RouterOptions router;
     private final RoutingConfig routing;
+    private final java.util.List<String> allowedOrigins;
+    private final Duration httpRequestTimeout;
+    private final int maxConnectsPerSecondPerAddress;
 
     private GatewayOptions(Map<String, String> c) {
         host = c.getOrDefault("CHAT_GATEWAY_HOST", "0.0.0.0");
@@ -119,6 +126,34 @@ public final class GatewayOptions {
             throw new GatewayException("bad router setting: " + e.getMessage(), e);
         }
         routing = initialRouting(c);
+        allowedOrigins = origins(c.get("CHAT_GATEWAY_ALLOWED_ORIGINS"), devSecret);
+        httpRequestTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 300));
+        maxConnectsPerSecondPerAddress = intIn(c, "CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS", 200, 0, 1_000_000);
+    }
+
+    /** Parses the origin allow-list: exact {@code scheme://host[:port]} origins, or {@code *} in development mode. */
+    private static java.util.List<String> origins(String v, boolean dev) {
+        if (v == null || v.isBlank()) {
+            return dev ? java.util.List.of("*") : java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String raw : v.split(",")) {
+            String o = raw.trim().toLowerCase(java.util.Locale.ROOT);
+            if (o.isEmpty()) {
+                continue;
+            }
+            if (o.equals("*")) {
+                if (!dev) {
+                    throw new GatewayException("CHAT_GATEWAY_ALLOWED_ORIGINS contains '*', which is only allowed in development mode"
+                            + " (expected: the shop origins, e.g. https://shop.example,https://m.shop.example)");
+                }
+            } else if (!o.matches("https?://[a-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new GatewayException("CHAT_GATEWAY_ALLOWED_ORIGINS entry '" + raw.trim()
+                        + "' is not an origin (expected: scheme://host[:port] such as https://shop.example, no path)");
+            }
+            out.add(o);
+        }
+        return java.util.List.copyOf(out);
     }
 
     /**
@@ -305,5 +340,23 @@ public final class GatewayOptions {
     /** The routing configuration to start with (version 1); ops change it live through the admin API. */
     public RoutingConfig routing() {
         return routing;
+    }
+
+    /**
+     * Origins whose pages may open a WebSocket (lower case; {@code *}: any, development mode only).
+     * Pages of the gateway itself and clients that send no {@code Origin} (apps, servers) are always let in.
+     */
+    public java.util.List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** How long a client may take to send one whole HTTP request (headers and body) on either port. */
+    public Duration httpRequestTimeout() {
+        return httpRequestTimeout;
+    }
+
+    /** New connections a second one source address may open on either port (0: no limit). */
+    public int maxConnectsPerSecondPerAddress() {
+        return maxConnectsPerSecondPerAddress;
     }
 }

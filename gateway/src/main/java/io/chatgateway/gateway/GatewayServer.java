@@ -4,6 +4,9 @@ import io.chatgateway.router.cluster.RedisNodeBus;
 import io.chatgateway.router.engine.Routers;
 import io.chatgateway.gateway.admin.AdminHandler;
 import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.gateway.http.ConnectionRateLimiter;
+import io.chatgateway.gateway.http.HttpEdgeGuard;
+import io.chatgateway.gateway.http.HttpLimits;
 import io.chatgateway.gateway.ws.PublicChannelInitializer;
 import io.chatgateway.protocol.MessageCodec;
 import io.chatgateway.router.Router;
@@ -18,7 +21,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -34,8 +36,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -121,14 +121,19 @@ public final class GatewayServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                     .childHandler(new PublicChannelInitializer(options, codec, tokens, router, sockets,
-                            prometheus.counter("gateway.slow.consumers.closed")::increment))
+                            prometheus.counter("gateway.slow.consumers.closed")::increment,
+                            prometheus.counter("gateway.connections.refused", "port", "public")::increment))
                     .bind(new InetSocketAddress(options.host(), options.port())).sync().channel();
+            ConnectionRateLimiter adminConnects = new ConnectionRateLimiter(options.maxConnectsPerSecondPerAddress(), System::nanoTime);
+            Runnable adminRefused = prometheus.counter("gateway.connections.refused", "port", "admin")::increment;
             adminChannel = new ServerBootstrap().group(boss, workers).channel(channelType)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast("http-codec", new HttpServerCodec(4096, 8192, 8192));
+                            ch.pipeline().addLast("http-codec", HttpLimits.serverCodec());
                             ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
+                            ch.pipeline().addLast("http-guard", new HttpEdgeGuard(options.httpRequestTimeout().toMillis(),
+                                    adminConnects, adminRefused));
                             ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), ready, prometheus));
                         }
                     })
@@ -185,10 +190,7 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         if (sockets != null) {
             for (Channel ch : sockets) {
-                if (ch.pipeline().get(PublicChannelInitializer.CHAT_HANDLER) != null) {
-                    ch.writeAndFlush(new CloseWebSocketFrame(1001, "gateway shutting down; reconnect"))
-                            .addListener(ChannelFutureListener.CLOSE);
-                }
+                PublicChannelInitializer.goingAway(ch);
             }
             sockets.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A deliberately crude WebSocket client over a plain socket, for what standard clients refuse to
@@ -31,9 +30,7 @@ final class RawWebSocket implements AutoCloseable {
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        send(WsWire.handshake(path, ""));
         String head = readHead();
         if (!head.startsWith("HTTP/1.1 101")) {
             throw new IOException("handshake refused: " + head);
@@ -53,28 +50,12 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     void sendFrame(int opcode, byte[] payload) throws IOException {
-        ByteArrayOutputStream f = new ByteArrayOutputStream();
-        f.write(0x80 | opcode);
-        int len = payload.length;
-        if (len < 126) {
-            f.write(0x80 | len);
-        } else if (len < 65536) {
-            f.write(0x80 | 126);
-            f.write(len >>> 8);
-            f.write(len & 0xFF);
-        } else {
-            f.write(0x80 | 127);
-            for (int i = 7; i >= 0; i--) {
-                f.write((int) ((long) len >>> (8 * i)) & 0xFF);
-            }
-        }
-        byte[] mask = new byte[4];
-        ThreadLocalRandom.current().nextBytes(mask);
-        f.write(mask);
-        for (int i = 0; i < len; i++) {
-            f.write(payload[i] ^ mask[i & 3]);
-        }
-        out.write(f.toByteArray());
+        send(WsWire.frame(opcode, payload));
+    }
+
+    /** Raw bytes as they are: frames from {@link WsWire}, or garbage. */
+    void send(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
     }
 

@@ -24,7 +24,9 @@ import java.util.Map;
 
 /** The one place HTTP responses are written: JSON bodies, JSON errors, classpath resources. */
 public final class HttpResponses {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Admin JSON is read strictly: a key given twice is an error, not "the last one wins". */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private HttpResponses() {
     }
@@ -48,11 +50,31 @@ public final class HttpResponses {
 
     /** {@code {"error": "<status reason>", "message": "..."}}: what was wrong and what was expected. */
     public static void error(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message) {
+        send(ctx, req, status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8");
+    }
+
+    /**
+     * An error for a request that cannot be trusted (malformed, too slow, refused): no keep-alive,
+     * the connection closes once it is written.
+     */
+    public static void errorAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(errorBody(status, message)));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=UTF-8");
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (status.code() == 429) {
+            res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static byte[] errorBody(HttpResponseStatus status, String message) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", status.reasonPhrase());
         body.put("message", message);
         try {
-            send(ctx, req, status, Unpooled.wrappedBuffer(MAPPER.writeValueAsBytes(body)), "application/json; charset=UTF-8");
+            return MAPPER.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

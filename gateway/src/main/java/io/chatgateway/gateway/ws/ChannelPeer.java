@@ -55,13 +55,25 @@ final class ChannelPeer implements Peer {
 
     @Override
     public void close(int code, String reason) {
-        if (closing.compareAndSet(false, true) && channel.isActive()) {
-            channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-            // A client that does not read never lets the close frame through: close anyway, soon.
-            channel.eventLoop().schedule(() -> {
-                channel.close();
-            }, CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        closeWith(new CloseWebSocketFrame(code, reason));
+    }
+
+    /** Answers the client's close frame: its code echoed (RFC 6455 5.5.1), or an empty close for an empty one. */
+    void answerClose(int clientCode) {
+        closeWith(clientCode < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(clientCode, ""));
+    }
+
+    /** Sends the connection's one close frame, then closes (a second call does nothing). */
+    private void closeWith(CloseWebSocketFrame frame) {
+        if (!closing.compareAndSet(false, true) || !channel.isActive()) {
+            frame.release();
+            return;
         }
+        channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+        // A client that does not read never lets the close frame through: close anyway, soon.
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, CLOSE_GRACE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     boolean isClosing() {

@@ -14,8 +14,12 @@ import io.chatgateway.router.CustomerIdentity;
 import io.chatgateway.router.Router;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -85,8 +89,16 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             peer.close(1003, "binary frames are not supported (expected: JSON text frames)");
             return;
         }
+        if (frame instanceof PingWebSocketFrame) {
+            ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+            return;
+        }
+        if (frame instanceof CloseWebSocketFrame c) {
+            peer.answerClose(c.statusCode()); // the frame decoder refused codes a client may not send
+            return;
+        }
         if (!(frame instanceof TextWebSocketFrame text)) {
-            return; // pings, pongs and closes are handled by the protocol handler
+            return; // pongs (keep-alive answers)
         }
         if (!takeToken()) {
             error(null, ErrorCode.RATE_LIMITED, "more than " + rate
@@ -174,6 +186,11 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
         }
     }
 
+    /** Closes with this code, the connection's one close frame. Safe from any thread. */
+    void close(int code, String reason) {
+        peer.close(code, reason);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (helloTimer != null) {
@@ -197,7 +214,9 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             // The frame decoder has already sent the close frame with the right code (1007, 1009, 1002).
             log.debug("{} protocol violation: {}", role, cause.getMessage());
             ctx.close();
-        } else if (cause instanceof IOException) {
+        } else if (cause instanceof IOException || cause instanceof PrematureChannelClosureException
+                || cause.getCause() instanceof IOException) {
+            // What clients on flaky networks do (reset, drop mid-message): one quiet line, no stack.
             log.debug("{} connection error: {}", role, cause.getMessage());
             ctx.close();
         } else {

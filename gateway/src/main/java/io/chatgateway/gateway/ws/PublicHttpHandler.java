@@ -2,13 +2,19 @@ package io.chatgateway.gateway.ws;
 
 import io.chatgateway.gateway.http.HttpResponses;
 import io.chatgateway.protocol.Role;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.AttributeKey;
 
 /**
@@ -22,10 +28,18 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
     private static final java.util.Set<String> DEMO_LEVELS = java.util.Set.of("senior", "regular", "trainee");
 
     private final io.chatgateway.gateway.auth.TokenService demoTokens;
+    private final OriginPolicy origins;
+    private final WebSocketDecoderConfig frames;
 
-    /** @param demoTokens mints tokens for the demo page; null unless the gateway runs with the development secret */
-    PublicHttpHandler(io.chatgateway.gateway.auth.TokenService demoTokens) {
+    /**
+     * @param demoTokens mints tokens for the demo page; null unless the gateway runs with the development secret
+     * @param origins    which pages may open a chat socket
+     * @param frames     limits of the WebSocket frame decoder
+     */
+    PublicHttpHandler(io.chatgateway.gateway.auth.TokenService demoTokens, OriginPolicy origins, WebSocketDecoderConfig frames) {
         this.demoTokens = demoTokens;
+        this.origins = origins;
+        this.frames = frames;
     }
 
     @Override
@@ -38,12 +52,24 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                         path + " is a WebSocket endpoint (expected: an Upgrade: websocket request)");
                 return;
             }
-            ctx.channel().attr(ROLE).set(role);
-            ctx.pipeline().addLast(PublicChannelInitializer.CHAT_HANDLER, PublicChannelInitializer.chatHandler(ctx.channel(), role));
-            ctx.fireChannelRead(req.retain());
-            // After the upgrade this connection speaks WebSocket only: drop the HTTP routes from its
-            // pipeline (less memory per idle session, one handler less per frame).
-            ctx.pipeline().remove(this);
+            String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+            if (!origins.allows(role, origin, req.headers().get(HttpHeaderNames.HOST))) {
+                HttpResponses.errorAndClose(ctx, HttpResponseStatus.FORBIDDEN, "pages of origin " + origin + " may not open "
+                        + path + " (expected: a shop origin in CHAT_GATEWAY_ALLOWED_ORIGINS"
+                        + (role == Role.AGENT ? ", listed by name for agents" : "") + ", or this gateway's own pages)");
+                return;
+            }
+            if (!HttpMethod.GET.equals(req.method()) || req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY) == null) {
+                HttpResponses.errorAndClose(ctx, HttpResponseStatus.BAD_REQUEST,
+                        "not a WebSocket handshake (expected: GET " + path + " with Sec-WebSocket-Key, RFC 6455)");
+                return;
+            }
+            if (!"13".equals(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+                // 426 with Sec-WebSocket-Version: 13, as RFC 6455 4.4 asks
+                WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            upgrade(ctx, req, role, path);
             return;
         }
         if (!HttpMethod.GET.equals(req.method()) && !HttpMethod.HEAD.equals(req.method())) {
@@ -66,6 +92,30 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
                 HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND,
                         "no such path " + path + " (expected: /ws/customer, /ws/agent, /healthz or /)");
         }
+    }
+
+    /**
+     * Hands the connection over to WebSocket: the HTTP-only handlers leave its pipeline (less memory
+     * per idle session, and the HTTP request timeout must not close a socket: the hello timeout bounds
+     * it from here), the chat handler joins, then the RFC 6455 handshake answers 101.
+     */
+    private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, Role role, String path) {
+        Channel ch = ctx.channel();
+        ch.attr(ROLE).set(role);
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(PublicChannelInitializer.HTTP_GUARD);
+        PublicChannelInitializer.addSocketHandlers(ch, role);
+        p.remove(this); // before the handshake: frames right behind the request must not reach this handler
+        String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + path;
+        WebSocketServerProtocolHandler.HandshakeComplete done =
+                new WebSocketServerProtocolHandler.HandshakeComplete(req.uri(), req.headers(), null);
+        StrictFrameDecoder.handshaker(url, frames).handshake(ch, req).addListener(f -> {
+            if (f.isSuccess()) {
+                p.fireUserEventTriggered(done);
+            } else {
+                ch.close();
+            }
+        });
     }
 
     /**
