@@ -1,5 +1,7 @@
 # Shared by the benchmark scripts (source it from the repository root): the dev JWT secret, the jars
 # built once, processes stopped on exit, and waiting for a port.
+# The driver opens every connection from 127.0.0.1, so the gateways run with
+# CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 (no per-address connection limit).
 SECRET=dev-only-secret-change-me-0123456789abcdef
 [ -f gateway/target/chat-gateway.jar ] && [ -f loadtest/target/chat-loadtest.jar ] || mvn -B -q package -DskipTests
 declare -a ALL

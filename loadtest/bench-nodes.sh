@@ -35,7 +35,7 @@ taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appe
 REDIS=$!; ALL+=("$REDIS"); wait_port "$REDIS_PORT"
 node() { # $1 id, $2 port, $3 store, $4 jar (default: this build), $5 Redis port (default REDIS_PORT)
   CHAT_GATEWAY_PORT=$2 CHAT_GATEWAY_ADMIN_PORT=$(($2+1)) CHAT_GATEWAY_STORE=$3 CHAT_GATEWAY_NODE_ID=$1 \
-    CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:${5:-$REDIS_PORT} CHAT_GATEWAY_LOG_LEVEL=WARN \
+    CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:${5:-$REDIS_PORT} CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
     taskset -c 1 java $JVM_OPTS -jar "${4:-gateway/target/chat-gateway.jar}" >"$OUT/node-$1.log" 2>&1 &
   ALL+=("$!"); wait_port "$2"
 }

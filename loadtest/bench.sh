@@ -46,7 +46,7 @@ PORT=18480
 start_server() { # $1 = system
   case "$1" in
     gateway)
-      CHAT_GATEWAY_PORT=$PORT CHAT_GATEWAY_ADMIN_PORT=$((PORT+1)) CHAT_GATEWAY_LOG_LEVEL=WARN \
+      CHAT_GATEWAY_PORT=$PORT CHAT_GATEWAY_ADMIN_PORT=$((PORT+1)) CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
         taskset -c "$SERVER_CPU" java $JVM_OPTS -jar gateway/target/chat-gateway.jar >"$OUT/$1.log" 2>&1 &
       SECRETS[$1]=dev-only-secret-change-me-0123456789abcdef ;;
     b0)

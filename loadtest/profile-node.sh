@@ -19,7 +19,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$
 R=$!; ALL+=("$R")
 for _ in $(seq 1 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 CHAT_GATEWAY_PORT=$PORT CHAT_GATEWAY_ADMIN_PORT=$((PORT + 1)) CHAT_GATEWAY_STORE=$STORE CHAT_GATEWAY_NODE_ID=P \
-  CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$REDIS_PORT CHAT_GATEWAY_LOG_LEVEL=WARN \
+  CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$REDIS_PORT CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
   taskset -c 1 java -Xms1g -Xmx1g -XX:+UseG1GC -jar gateway/target/chat-gateway.jar >"$OUT/node.log" 2>&1 &
 A=$!; ALL+=("$A")
 for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done

@@ -33,7 +33,7 @@ build() { # $1 label, $2 jar, $3 redis port, $4 base port, $5 pair counts (empty
   for n in A B; do
     local p=$port; [ "$n" = B ] && p=$((port + 2))
     CHAT_GATEWAY_PORT=$p CHAT_GATEWAY_ADMIN_PORT=$((p + 1)) CHAT_GATEWAY_STORE=redis CHAT_GATEWAY_NODE_ID=$label$n \
-      CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$rport CHAT_GATEWAY_LOG_LEVEL=WARN \
+      CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$rport CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
       taskset -c 1 java $JVM_OPTS -jar "$jar" >"$OUT/node-$label$n.log" 2>&1 &
     pids+=("$!"); ALL+=("$!"); wait_port "$p"
   done

@@ -63,6 +63,20 @@ final class RawWebSocket implements AutoCloseable {
         sendFrame(1, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Every frame the server sends until it closes the connection (EOF or reset). */
+    java.util.List<WsWire.Frame> framesUntilClosed() {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        try {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                all.write(buf, 0, n);
+            }
+        } catch (IOException e) {
+            // reset after the close frame: what was read is what counts
+        }
+        return WsWire.parse(all.toByteArray());
+    }
+
     /** Reads frames until the server's close frame; returns its status code. */
     int awaitCloseCode() throws IOException {
         while (true) {
@@ -80,6 +94,12 @@ final class RawWebSocket implements AutoCloseable {
                 return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
             }
         }
+    }
+
+    /** Drops the connection with a TCP reset, as a phone switching networks may. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     @Override

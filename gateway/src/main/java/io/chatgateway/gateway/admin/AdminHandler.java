@@ -273,7 +273,13 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 throw new IllegalArgumentException();
             }
             return n;
-        } catch (Exception e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's own words name the problem and where (a key given twice, a missing quote), never the body itself
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "the body is not valid JSON: " + e.getOriginalMessage()
+                    + where + " (expected: one JSON object, each key once)");
+            return null;
+        } catch (RuntimeException e) {
             HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "the body is not a JSON object (expected: Content-Type application/json)");
             return null;
         }

@@ -141,6 +141,16 @@ public final class HttpEdgeGuard extends ChannelDuplexHandler {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException || cause.getCause() instanceof java.io.IOException) {
+            log.debug("HTTP connection error: {}", cause.getMessage()); // resets and drops: what networks do
+        } else {
+            log.warn("HTTP connection failed", cause);
+        }
+        ctx.close();
+    }
+
+    @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancel();
     }

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,12 +22,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** The one place HTTP responses are written: JSON bodies, JSON errors, classpath resources. */
 public final class HttpResponses {
     /** Admin JSON is read strictly: a key given twice is an error, not "the last one wins". */
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private static final long LINGER_MILLIS = 1000;
 
     private HttpResponses() {
     }
@@ -66,7 +70,16 @@ public final class HttpResponses {
         if (status.code() == 429) {
             res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
-        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+            // Lingering close: a client still sending (a huge header block) would get a reset on close, which can
+            // destroy the answer before it is read. Stop writing, let its bytes drain (they are discarded), close soon.
+            if (f.isSuccess() && f.channel() instanceof DuplexChannel d && d.isActive()) {
+                d.shutdownOutput();
+                d.eventLoop().schedule(() -> d.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                f.channel().close();
+            }
+        });
     }
 
     private static byte[] errorBody(HttpResponseStatus status, String message) {
