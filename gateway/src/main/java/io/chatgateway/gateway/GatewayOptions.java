@@ -47,7 +47,8 @@ import java.util.Properties;
  *   <li>The edge: {@code CHAT_GATEWAY_ALLOWED_ORIGINS} (comma-separated {@code https://shop.example} origins whose
  *       pages may open chats; {@code *} for any, development mode only and the default there),
  *       {@code CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS} 10 (a whole HTTP request must arrive within it),
- *       {@code CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS} 200 (0: no limit).</li>
+ *       {@code CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS} 200 (0: no limit),
+ *       {@code CHAT_GATEWAY_COMPRESSION} off ({@code on}: permessage-deflate for clients that offer it).</li>
  * </ul>
  */
 public final class GatewayOptions {
@@ -79,6 +80,7 @@ public final class GatewayOptions {
     private final java.util.List<String> allowedOrigins;
     private final Duration httpRequestTimeout;
     private final int maxConnectsPerSecondPerAddress;
+    private final boolean compression;
 
     private GatewayOptions(Map<String, String> c) {
         host = c.getOrDefault("CHAT_GATEWAY_HOST", "0.0.0.0");
@@ -129,6 +131,11 @@ public final class GatewayOptions {
         allowedOrigins = origins(c.get("CHAT_GATEWAY_ALLOWED_ORIGINS"), devSecret);
         httpRequestTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 300));
         maxConnectsPerSecondPerAddress = intIn(c, "CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS", 200, 0, 1_000_000);
+        String z = c.getOrDefault("CHAT_GATEWAY_COMPRESSION", "off").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!z.equals("on") && !z.equals("off")) {
+            throw new GatewayException("CHAT_GATEWAY_COMPRESSION is '" + z + "' (expected: off or on)");
+        }
+        compression = z.equals("on");
     }
 
     /** Parses the origin allow-list: exact {@code scheme://host[:port]} origins, or {@code *} in development mode. */
@@ -358,5 +365,10 @@ public final class GatewayOptions {
     /** New connections a second one source address may open on either port (0: no limit). */
     public int maxConnectsPerSecondPerAddress() {
         return maxConnectsPerSecondPerAddress;
+    }
+
+    /** permessage-deflate for clients that offer it (off by default: chat frames are small, compressing costs CPU). */
+    public boolean compression() {
+        return compression;
     }
 }

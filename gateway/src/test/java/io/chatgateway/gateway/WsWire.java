@@ -14,8 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class WsWire {
     public static final int CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9;
 
-    /** One server frame: its opcode and payload. */
-    public record Frame(int opcode, byte[] payload) {
+    /** One server frame: its opcode, payload, and whether RSV1 (permessage-deflate: compressed) is set. */
+    public record Frame(int opcode, byte[] payload, boolean compressed) {
         /** The status code of a close frame (1005 when it has none). */
         public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
@@ -83,6 +83,36 @@ public final class WsWire {
         return frame(CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
     }
 
+    /** Raw DEFLATE of one message as permessage-deflate sends it (RFC 7692 7.2.1: the final empty block's tail removed). */
+    public static byte[] deflate(byte[] message) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+        d.setInput(message);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        for (int n; (n = d.deflate(buf, 0, buf.length, java.util.zip.Deflater.SYNC_FLUSH)) > 0; ) {
+            out.write(buf, 0, n);
+        }
+        d.end();
+        byte[] all = out.toByteArray();
+        return java.util.Arrays.copyOf(all, all.length - 4);
+    }
+
+    /** The message of one compressed frame's payload. */
+    public static byte[] inflate(byte[] payload) throws java.util.zip.DataFormatException {
+        java.util.zip.Inflater i = new java.util.zip.Inflater(true);
+        byte[] in = java.util.Arrays.copyOf(payload, payload.length + 4);
+        in[in.length - 2] = (byte) 0xFF;
+        in[in.length - 1] = (byte) 0xFF;
+        i.setInput(in);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        for (int n; (n = i.inflate(buf)) > 0; ) {
+            out.write(buf, 0, n);
+        }
+        i.end();
+        return out.toByteArray();
+    }
+
     /** Parses unmasked server frames; a trailing partial frame is left out. */
     public static List<Frame> parse(byte[] b) {
         List<Frame> out = new ArrayList<>();
@@ -111,7 +141,7 @@ public final class WsWire {
                 break;
             }
             byte[] payload = java.util.Arrays.copyOfRange(b, at, (int) (at + len));
-            out.add(new Frame(op, payload));
+            out.add(new Frame(op, payload, (b[i] & 0x40) != 0));
             i = (int) (at + len);
         }
         return out;

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -208,7 +209,8 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof TooLongFrameException || cause instanceof DecompressionException) {
+            // over the limit as sent, or once inflated (a deflate bomb stops at the limit)
             peer.close(1009, "message over " + settings.maxFrameBytes() + " bytes");
         } else if (cause instanceof CorruptedWebSocketFrameException) {
             // The frame decoder has already sent the close frame with the right code (1007, 1009, 1002).

@@ -27,7 +27,9 @@ import io.netty.util.AttributeKey;
  *   <li>{@value #HTTP_GUARD}: {@link HttpEdgeGuard}: request timeout, malformed or over-long requests, connections
  *       per address;</li>
  *   <li>{@value #HTTP_ROUTES}: {@code /healthz}, the demo page, and the gate to {@code /ws/customer} and
- *       {@code /ws/agent} with the {@link OriginPolicy}; it does the RFC 6455 handshake itself.</li>
+ *       {@code /ws/agent} with the {@link OriginPolicy}; it does the RFC 6455 handshake itself. With
+ *       {@code CHAT_GATEWAY_COMPRESSION=on}, {@value #WS_DEFLATE} before it negotiates permessage-deflate
+ *       ({@link Compression}) and puts its inflater and deflater after the frame codec.</li>
  * </ol>
  * After the upgrade the HTTP handlers are gone and a socket has only:
  * <ol>
@@ -45,6 +47,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_GUARD = "http-guard";
+    public static final String WS_DEFLATE = "ws-deflate";
     public static final String HTTP_ROUTES = "http-routes";
     public static final String WS_UTF8 = "ws-utf8";
     public static final String WS_AGGREGATOR = "ws-aggregator";
@@ -60,6 +63,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     private final ConnectionRateLimiter connects;
     private final long requestTimeoutMillis;
     private final Runnable onRefused;
+    private final boolean compression;
 
     public PublicChannelInitializer(GatewayOptions options, MessageCodec codec, TokenService tokens, Router router,
                                     ChannelGroup sockets, Runnable onTooSlow, Runnable onRefused) {
@@ -72,6 +76,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
         this.connects = new ConnectionRateLimiter(options.maxConnectsPerSecondPerAddress(), System::nanoTime);
         this.requestTimeoutMillis = options.httpRequestTimeout().toMillis();
         this.onRefused = onRefused;
+        this.compression = options.compression();
         this.decoderConfig = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(options.limits().maxFrameBytes())
                 .allowExtensions(false)
@@ -88,6 +93,9 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast(HTTP_CODEC, HttpLimits.serverCodec());
         p.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(16 * 1024));
         p.addLast(HTTP_GUARD, new HttpEdgeGuard(requestTimeoutMillis, connects, onRefused));
+        if (compression) {
+            p.addLast(WS_DEFLATE, Compression.negotiator(settings.maxFrameBytes()));
+        }
         p.addLast(HTTP_ROUTES, new PublicHttpHandler(demoTokens, origins, decoderConfig));
     }
 

@@ -109,7 +109,11 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         String url = "ws://" + req.headers().get(HttpHeaderNames.HOST, "localhost") + path;
         WebSocketServerProtocolHandler.HandshakeComplete done =
                 new WebSocketServerProtocolHandler.HandshakeComplete(req.uri(), req.headers(), null);
-        StrictFrameDecoder.handshaker(url, frames).handshake(ch, req).addListener(f -> {
+        // RSV1 marks compressed frames: allowed only where permessage-deflate is negotiated (the negotiator is in the pipeline).
+        boolean deflate = p.get(PublicChannelInitializer.WS_DEFLATE) != null
+                && Compression.offered(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS));
+        WebSocketDecoderConfig config = deflate ? frames.toBuilder().allowExtensions(true).build() : frames;
+        StrictFrameDecoder.handshaker(url, config).handshake(ch, req).addListener(f -> {
             if (f.isSuccess()) {
                 p.fireUserEventTriggered(done);
             } else {

@@ -345,4 +345,47 @@ class PublicPipelineTest {
         open();
         assertThat(handshakeWith("/ws/agent", "http://localhost:3000")).startsWith("HTTP/1.1 403");
     }
+
+    // ------------------------------------------------------------------ permessage-deflate
+
+    private static final String DEFLATE_OFFER = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+
+    @Test
+    void withCompressionOnAnOfferIsAcceptedWithoutContextTakeoverAndMessagesGoBothWaysCompressed() throws Exception {
+        open(Map.of("CHAT_GATEWAY_COMPRESSION", "on"));
+        in(WsWire.handshake("/ws/customer", DEFLATE_OFFER));
+        String head = httpOut().toLowerCase();
+        assertThat(head).startsWith("http/1.1 101").contains("sec-websocket-extensions: permessage-deflate")
+                .contains("server_no_context_takeover").contains("client_no_context_takeover");
+        sent.reset();
+        in(WsWire.frame(0x80 | 0x40 | WsWire.TEXT, WsWire.deflate("{\"type\":\"hello\"}".getBytes(StandardCharsets.UTF_8)), true));
+        time.advanceTime();
+        channel.runPendingTasks();
+        List<WsWire.Frame> f = frames();
+        assertThat(f).isNotEmpty().allMatch(WsWire.Frame::compressed);
+        assertThat(new String(WsWire.inflate(f.get(0).payload()), StandardCharsets.UTF_8)).contains("\"type\":\"welcome\"");
+    }
+
+    @Test
+    void aDeflateBombClosesWith1009Once() {
+        open(Map.of("CHAT_GATEWAY_COMPRESSION", "on"));
+        in(WsWire.handshake("/ws/customer", DEFLATE_OFFER));
+        assertThat(httpOut()).startsWith("HTTP/1.1 101");
+        sent.reset();
+        byte[] bomb = WsWire.deflate(new byte[10 << 20]); // 10 MiB of zeros in about 10 KiB
+        assertThat(bomb.length).isLessThan(65_536);
+        in(WsWire.frame(0x80 | 0x40 | WsWire.TEXT, bomb, true));
+        assertThat(closeCodes()).containsExactly(1009);
+        assertThat(channel.isActive()).isFalse();
+    }
+
+    @Test
+    void withCompressionOffTheOfferIsIgnoredAndACompressedFrameIsAProtocolError() {
+        open();
+        in(WsWire.handshake("/ws/customer", DEFLATE_OFFER));
+        assertThat(httpOut()).startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("permessage-deflate");
+        sent.reset();
+        in(WsWire.frame(0x80 | 0x40 | WsWire.TEXT, WsWire.deflate("{}".getBytes(StandardCharsets.UTF_8)), true));
+        assertThat(closeCodes()).containsExactly(1002);
+    }
 }
