@@ -3,7 +3,8 @@
 #
 #   loadtest/bench.sh                 # defaults below; override with env, e.g. ROUNDS=5 PAIRS=1000 loadtest/bench.sh
 #
-# Systems: gateway (this project, memory store), b0 (plain Netty WebSocket relay, loadtest module),
+# Systems: gateway (this project, memory store), gateway-z (the same with CHAT_GATEWAY_COMPRESSION=on, its
+# driver offering permessage-deflate: what compression costs; not in the default set), b0 (plain Netty WebSocket relay, loadtest module),
 # node (Node `ws` relay, loadtest/baselines/node-relay; skipped when node/npm are missing),
 # webflux (Spring WebFlux relay, loadtest/baselines/webflux-relay, built here on first use).
 # All servers run at once, pinned to CPU 1 (the driver runs on CPU 0; an idle server costs nothing).
@@ -36,7 +37,7 @@ if [[ " $SYSTEMS " == *" node "* ]]; then
   fi
 fi
 
-declare -A PIDS URLS SECRETS
+declare -A PIDS URLS SECRETS FLAGS
 if [[ " $SYSTEMS " == *" webflux "* ]] && [ ! -f loadtest/baselines/webflux-relay/target/webflux-relay.jar ]; then
   mvn -B -q -f loadtest/baselines/webflux-relay/pom.xml package -DskipTests \
     || { echo "the WebFlux baseline did not build: skipping it"; SYSTEMS=${SYSTEMS/webflux/}; }
@@ -45,9 +46,10 @@ fi
 PORT=18480
 start_server() { # $1 = system
   case "$1" in
-    gateway)
+    gateway|gateway-z)
+      local z=off; [ "$1" = gateway-z ] && z=on && FLAGS[$1]="--compress on"
       CHAT_GATEWAY_PORT=$PORT CHAT_GATEWAY_ADMIN_PORT=$((PORT+1)) CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
-        taskset -c "$SERVER_CPU" java $JVM_OPTS -jar gateway/target/chat-gateway.jar >"$OUT/$1.log" 2>&1 &
+        CHAT_GATEWAY_COMPRESSION=$z taskset -c "$SERVER_CPU" java $JVM_OPTS -jar gateway/target/chat-gateway.jar >"$OUT/$1.log" 2>&1 &
       SECRETS[$1]=dev-only-secret-change-me-0123456789abcdef ;;
     b0)
       taskset -c "$SERVER_CPU" java $JVM_OPTS -DCHAT_GATEWAY_LOG_LEVEL=WARN -jar loadtest/target/chat-loadtest.jar relay --port $PORT >"$OUT/$1.log" 2>&1 &
@@ -82,7 +84,7 @@ driver() { taskset -c "$DRIVER_CPU" java -Xmx2g -DCHAT_GATEWAY_LOG_LEVEL=WARN -j
 
 steady() { # $1 = system, $2 = round; appends a csv row
   local sys=$1 round=$2 line
-  line=$(driver --scenario steady --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" --pairs "$PAIRS" --rate "$RATE" \
+  line=$(driver --scenario steady --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" ${FLAGS[$sys]:-} --pairs "$PAIRS" --rate "$RATE" \
     --seconds "$WINDOW" --server-pid "${PIDS[$sys]}" --report "$OUT/$sys-r$round" | tee "$OUT/$sys-r$round.txt" | grep '^RESULT' || true)
   local routed p50 p99 p999 fails
   routed=$(sed -n 's/.*routedPerServerCpuSecond=\([0-9]*\).*/\1/p' <<<"$line")
@@ -104,7 +106,7 @@ echo "system,heap_b_per_idle,rss_b_per_idle,sessions" > "$OUT/idle.csv"
 for sys in $SYSTEMS; do
   pid=${PIDS[$sys]}
   h0=$(heap_kb "$pid"); r0=$(rss_kb "$pid")
-  driver --scenario idle --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" --sessions "$IDLE" --seconds 8 >"$OUT/$sys-idle.txt" 2>&1 &
+  driver --scenario idle --url "${URLS[$sys]}" --secret "${SECRETS[$sys]}" ${FLAGS[$sys]:-} --sessions "$IDLE" --seconds 8 >"$OUT/$sys-idle.txt" 2>&1 &
   dpid=$!
   for _ in $(seq 1 900); do grep -q 'holding' "$OUT/$sys-idle.txt" 2>/dev/null && break; sleep 0.1; done
   sleep 1

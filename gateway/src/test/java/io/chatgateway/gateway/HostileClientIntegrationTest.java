@@ -288,6 +288,26 @@ class HostileClientIntegrationTest {
         return copy(a).stream().filter(e -> e.getLevel() == Level.DEBUG && e.getFormattedMessage().contains("connection error")).count();
     }
 
+    @Test
+    void withCompressionOnADeflateBombClosesWith1009AndChatsCarryOnCompressed() throws Exception {
+        try (GatewayServer z = GatewayServer.start(GatewayOptions.from(env(Map.of("CHAT_GATEWAY_COMPRESSION", "on"))))) {
+            String offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+            try (RawWebSocket bomb = new RawWebSocket(z.port(), "/ws/customer", 0, offer)) {
+                assertThat(bomb.handshakeHead().toLowerCase()).contains("permessage-deflate").contains("client_no_context_takeover");
+                bomb.send(WsWire.frame(0x80 | 0x40 | WsWire.TEXT, WsWire.deflate(new byte[32 << 20]), true)); // 32 KiB on the wire, 32 MiB inflated
+                assertThat(closeCodes(bomb.framesUntilClosed())).containsExactly(1009);
+            }
+            try (RawWebSocket shopper = new RawWebSocket(z.port(), "/ws/customer", 0, offer)) {
+                shopper.send(WsWire.frame(0x80 | 0x40 | WsWire.TEXT, WsWire.deflate("{\"type\":\"hello\"}".getBytes(StandardCharsets.UTF_8)), true));
+                WsWire.Frame welcome = shopper.readFrame();
+                assertThat(welcome.compressed()).isTrue();
+                assertThat(new String(WsWire.inflate(welcome.payload()), StandardCharsets.UTF_8)).contains("\"type\":\"welcome\"");
+                shopper.send(WsWire.close(1000));
+                assertThat(closeCodes(shopper.framesUntilClosed())).containsExactly(1000);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ connections per address
 
     @Test

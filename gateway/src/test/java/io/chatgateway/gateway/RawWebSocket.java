@@ -15,6 +15,7 @@ final class RawWebSocket implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
+    private String head;
 
     RawWebSocket(int port, String path) throws IOException {
         this(port, path, 0);
@@ -22,6 +23,11 @@ final class RawWebSocket implements AutoCloseable {
 
     /** With {@code receiveBuffer} > 0 the socket's receive buffer is that small (a slow phone). */
     RawWebSocket(int port, String path, int receiveBuffer) throws IOException {
+        this(port, path, receiveBuffer, "");
+    }
+
+    /** With extra handshake header lines (each ending in CRLF); {@link #handshakeHead()} is the server's answer. */
+    RawWebSocket(int port, String path, int receiveBuffer, String extraHeaders) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -30,11 +36,15 @@ final class RawWebSocket implements AutoCloseable {
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
-        send(WsWire.handshake(path, ""));
-        String head = readHead();
+        send(WsWire.handshake(path, extraHeaders));
+        head = readHead();
         if (!head.startsWith("HTTP/1.1 101")) {
             throw new IOException("handshake refused: " + head);
         }
+    }
+
+    String handshakeHead() {
+        return head;
     }
 
     private String readHead() throws IOException {
@@ -63,6 +73,21 @@ final class RawWebSocket implements AutoCloseable {
         sendFrame(1, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The server's next frame. */
+    WsWire.Frame readFrame() throws IOException {
+        int b0 = in.readUnsignedByte();
+        int b1 = in.readUnsignedByte();
+        long len = b1 & 0x7F;
+        if (len == 126) {
+            len = in.readUnsignedShort();
+        } else if (len == 127) {
+            len = in.readLong();
+        }
+        byte[] payload = new byte[(int) len];
+        in.readFully(payload);
+        return new WsWire.Frame(b0 & 0x0F, payload, (b0 & 0x40) != 0);
+    }
+
     /** Every frame the server sends until it closes the connection (EOF or reset). */
     java.util.List<WsWire.Frame> framesUntilClosed() {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -80,18 +105,9 @@ final class RawWebSocket implements AutoCloseable {
     /** Reads frames until the server's close frame; returns its status code. */
     int awaitCloseCode() throws IOException {
         while (true) {
-            int b0 = in.readUnsignedByte();
-            int b1 = in.readUnsignedByte();
-            long len = b1 & 0x7F;
-            if (len == 126) {
-                len = in.readUnsignedShort();
-            } else if (len == 127) {
-                len = in.readLong();
-            }
-            byte[] payload = new byte[(int) len];
-            in.readFully(payload);
-            if ((b0 & 0x0F) == 8) {
-                return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
+            WsWire.Frame f = readFrame();
+            if (f.opcode() == WsWire.CLOSE) {
+                return f.closeCode();
             }
         }
     }

@@ -49,6 +49,7 @@ public final class Main {
         DEFAULTS.put("report", "");
         DEFAULTS.put("port", "9090");
         DEFAULTS.put("server-pid", "0");
+        DEFAULTS.put("compress", "off"); // on: offer permessage-deflate (no context takeover) on every connection
     }
 
     public static void main(String[] args) throws Exception {
@@ -111,6 +112,10 @@ public final class Main {
         String agentUrl = o.get("agent-url").isBlank() ? o.get("url") : o.get("agent-url");
         try (Context ctx = new Context(o.get("url"), agentUrl, admin, o.get("admin-token"), secret, binds,
                 Integer.parseInt(o.get("threads")))) {
+            if (!List.of("on", "off").contains(o.get("compress"))) {
+                throw new IllegalArgumentException("--compress " + o.get("compress") + " (expected: on or off)");
+            }
+            ctx.compress(o.get("compress").equals("on"));
             List<Long> pids = new ArrayList<>();
             for (String pid : o.get("server-pid").split(",")) {
                 if (!pid.isBlank() && Long.parseLong(pid.trim()) > 0) {

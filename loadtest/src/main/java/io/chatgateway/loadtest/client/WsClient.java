@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketClientExtensionHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateClientExtensionHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -48,11 +50,11 @@ public final class WsClient {
 
     /** Connects and completes when the WebSocket handshake is done (or failed). */
     public static CompletableFuture<WsClient> connect(EventLoopGroup group, Class<? extends SocketChannel> type, URI uri,
-                                                      InetSocketAddress local, Listener listener) {
+                                                      InetSocketAddress local, boolean compress, Listener listener) {
         CompletableFuture<WsClient> done = new CompletableFuture<>();
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(uri).version(WebSocketVersion.V13).maxFramePayloadLength(1 << 20)
-                .handleCloseFrames(false).handshakeTimeoutMillis(30_000).build();
+                .handleCloseFrames(false).handshakeTimeoutMillis(30_000).allowExtensions(compress).build();
         Bootstrap b = new Bootstrap().group(group).channel(type)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
@@ -60,7 +62,13 @@ public final class WsClient {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         WsClient client = new WsClient(ch);
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536));
+                        if (compress) {
+                            // permessage-deflate without context takeover either way, as the gateway negotiates it
+                            ch.pipeline().addLast(new WebSocketClientExtensionHandler(
+                                    new PerMessageDeflateClientExtensionHandshaker(6, false, 15, true, true)));
+                        }
+                        ch.pipeline().addLast(
                                 new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(1 << 20),
                                 new SimpleChannelInboundHandler<Object>() {
                                     @Override

@@ -52,6 +52,7 @@ public final class Context implements AutoCloseable {
     final LatencyRecorder greeting = new LatencyRecorder();
     private final Map<String, LongAdder> counters = new TreeMap<>();
     private final AtomicInteger nextBind = new AtomicInteger();
+    private volatile boolean compress;
     final List<long[]> queueDepth = new ArrayList<>(); // second, waiting
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -80,9 +81,14 @@ public final class Context implements AutoCloseable {
         }
     }
 
+    /** Whether connections offer permessage-deflate (set before a scenario starts). */
+    public void compress(boolean on) {
+        this.compress = on;
+    }
+
     CompletableFuture<WsClient> connect(URI uri, WsClient.Listener listener) {
         InetSocketAddress local = binds.isEmpty() ? null : binds.get(Math.floorMod(nextBind.getAndIncrement(), binds.size()));
-        return WsClient.connect(group, channelType, uri, local, listener).whenComplete((c, e) -> count(e == null ? "connections" : "connectFailures"));
+        return WsClient.connect(group, channelType, uri, local, compress, listener).whenComplete((c, e) -> count(e == null ? "connections" : "connectFailures"));
     }
 
     void count(String name) {
