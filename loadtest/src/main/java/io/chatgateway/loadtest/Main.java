@@ -143,6 +143,9 @@ public final class Main {
                     + " greetingMillis=" + json.get("greetingMillis") + " messagesPerSecond=" + Math.round(json.get("messagesPerSecond").asDouble())
                     + (json.has("routedPerServerCpuSecond") ? " serverCpuSeconds=" + json.get("serverCpuSeconds").asDouble()
                     + " routedPerServerCpuSecond=" + Math.round(json.get("routedPerServerCpuSecond").asDouble()) : ""));
+            if (!ctx.failureReasons().isEmpty()) {
+                System.out.println("FAILURES by reason: " + ctx.failureReasons());
+            }
             if (!o.get("report").isBlank()) {
                 Report.write(json, Path.of(o.get("report")));
                 System.out.println("report: " + Path.of(o.get("report")).resolve("report.html"));

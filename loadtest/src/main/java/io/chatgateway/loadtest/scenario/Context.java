@@ -53,6 +53,7 @@ public final class Context implements AutoCloseable {
     private final Map<String, LongAdder> counters = new TreeMap<>();
     private final AtomicInteger nextBind = new AtomicInteger();
     private volatile boolean compress;
+    private final Map<String, LongAdder> failureReasons = new java.util.concurrent.ConcurrentHashMap<>();
     final List<long[]> queueDepth = new ArrayList<>(); // second, waiting
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -97,6 +98,19 @@ public final class Context implements AutoCloseable {
 
     void add(String name, long n) {
         counters.get(name).add(n);
+    }
+
+    /** Counts a failure and why (a server close code, the shopper's own timer, a connect error), for the report. */
+    void fail(String why) {
+        count("failures");
+        failureReasons.computeIfAbsent(why, k -> new LongAdder()).increment();
+    }
+
+    /** Failures by reason, e.g. {@code {"closed by the server with 1013 before the greeting": 2}}. */
+    public Map<String, Long> failureReasons() {
+        Map<String, Long> m = new TreeMap<>();
+        failureReasons.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
     }
 
     public long counter(String name) {

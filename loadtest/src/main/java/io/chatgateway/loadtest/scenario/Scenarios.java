@@ -164,13 +164,15 @@ public final class Scenarios {
                 String tier = i % 7 == 0 ? "vip" : i % 3 == 0 ? "new" : "regular";
                 String id = "surge-" + RUN + "-" + i;
                 ctx.connect(ctx.customerUri, new WsClient.Listener() {
-                    private boolean greeted;
+                    private volatile boolean greeted;
+                    private volatile boolean left;
                     private boolean queued;
 
                     @Override
                     public void onOpen(WsClient c) {
                         c.send(ctx.customerHello(id, tier));
                         ctx.timer.schedule(() -> {
+                            left = true;
                             c.send("{\"type\":\"close\"}"); // the shopper leaves the chat, then the page
                             c.close();
                         }, s.staySeconds(), TimeUnit.SECONDS);
@@ -204,12 +206,13 @@ public final class Scenarios {
                     @Override
                     public void onClose(WsClient c, int code) {
                         if (!greeted) {
-                            ctx.count("failures");
+                            ctx.fail(left ? "no greeting within the " + s.staySeconds() + " s stay (the shopper left)"
+                                    : "closed before the greeting, code " + code);
                         }
                     }
                 }).whenComplete((c, e) -> {
                     if (e != null) {
-                        ctx.count("failures");
+                        ctx.fail("connect failed: " + e.getClass().getSimpleName());
                     }
                 });
                         });
