@@ -147,13 +147,33 @@ public final class Delivery {
         }
     }
 
-    /** The worker has sent the connection its hello (welcome, replays): held frames follow, live frames flow. */
+    /**
+     * The worker has sent the connection its hello (welcome, replays): held frames follow, live frames flow.
+     *
+     * <p>With several nodes, a frame another node forwarded for an event the replay already read from
+     * the log may still be on the bus (it was appended, then published, while the replay ran): for
+     * {@link #TRAIL_MILLIS} the gate keeps what the replay sent and drops such a frame, so the event
+     * arrives once. Only this connection's bus frames are parsed meanwhile.
+     */
     public void open(Peer peer) {
         Gate g = gates.get(peer);
-        if (g != null && g.openAll(peer)) {
+        if (g == null) {
+            return;
+        }
+        boolean trail = ctx.shared();
+        if (g.openAll(peer, trail ? ctx.now() + TRAIL_MILLIS : 0)) {
             gates.remove(peer, g);
+        } else if (trail) {
+            ctx.worker().schedule(() -> {
+                if (g.trailOver(ctx.now())) {
+                    gates.remove(peer, g);
+                }
+            }, TRAIL_MILLIS + 1, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
+
+    /** How long after a hello frames from other nodes are checked against what the replay sent. */
+    static final long TRAIL_MILLIS = 5_000;
 
     /** Holds the agent's live events of one chat while the worker sends them its history (see {@link #release}). */
     public Peer holdChat(String agentId, String chatId) {
@@ -181,6 +201,7 @@ public final class Delivery {
         }
 
         private boolean all;
+        private long trailUntil; // until then, frames from other nodes up to seen are dropped
         private final java.util.Set<String> chats = new java.util.HashSet<>(2);
         private final Map<String, Long> seen = new java.util.HashMap<>(2);
         private final java.util.List<Held> held = new java.util.ArrayList<>(2);
@@ -223,13 +244,31 @@ public final class Delivery {
             return !all && chats.isEmpty();
         }
 
-        synchronized boolean openAll(Peer peer) {
+        /** Opens the gate; true when it holds nothing any more (with {@code trailUntil} > 0 it keeps what was seen till then). */
+        synchronized boolean openAll(Peer peer, long trailUntil) {
             all = false;
             boolean done = flush(peer, null);
             if (chats.isEmpty()) {
+                if (trailUntil > 0 && !seen.isEmpty()) {
+                    this.trailUntil = trailUntil;
+                    return false;
+                }
                 seen.clear();
             }
             return done;
+        }
+
+        /** A frame from another node for an event this connection's replay already sent. */
+        synchronized boolean alreadySent(String chatId, long seq, long now) {
+            if (chatId == null || now >= trailUntil) {
+                return false;
+            }
+            Long upTo = seen.get(chatId);
+            return upTo != null && seq <= upTo;
+        }
+
+        synchronized boolean trailOver(long now) {
+            return !all && chats.isEmpty() && held.isEmpty() && now >= trailUntil;
         }
 
         synchronized boolean release(Peer peer, String chatId, long seenSeq) {
@@ -275,7 +314,7 @@ public final class Delivery {
         Gate g = gates.get(p);
         if (g != null) {
             EventId id = EventId.of(f.bytes(ctx.codec()));
-            if (g.hold(f, id.chatId(), id.seq())) {
+            if (g.alreadySent(id.chatId(), id.seq(), ctx.now()) || g.hold(f, id.chatId(), id.seq())) {
                 return;
             }
         }
