@@ -6,7 +6,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -110,16 +109,7 @@ class HostileClientIntegrationTest {
     }
 
     private static String readUntilClosed(InputStream in) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        try {
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                b.write(buf, 0, n);
-            }
-        } catch (IOException e) {
-            // reset: what arrived before it is the answer
-        }
-        return b.toString(StandardCharsets.ISO_8859_1);
+        return new String(RawWebSocket.readToEnd(in), StandardCharsets.ISO_8859_1);
     }
 
     // ------------------------------------------------------------------ close codes

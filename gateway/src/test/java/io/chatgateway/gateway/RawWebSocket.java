@@ -90,6 +90,11 @@ final class RawWebSocket implements AutoCloseable {
 
     /** Every frame the server sends until it closes the connection (EOF or reset). */
     java.util.List<WsWire.Frame> framesUntilClosed() {
+        return WsWire.parse(readToEnd(in));
+    }
+
+    /** What arrives until the server closes (a reset after it counts as closed: what came before it is kept). */
+    static byte[] readToEnd(java.io.InputStream in) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         try {
@@ -97,9 +102,9 @@ final class RawWebSocket implements AutoCloseable {
                 all.write(buf, 0, n);
             }
         } catch (IOException e) {
-            // reset after the close frame: what was read is what counts
+            // reset
         }
-        return WsWire.parse(all.toByteArray());
+        return all.toByteArray();
     }
 
     /** Reads frames until the server's close frame; returns its status code. */

@@ -1,20 +1,13 @@
 package io.chatgateway.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.cluster.NodeBus;
-import io.chatgateway.router.cluster.RedisNodeBus;
 import io.chatgateway.router.config.RoutingConfig;
-import io.chatgateway.router.engine.Routers;
-import io.chatgateway.router.store.RedisChatStore;
-import io.chatgateway.router.store.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,42 +24,27 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * arrives twice on resume"). The bus into node B is held back by the test to make the race certain.
  */
 class ResumeAcrossNodesIntegrationTest {
-    private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
-    private RedisServer redis;
-    private RedisChatStore storeA;
-    private RedisChatStore storeB;
-    private NodeBus busA;
+    private TwoNodes nodes;
     private HeldBus busB;
+    private VirtualTimeScheduler time;
     private Router nodeA;
     private Router nodeB;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start();
-        storeA = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
-        storeB = new RedisChatStore(redis.uri(), RoutingConfig.defaults());
-        busA = RedisNodeBus.of(storeA, "A", Duration.ofSeconds(30));
-        busB = new HeldBus(RedisNodeBus.of(storeB, "B", Duration.ofSeconds(30)));
-        nodeA = Routers.create(RouterOptions.defaults(), storeA, busA, time, new SimpleMeterRegistry());
-        nodeB = Routers.create(RouterOptions.defaults(), storeB, busB, time, new SimpleMeterRegistry());
+        nodes = new TwoNodes(RoutingConfig.defaults(), bus -> busB = new HeldBus(bus));
+        time = nodes.time;
+        nodeA = nodes.nodeA;
+        nodeB = nodes.nodeB;
     }
 
     @AfterEach
     void stop() throws Exception {
-        nodeA.close();
-        nodeB.close();
-        busA.close();
-        busB.close();
-        storeA.close();
-        storeB.close();
-        redis.close();
+        nodes.close();
     }
 
     private void until(String what, BooleanSupplier condition) {
-        await(what).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            time.advanceTime();
-            return condition.getAsBoolean();
-        });
+        nodes.until(what, condition);
     }
 
     private static long texts(RecordingPeer p, String text) {

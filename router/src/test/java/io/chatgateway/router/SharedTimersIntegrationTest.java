@@ -1,19 +1,13 @@
 package io.chatgateway.router;
 
-import static org.awaitility.Awaitility.await;
-import io.chatgateway.router.cluster.RedisNodeBus;
-import io.chatgateway.router.engine.Routers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.Tier;
-import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.store.RedisChatStore;
-import io.chatgateway.router.store.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -30,45 +24,30 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * themselves are tested on one node in {@code CareAndGuardTest}.)
  */
 class SharedTimersIntegrationTest {
-    private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
-    private RedisServer redis;
+    private TwoNodes nodes;
+    private VirtualTimeScheduler time;
     private RedisChatStore storeA;
-    private RedisChatStore storeB;
-    private NodeBus busA;
-    private NodeBus busB;
     private Router nodeA;
     private Router nodeB;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start();
         // One-minute care periods keep the virtual hour short (every virtual second runs both nodes' ticks on Redis).
         RoutingConfig care = RouterFixture.config(j -> j.with("care").put("silencePromptSeconds", 60).put("silenceCloseSeconds", 60));
-        storeA = new RedisChatStore(redis.uri(), care);
-        storeB = new RedisChatStore(redis.uri(), care);
-        busA = RedisNodeBus.of(storeA, "A", Duration.ofSeconds(30));
-        busB = RedisNodeBus.of(storeB, "B", Duration.ofSeconds(30));
-        nodeA = Routers.create(RouterOptions.defaults(), storeA, busA, time, new SimpleMeterRegistry());
-        nodeB = Routers.create(RouterOptions.defaults(), storeB, busB, time, new SimpleMeterRegistry());
+        nodes = new TwoNodes(care, bus -> bus);
+        time = nodes.time;
+        storeA = nodes.storeA;
+        nodeA = nodes.nodeA;
+        nodeB = nodes.nodeB;
     }
 
     @AfterEach
     void stop() throws Exception {
-        nodeA.close();
-        nodeB.close();
-        busA.close();
-        busB.close();
-        storeA.close();
-        storeB.close();
-        redis.close();
+        nodes.close();
     }
 
-    /** Runs due work until the condition holds (frames from the other node arrive on a Redis thread). */
     private void until(String what, BooleanSupplier condition) {
-        await(what).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            time.advanceTime(); // the virtual clock stays put: this runs work that became due, e.g. frames from the other node
-            return condition.getAsBoolean();
-        });
+        nodes.until(what, condition);
     }
 
     private long logged(String chatId, Class<? extends ServerMessage.ChatEvent> type, String kindOrReason) {
