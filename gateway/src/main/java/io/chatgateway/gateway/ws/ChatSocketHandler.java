@@ -12,6 +12,7 @@ import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.router.AgentIdentity;
 import io.chatgateway.router.CustomerIdentity;
 import io.chatgateway.router.Router;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.PrematureChannelClosureException;
@@ -27,6 +28,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -100,6 +102,12 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
         }
         if (!(frame instanceof TextWebSocketFrame text)) {
             return; // pongs (keep-alive answers)
+        }
+        // Checked here, on the whole message, rather than by a validator handler per fragment: one handler
+        // less on every idle connection. Strict (no overlongs, no surrogates), as RFC 6455 8.1 asks.
+        if (!ByteBufUtil.isText(text.content(), StandardCharsets.UTF_8)) {
+            peer.close(1007, "the message is not valid UTF-8");
+            return;
         }
         if (!takeToken()) {
             error(null, ErrorCode.RATE_LIMITED, "more than " + rate

@@ -15,7 +15,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.util.AttributeKey;
 
 /**
@@ -35,10 +34,9 @@ import io.netty.util.AttributeKey;
  * <ol>
  *   <li>the frame codec, with the {@link StrictFrameDecoder} (1002 for protocol errors and bad close codes,
  *       1009 for a frame over the size limit);</li>
- *   <li>{@value #WS_UTF8}: Netty's UTF-8 check of text messages (1007);</li>
  *   <li>{@value #WS_AGGREGATOR}: joins fragmented messages, with the same size limit (1009);</li>
  *   <li>{@value #CHAT_HANDLER}: {@link ChatSocketHandler}, one per connection: pings, the client's close,
- *       and the chat.</li>
+ *       the UTF-8 check of each whole message (1007), and the chat.</li>
  * </ol>
  * Nothing adds a close frame of its own (as Netty's {@code WebSocketServerProtocolHandler} would add
  * {@code 1000 "Bye"}): each connection gets exactly one, with the code of what ended it.
@@ -49,7 +47,6 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     public static final String HTTP_GUARD = "http-guard";
     public static final String WS_DEFLATE = "ws-deflate";
     public static final String HTTP_ROUTES = "http-routes";
-    public static final String WS_UTF8 = "ws-utf8";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String CHAT_HANDLER = "chat";
 
@@ -81,7 +78,7 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
                 .maxFramePayloadLength(options.limits().maxFrameBytes())
                 .allowExtensions(false)
                 .closeOnProtocolViolation(true)
-                .withUTF8Validator(true)
+                .withUTF8Validator(false) // ChatSocketHandler checks each whole message
                 .build();
     }
 
@@ -103,7 +100,6 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
     static void addSocketHandlers(Channel ch, Role role) {
         SocketSettings s = ch.attr(SETTINGS).get();
         ChannelPipeline p = ch.pipeline();
-        p.addLast(WS_UTF8, new Utf8FrameValidator(true));
         p.addLast(WS_AGGREGATOR, new WebSocketFrameAggregator(s.maxFrameBytes()));
         p.addLast(CHAT_HANDLER, new ChatSocketHandler(role, s, System::nanoTime));
     }

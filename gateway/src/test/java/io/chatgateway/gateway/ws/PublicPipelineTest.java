@@ -117,6 +117,37 @@ class PublicPipelineTest {
     }
 
     @Test
+    void invalidUtf8AcrossFragmentsOrAsASurrogateClosesWith1007Once() {
+        for (byte[][] parts : List.of(
+                new byte[][] {{'"', (byte) 0xE2, (byte) 0x82}, {(byte) 0x28, '"'}},          // a sequence broken across fragments
+                new byte[][] {{'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}},            // an encoded surrogate
+                new byte[][] {{'"', (byte) 0xC0, (byte) 0xAF, '"'}})) {                       // an overlong '/'
+            sent.reset();
+            open();
+            upgrade("/ws/customer");
+            for (int i = 0; i < parts.length; i++) {
+                int first = (i == parts.length - 1 ? 0x80 : 0) | (i == 0 ? WsWire.TEXT : WsWire.CONTINUATION);
+                in(WsWire.frame(first, parts[i], true));
+            }
+            assertThat(closeCodes()).containsExactly(1007);
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void validUtf8InFragmentsIsOneMessage() {
+        open();
+        upgrade("/ws/customer");
+        byte[] hello = "{\"type\":\"hello\",\"lang\":\"zh-CN\"}".getBytes(StandardCharsets.UTF_8);
+        in(WsWire.frame(WsWire.TEXT, java.util.Arrays.copyOfRange(hello, 0, 10), true));
+        in(WsWire.frame(0x80 | WsWire.CONTINUATION, java.util.Arrays.copyOfRange(hello, 10, hello.length), true));
+        time.advanceTime();
+        channel.runPendingTasks();
+        assertThat(frames()).extracting(WsWire.Frame::text).anyMatch(t -> t.contains("\"type\":\"welcome\""));
+        assertThat(channel.isActive()).isTrue();
+    }
+
+    @Test
     void aSingleFrameOverTheLimitClosesWith1009Once() {
         open();
         upgrade("/ws/customer");
