@@ -29,10 +29,6 @@ public final class ConnectionRateLimiter {
         this.nanoTime = nanoTime;
     }
 
-    public static ConnectionRateLimiter off() {
-        return new ConnectionRateLimiter(0, System::nanoTime);
-    }
-
     /** The limit, connections a second per address (0: none). */
     public int perSecond() {
         return perSecond;

@@ -29,10 +29,6 @@ final class OriginPolicy {
         this.listed = Set.copyOf(allowed.stream().filter(o -> !o.equals("*")).toList());
     }
 
-    static OriginPolicy any() {
-        return new OriginPolicy(List.of("*"));
-    }
-
     /** Whether a handshake with this {@code Origin} and {@code Host} may open a socket for the role. */
     boolean allows(Role role, String origin, String host) {
         if (origin == null) {
