@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * New connections per second per source address, as a token bucket (bursts of twice the rate), so
+ * New connections per second per source address, as a {@link TokenBucket} (bursts of twice the rate), so
  * a reconnect storm from one address cannot take the accept capacity every other shopper needs.
  *
  * <p>Generous by default: mobile carriers put many phones behind one address (carrier-grade NAT),
@@ -39,10 +39,10 @@ public final class ConnectionRateLimiter {
         if (perSecond <= 0 || address == null) {
             return true;
         }
-        Bucket b = buckets.get(address, a -> new Bucket(perSecond * 2.0, nanoTime.getAsLong()));
+        Bucket b = buckets.get(address, a -> new Bucket(TokenBucket.burst(perSecond), nanoTime.getAsLong()));
         synchronized (b) {
             long now = nanoTime.getAsLong();
-            b.tokens = Math.min(perSecond * 2.0, b.tokens + (now - b.last) / 1e9 * perSecond);
+            b.tokens = TokenBucket.refill(b.tokens, now - b.last, perSecond);
             b.last = now;
             if (b.tokens >= 1) {
                 b.tokens -= 1;

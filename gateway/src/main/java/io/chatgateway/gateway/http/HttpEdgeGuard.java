@@ -140,9 +140,18 @@ public final class HttpEdgeGuard extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Whether a failure is what clients on flaky networks do (a reset, a drop mid-request or
+     * mid-message): worth one DEBUG line, never a WARN with a stack. Used on both sides of the upgrade.
+     */
+    public static boolean clientWentAway(Throwable cause) {
+        return cause instanceof java.io.IOException || cause instanceof PrematureChannelClosureException
+                || cause.getCause() instanceof java.io.IOException;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof java.io.IOException || cause.getCause() instanceof java.io.IOException) {
+        if (clientWentAway(cause)) {
             log.debug("HTTP connection error: {}", cause.getMessage()); // resets and drops: what networks do
         } else {
             log.warn("HTTP connection failed", cause);

@@ -62,11 +62,7 @@ public final class HttpResponses {
      * the connection closes once it is written.
      */
     public static void errorAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(errorBody(status, message)));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=UTF-8");
-        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
-        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        FullHttpResponse res = response(status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8", false);
         if (status.code() == 429) {
             res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
@@ -108,23 +104,25 @@ public final class HttpResponses {
     public static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body,
                             String contentType) {
         boolean head = HttpMethod.HEAD.equals(req.method());
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                head ? Unpooled.EMPTY_BUFFER : body);
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        if (head) {
-            body.release();
-        }
         boolean keepAlive = HttpUtil.isKeepAlive(req) && status.code() < 500;
-        if (keepAlive) {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        } else {
-            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        FullHttpResponse res = response(status, body, contentType, keepAlive);
+        if (head) {
+            res.content().release();
+            res = res.replace(Unpooled.EMPTY_BUFFER); // the headers (Content-Length too) as for GET, no body
         }
         ChannelFuture f = ctx.writeAndFlush(res);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** A whole response with the headers every answer carries. */
+    private static FullHttpResponse response(HttpResponseStatus status, ByteBuf body, String contentType, boolean keepAlive) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        res.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        res.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        return res;
     }
 }

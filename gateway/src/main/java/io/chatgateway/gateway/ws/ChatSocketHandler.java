@@ -2,6 +2,8 @@ package io.chatgateway.gateway.ws;
 
 import io.chatgateway.gateway.auth.AuthenticationException;
 import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.gateway.http.HttpEdgeGuard;
+import io.chatgateway.gateway.http.TokenBucket;
 import io.chatgateway.protocol.ClientMessage;
 import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.MessageCodec;
@@ -15,7 +17,6 @@ import io.chatgateway.router.Router;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.compression.DecompressionException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -27,7 +28,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -64,7 +64,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
         this.settings = settings;
         this.nanoTime = nanoTime;
         this.rate = settings.framesPerSecond(role);
-        this.tokens = rate * 2.0;
+        this.tokens = TokenBucket.burst(rate);
         this.lastRefill = nanoTime.getAsLong();
         this.errorWindowStart = lastRefill;
     }
@@ -172,8 +172,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     private boolean takeToken() {
         long now = nanoTime.getAsLong();
-        double max = rate * 2.0;
-        tokens = Math.min(max, tokens + (now - lastRefill) / 1e9 * rate);
+        tokens = TokenBucket.refill(tokens, now - lastRefill, rate);
         lastRefill = now;
         if (tokens >= 1) {
             tokens -= 1;
@@ -224,8 +223,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             // The frame decoder has already sent the close frame with the right code (1007, 1009, 1002).
             log.debug("{} protocol violation: {}", role, cause.getMessage());
             ctx.close();
-        } else if (cause instanceof IOException || cause instanceof PrematureChannelClosureException
-                || cause.getCause() instanceof IOException) {
+        } else if (HttpEdgeGuard.clientWentAway(cause)) {
             // What clients on flaky networks do (reset, drop mid-message): one quiet line, no stack.
             log.debug("{} connection error: {}", role, cause.getMessage());
             ctx.close();

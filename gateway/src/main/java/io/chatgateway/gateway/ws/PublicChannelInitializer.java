@@ -104,12 +104,10 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast(CHAT_HANDLER, new ChatSocketHandler(role, s, System::nanoTime));
     }
 
-    /** Tells a chat socket to reconnect elsewhere (1001, its one close frame); false if the channel is no chat socket. */
-    public static boolean goingAway(Channel ch) {
+    /** Tells a chat socket to reconnect elsewhere (1001, its one close frame); other channels are left alone. */
+    public static void goingAway(Channel ch) {
         if (ch.pipeline().get(CHAT_HANDLER) instanceof ChatSocketHandler chat) {
             chat.close(1001, "gateway shutting down; reconnect");
-            return true;
         }
-        return false;
     }
 }
