@@ -122,7 +122,8 @@ public final class GatewayOptions {
                     .defaultLang(c.getOrDefault("CHAT_GATEWAY_DEFAULT_LANG", "en"))
                     .shopName(c.getOrDefault("CHAT_GATEWAY_SHOP_NAME", "our shop"))
                     .defaultGroup(c.getOrDefault("CHAT_GATEWAY_DEFAULT_GROUP", RouterOptions.DEFAULT_GROUP))
-                    .agentReconnectGrace(Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_AGENT_GRACE_SECONDS", 15, 0, 3600)));
+                    .agentReconnectGrace(Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_AGENT_GRACE_SECONDS", 15, 0, 3600)))
+                    .workers(intIn(c, "CHAT_GATEWAY_ROUTER_WORKERS", RouterOptions.DEFAULT_WORKERS, 1, RouterOptions.MAX_WORKERS));
             router = r.build();
         } catch (IllegalArgumentException e) {
             throw new GatewayException("bad router setting: " + e.getMessage(), e);

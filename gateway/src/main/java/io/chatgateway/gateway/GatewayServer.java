@@ -103,7 +103,8 @@ public final class GatewayServer implements AutoCloseable {
         boss = new MultiThreadIoEventLoopGroup(1, io);
         workers = new MultiThreadIoEventLoopGroup(0, io);
         sockets = new DefaultChannelGroup("sockets", GlobalEventExecutor.INSTANCE);
-        routerScheduler = Schedulers.newSingle("router", true);
+        // One thread per router lane (a parallel scheduler hands its threads to the lanes in turn).
+        routerScheduler = Schedulers.newParallel("router", options.router().workers(), true);
         prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);

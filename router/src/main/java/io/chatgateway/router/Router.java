@@ -12,9 +12,11 @@ import reactor.core.scheduler.Scheduler;
  * The routing brain: takes what clients did and decides who chats with whom, what everybody is
  * told, and when. It knows no sockets: clients are {@link Peer}s.
  *
- * <p>All methods are non-blocking and thread-safe. Events are processed one at a time, in the
- * order they were submitted, on a worker of the injected {@link Scheduler}; the same scheduler
- * drives timers and gives the clock, so tests run every rule in virtual time.
+ * <p>All methods are non-blocking and thread-safe. Each participant's events are processed one at a
+ * time, in the order they were submitted, on their lane (a worker of the injected {@link Scheduler};
+ * {@code RouterOptions.workers} lanes run in parallel, so give it a scheduler with that many
+ * threads); the same scheduler drives timers and gives the clock, so tests run every rule in
+ * virtual time.
  *
  * <p>Made by {@code Routers.create} (package {@code engine}).
  */
@@ -68,7 +70,7 @@ public interface Router extends AutoCloseable {
     /** Closed chats sampled for quality review, newest first, with transcript and satisfaction answer. */
     Mono<List<QaReview>> qa(int limit);
 
-    /** Stops the router's worker; pending timers are dropped. */
+    /** Stops the router's lanes; pending timers are dropped. */
     @Override
     void close();
 }

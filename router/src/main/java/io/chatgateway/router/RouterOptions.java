@@ -19,6 +19,9 @@ import java.time.Duration;
  *   <li>{@link #DEFAULT_POSITION_UPDATES} 50: after the queue moves, this many shoppers at its head get a new position.</li>
  *   <li>{@link #DEFAULT_MAX_PENDING_EVENTS} 100,000: events waiting for the router; beyond it clients get
  *       {@code unavailable} instead of the gateway buffering without bound.</li>
+ *   <li>{@link #DEFAULT_WORKERS} the available cores: router workers (lanes). Each shopper's and each agent's
+ *       events run in order on their own lane, lanes run in parallel; decisions that touch several
+ *       (a chat and an agent's capacity) are atomic steps of the store. One is the old single worker.</li>
  *   <li>default language {@code en}, shop name {@code our shop}.</li>
  * </ul>
  */
@@ -30,6 +33,9 @@ public final class RouterOptions {
     public static final Duration DEFAULT_AVERAGE_HANDLE_TIME = Duration.ofMinutes(5);
     public static final int DEFAULT_POSITION_UPDATES = 50;
     public static final int DEFAULT_MAX_PENDING_EVENTS = 100_000;
+    public static final int DEFAULT_WORKERS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** More lanes than this buys nothing: the store's atomic steps and the event loops bound it first. */
+    public static final int MAX_WORKERS = 64;
 
     private final String defaultGroup;
     private final Duration ownershipRetention;
@@ -40,6 +46,7 @@ public final class RouterOptions {
     private final int maxPendingEvents;
     private final String defaultLang;
     private final String shopName;
+    private final int workers;
 
     private RouterOptions(Builder b) {
         this.defaultGroup = b.defaultGroup;
@@ -51,6 +58,7 @@ public final class RouterOptions {
         this.maxPendingEvents = b.maxPendingEvents;
         this.defaultLang = b.defaultLang;
         this.shopName = b.shopName;
+        this.workers = b.workers;
     }
 
     public static RouterOptions defaults() {
@@ -97,6 +105,11 @@ public final class RouterOptions {
         return shopName;
     }
 
+    /** Router workers (lanes) this node runs events on; see {@link #DEFAULT_WORKERS}. */
+    public int workers() {
+        return workers;
+    }
+
     /** Builder starting from the defaults. */
     public static final class Builder {
         private String defaultGroup = DEFAULT_GROUP;
@@ -108,6 +121,7 @@ public final class RouterOptions {
         private int maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS;
         private String defaultLang = "en";
         private String shopName = "our shop";
+        private int workers = DEFAULT_WORKERS;
 
         Builder() {
         }
@@ -172,6 +186,14 @@ public final class RouterOptions {
                 throw new IllegalArgumentException("shopName (expected: 1..64 chars)");
             }
             this.shopName = name;
+            return this;
+        }
+
+        public Builder workers(int n) {
+            if (n < 1 || n > MAX_WORKERS) {
+                throw new IllegalArgumentException("workers " + n + " (expected: 1.." + MAX_WORKERS + ")");
+            }
+            this.workers = n;
             return this;
         }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A peer that keeps what it was sent, for router tests. */
-final class RecordingPeer implements Peer {
+class RecordingPeer implements Peer {
     private static final AtomicInteger IDS = new AtomicInteger();
     private final String id = "p" + IDS.incrementAndGet();
     final List<ServerMessage> received = new ArrayList<>();

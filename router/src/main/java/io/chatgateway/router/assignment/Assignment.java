@@ -1,11 +1,11 @@
 package io.chatgateway.router.assignment;
 
-import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
+import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.Peer;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.internal.ChatHooks;
-import io.chatgateway.router.Peer;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.Matching;
 import io.chatgateway.router.internal.NodeContext;
@@ -19,12 +19,12 @@ import io.chatgateway.router.surge.OverflowMode;
 import io.chatgateway.router.surge.QueuePositions;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +83,7 @@ public final class Assignment {
 
     /** The agent may not be offered this chat again until its next escalation step. */
     public void exclude(String chatId, String agentId) {
-        excluded.computeIfAbsent(chatId, k -> new HashSet<>()).add(agentId);
+        excluded.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(agentId);
     }
 
     /** A new step (or the chat's end): every agent gets a fresh chance. */
@@ -182,7 +182,8 @@ public final class Assignment {
 
     /** Agent-driven: while the agent has room, offers them the best chat they may take. */
     public void fillAgent(String agentId) {
-        for (int i = 0; i < 100; i++) {
+        int refused = 0;
+        for (int i = 0; i < 100 && refused < MAX_ASSIGN_ATTEMPTS; i++) {
             Optional<AgentRecord> a = ctx.store().agent(agentId).filter(AgentRecord::hasRoom);
             if (a.isEmpty()) {
                 return;
@@ -190,8 +191,11 @@ public final class Assignment {
             long t0 = System.nanoTime();
             ChatRecord best = bestChatFor(a.get());
             ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            if (best == null || !offer(best, a.get())) {
+            if (best == null) {
                 return;
+            }
+            if (!offer(best, a.get())) {
+                refused++; // another lane or node took that chat first (or the agent's room): look again
             }
         }
     }
@@ -234,8 +238,8 @@ public final class Assignment {
         ctx.metrics().offers.increment();
         escalation.cancel(chat.chatId());
         int timeout = ctx.cfg().offerTimeoutSeconds();
+        offers.armExpiry(chat.chatId(), agent.agentId(), timeout); // before the agent can answer it (on their own lane)
         delivery.toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), Delivery.customerInfo(chat), chat.group(), timeout));
-        offers.armExpiry(chat.chatId(), agent.agentId(), timeout);
         log.debug("chat {} offered to agent {}", chat.chatId(), agent.agentId());
         return true;
     }
@@ -258,7 +262,7 @@ public final class Assignment {
         Peer agentPeer = delivery.holdChat(agent.agentId(), chat.chatId());
         long sent = 0;
         try {
-            delivery.appendAndSend(chat, null, seq -> new ServerMessage.Assigned(chat.chatId(), seq,
+            delivery.appendForShopper(chat, seq -> new ServerMessage.Assigned(chat.chatId(), seq,
                     new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
             List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
             boolean humanReplied = false;

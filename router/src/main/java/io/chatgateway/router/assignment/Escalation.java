@@ -6,9 +6,9 @@ import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.internal.SharedTimers;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,7 @@ public final class Escalation {
     private final NodeContext ctx;
     private final Assignment assignment;
     private final DeadlineWheel wheel;
-    private final Map<String, Integer> armedStep = new HashMap<>(); // chatId -> step it was armed on
+    private final Map<String, Integer> armedStep = new ConcurrentHashMap<>(); // chatId -> step it was armed on
 
     Escalation(NodeContext ctx, Assignment assignment) {
         this.ctx = ctx;

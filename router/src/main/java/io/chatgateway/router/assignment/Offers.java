@@ -12,9 +12,9 @@ import io.chatgateway.router.internal.SharedTimers;
 import io.chatgateway.router.store.AgentRecord;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import reactor.core.Disposable;
 
@@ -29,7 +29,7 @@ public final class Offers {
     private final Delivery delivery;
     private final ChatHooks hooks;
     private final Assignment assignment;
-    private final Map<String, Disposable> timers = new HashMap<>(); // chatId -> expiry (memory store)
+    private final Map<String, Disposable> timers = new ConcurrentHashMap<>(); // chatId -> expiry (memory store)
 
     Offers(NodeContext ctx, Delivery delivery, ChatHooks hooks, Assignment assignment) {
         this.ctx = ctx;
@@ -44,8 +44,7 @@ public final class Offers {
             // Whichever node is alive expires it.
             ctx.store().armTimer(SharedTimers.offer(chatId, agentId), ctx.now() + timeoutSeconds * 1000L);
         } else {
-            timers.put(chatId, ctx.worker().schedule(() -> ctx.guarded(() -> expired(chatId, agentId)),
-                    timeoutSeconds, TimeUnit.SECONDS));
+            timers.put(chatId, ctx.later(() -> expired(chatId, agentId), timeoutSeconds, TimeUnit.SECONDS));
         }
     }
 

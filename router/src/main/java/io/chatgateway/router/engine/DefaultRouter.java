@@ -61,12 +61,16 @@ import reactor.core.scheduler.Scheduler;
  * seq, drops a resend and moves care on, see {@code ChatStore.say}) is taken on the thread that
  * delivers it, the connection's event loop, so messages use every core and never wait for routing
  * decisions; the store keeps each chat's order, and its frames leave in log order. Every other
- * event (hello, accept, transfer, close, status, timers) runs as one task on this node's
- * {@link Scheduler.Worker}, so the features' maps need no locks; shared state lives in the
- * {@link ChatStore}, whose atomic steps make the decisions safe against other nodes too. A
- * connection's frames keep their order: while one of its events waits for the worker, its
- * messages queue behind it. At most {@link RouterOptions#maxPendingEvents()} events wait; beyond
- * that clients are told {@code unavailable} rather than buffered without bound.
+ * event (hello, accept, transfer, close, status, timers) runs as one task on a <em>lane</em>
+ * ({@link RouterOptions#workers()} of them, each a {@link Scheduler.Worker}): a shopper's events
+ * on the lane of their customer id, an agent's on the lane of their agent id, so each
+ * participant's events keep their order while different participants' run in parallel. Ticks and
+ * admin calls run on lane 0; due deadlines are spread over the lanes. Shared state lives in the
+ * {@link ChatStore}, whose atomic steps make decisions safe whichever lanes (or nodes) race, exactly
+ * as with several nodes; what a node notes for itself is concurrent. A connection's frames keep
+ * their order: while one of its events waits for its lane, its messages queue behind it. At most
+ * {@link RouterOptions#maxPendingEvents()} events wait; beyond that clients are told
+ * {@code unavailable} rather than buffered without bound.
  *
  * <p><b>Time.</b> The scheduler gives the clock and drives every timer (a tick a second for the
  * timing wheels, overflow checks, queue frames and shared deadlines), so every rule runs in
@@ -78,8 +82,10 @@ final class DefaultRouter implements Router {
 
     private final NodeContext ctx;
     private final AtomicInteger pending = new AtomicInteger();
-    /** Connections with events waiting for the worker, and how many (absent: none, its messages take the hot path). */
+    /** Connections with events waiting for their lane, and how many (absent: none, its messages take the hot path). */
     private final Map<Peer, Integer> queuedOf = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each connection's lane, from its hello to its end (only with several lanes; with one, every event runs on lane 0). */
+    private final Map<Peer, Integer> laneOfPeer = new java.util.concurrent.ConcurrentHashMap<>();
     private final Delivery delivery;
     private final QueuePositions positions;
     private final OverflowMode overflow;
@@ -117,11 +123,11 @@ final class DefaultRouter implements Router {
             // The first beat happens here, before this node holds anyone: a node dying early is still found.
             bus.startHeartbeats(beat -> {
                 if (beat.revived() || !beat.lost().isEmpty()) {
-                    submit(null, null, () -> afterHeartbeat(beat));
+                    submit(0, null, null, () -> afterHeartbeat(beat));
                 }
             });
         }
-        ticker = ctx.worker().schedulePeriodically(() -> ctx.asWorker(() -> ctx.guarded(this::tick)), 1, 1, TimeUnit.SECONDS);
+        ticker = ctx.lane(0).schedulePeriodically(() -> ctx.asLane(0, () -> ctx.guarded(this::tick)), 1, 1, TimeUnit.SECONDS);
         bus.listen(new NodeBus.Listener() {
             @Override
             public void deliver(String participant, byte[] json) {
@@ -132,7 +138,7 @@ final class DefaultRouter implements Router {
 
             @Override
             public void movedAway(String participant) {
-                submit(null, null, () -> letGo(participant));
+                submit(participant.startsWith("a:") ? ctx.laneOf(participant.substring(2)) : 0, null, null, () -> letGo(participant));
             }
         });
     }
@@ -164,7 +170,7 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
-        submit(peer, null, () -> {
+        submit(bindLane(peer, who.customerId()), peer, null, () -> {
             try {
                 customers.hello(peer, who, resume);
             } finally {
@@ -178,7 +184,7 @@ final class DefaultRouter implements Router {
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
             run(peer, message.id(), () -> customers.frame(peer, message)); // on this thread: it never blocks
         } else {
-            submit(peer, message.id(), () -> customers.frame(peer, message), ordered(message));
+            submit(laneOf(peer), peer, message.id(), () -> customers.frame(peer, message), ordered(message));
         }
     }
 
@@ -193,12 +199,12 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerGone(Peer peer) {
-        submit(null, null, () -> customers.gone(peer));
+        submit(unbindLane(peer), null, null, () -> customers.gone(peer));
     }
 
     @Override
     public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
-        submit(peer, null, () -> {
+        submit(bindLane(peer, who.agentId()), peer, null, () -> {
             try {
                 agents.hello(peer, who, resume, autoAccept);
             } finally {
@@ -212,13 +218,32 @@ final class DefaultRouter implements Router {
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
             run(peer, message.id(), () -> agents.frame(peer, message)); // on this thread: it never blocks
         } else {
-            submit(peer, message.id(), () -> agents.frame(peer, message), ordered(message));
+            submit(laneOf(peer), peer, message.id(), () -> agents.frame(peer, message), ordered(message));
         }
     }
 
     @Override
     public void agentGone(Peer peer) {
-        submit(null, null, () -> agents.gone(peer));
+        submit(unbindLane(peer), null, null, () -> agents.gone(peer));
+    }
+
+    /** The connection's lane from now on: the lane of the participant it signs in as (the same for every connection of theirs). */
+    private int bindLane(Peer peer, String participantId) {
+        int lane = ctx.laneOf(participantId);
+        if (ctx.lanes() > 1) {
+            laneOfPeer.put(peer, lane);
+        }
+        return lane;
+    }
+
+    private int laneOf(Peer peer) {
+        return ctx.lanes() == 1 ? 0 : laneOfPeer.getOrDefault(peer, 0); // no hello yet: it is told to send one, from lane 0
+    }
+
+    /** The connection's last event: its lane, forgotten. */
+    private int unbindLane(Peer peer) {
+        Integer lane = ctx.lanes() == 1 ? null : laneOfPeer.remove(peer);
+        return lane == null ? 0 : lane;
     }
 
     @Override
@@ -270,13 +295,14 @@ final class DefaultRouter implements Router {
     @Override
     public void close() {
         ticker.dispose();
-        ctx.worker().dispose();
+        ctx.dispose();
     }
 
+    /** Admin calls run on lane 0, between its events and ticks. */
     private <T> Mono<T> onWorker(Supplier<T> work) {
         return Mono.create(sink -> {
             try {
-                ctx.worker().schedule(() -> ctx.asWorker(() -> { // after what other threads handed over
+                ctx.lane(0).schedule(() -> ctx.asLane(0, () -> { // after what other threads handed over
                     try {
                         sink.success(work.get());
                     } catch (RuntimeException e) {
@@ -289,13 +315,13 @@ final class DefaultRouter implements Router {
         });
     }
 
-    /** Runs an event on the worker; failures become an error frame for the peer, never a lost worker. */
-    private void submit(Peer peer, String ref, Runnable task) {
-        submit(peer, ref, task, true);
+    /** Runs an event on a lane; failures become an error frame for the peer, never a lost lane. */
+    private void submit(int lane, Peer peer, String ref, Runnable task) {
+        submit(lane, peer, ref, task, true);
     }
 
     /** As above; {@code ordered}: the connection's later messages wait for it (see {@link #ordered}). */
-    private void submit(Peer peer, String ref, Runnable task, boolean ordered) {
+    private void submit(int lane, Peer peer, String ref, Runnable task, boolean ordered) {
         // Refuse rather than buffer without bound; disconnects (no peer) always pass, they free capacity.
         if (peer != null && pending.get() >= ctx.options().maxPendingEvents()) {
             Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
@@ -307,10 +333,10 @@ final class DefaultRouter implements Router {
             queuedOf.merge(counted, 1, Integer::sum);
         }
         try {
-            ctx.worker().schedule(() -> {
+            ctx.lane(lane).schedule(() -> {
                 pending.decrementAndGet();
                 try {
-                    ctx.asWorker(() -> run(peer, ref, task));
+                    ctx.asLane(lane, () -> run(peer, ref, task));
                 } finally {
                     dequeued(counted);
                 }
@@ -362,28 +388,40 @@ final class DefaultRouter implements Router {
         ctx.guarded(board::tick);
     }
 
-    /** Claims the store's due deadlines (with a shared store each goes to exactly one node) and acts on them. */
+    /**
+     * Claims the store's due deadlines (with a shared store each goes to exactly one node) and acts
+     * on each on a lane: an agent's (grace, offer) on the agent's lane, a chat's spread by its id.
+     */
     private void runDueTimers() {
         for (String name : ctx.store().claimDueTimers(ctx.now(), TIMERS_PER_CLAIM)) {
             int bar = name.indexOf('|');
             String kind = name.substring(0, bar + 1);
             String id = name.substring(bar + 1);
-            boolean done = ctx.guarded(() -> {
-                switch (kind) {
-                    case SharedTimers.CARE -> care.check(id);
-                    case SharedTimers.ESCALATE -> assignment.escalation().due(id);
-                    case SharedTimers.GRACE -> signOff.graceOver(id);
-                    case SharedTimers.ABANDON -> closing.sharedAbandonDue(id);
-                    case SharedTimers.OFFER -> {
-                        int split = id.indexOf('|');
-                        assignment.offers().expired(id.substring(0, split), id.substring(split + 1));
-                    }
-                    default -> log.warn("unknown shared timer kind {}", kind);
+            String key = switch (kind) {
+                case SharedTimers.GRACE -> id;
+                case SharedTimers.OFFER -> id.substring(id.indexOf('|') + 1);
+                default -> id;
+            };
+            submit(ctx.laneOf(key), null, null, () -> runDue(name, kind, id));
+        }
+    }
+
+    private void runDue(String name, String kind, String id) {
+        boolean done = ctx.guarded(() -> {
+            switch (kind) {
+                case SharedTimers.CARE -> care.check(id);
+                case SharedTimers.ESCALATE -> assignment.escalation().due(id);
+                case SharedTimers.GRACE -> signOff.graceOver(id);
+                case SharedTimers.ABANDON -> closing.sharedAbandonDue(id);
+                case SharedTimers.OFFER -> {
+                    int split = id.indexOf('|');
+                    assignment.offers().expired(id.substring(0, split), id.substring(split + 1));
                 }
-            });
-            if (!done) {
-                ctx.store().armTimer(name, ctx.now() + 1000); // claimed but not handled (store hiccup): try again, never drop it
+                default -> log.warn("unknown shared timer kind {}", kind);
             }
+        });
+        if (!done) {
+            ctx.store().armTimer(name, ctx.now() + 1000); // claimed but not handled (store hiccup): try again, never drop it
         }
     }
 

@@ -12,11 +12,11 @@ import io.chatgateway.router.store.AgentRecord;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.QueuePositions;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +35,7 @@ public final class SignOff {
     private final ChatHooks hooks;
     private final Assignment assignment;
     private final QueuePositions positions;
-    private final Map<String, Disposable> graceTimers = new HashMap<>(); // memory store
+    private final Map<String, Disposable> graceTimers = new ConcurrentHashMap<>(); // memory store
 
     public SignOff(NodeContext ctx, Delivery delivery, ChatHooks hooks, Assignment assignment, QueuePositions positions) {
         this.ctx = ctx;
@@ -96,7 +96,7 @@ public final class SignOff {
         } else if (ctx.shared()) {
             ctx.store().armTimer(SharedTimers.GRACE + agentId, ctx.now() + grace); // any node hands the chats over, exactly once
         } else {
-            graceTimers.put(agentId, ctx.worker().schedule(expire, grace, TimeUnit.MILLISECONDS));
+            graceTimers.put(agentId, ctx.later(expire, grace, TimeUnit.MILLISECONDS));
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.function.Consumer;
  * So a message costs a field write, and a deadline costs one set insertion per time it is armed.
  *
  * <p>Resolution {@code resolutionMillis} (1 s for the router), {@code slots} of them (deadlines
- * further out are parked in the last slot and re-armed when it comes due). Not thread-safe: the
- * router calls it from its worker only.
+ * further out are parked in the last slot and re-armed when it comes due). Thread-safe (every
+ * lane arms and disarms; lane 0 advances it): one lock, held for set operations only, never while
+ * the owner acts on a due key.
  */
 public final class DeadlineWheel {
     private final long resolution;
@@ -41,7 +42,7 @@ public final class DeadlineWheel {
     }
 
     /** Makes sure {@code key} is handed back no later than the first tick at or after {@code deadlineMillis}. */
-    public void arm(String key, long deadlineMillis) {
+    public synchronized void arm(String key, long deadlineMillis) {
         long tick = Math.max(ceilDiv(deadlineMillis, resolution), cursor + 1);
         tick = Math.min(tick, cursor + slots.size()); // beyond the wheel: park in the last slot, re-armed then
         Long current = armedTick.get(key);
@@ -56,7 +57,7 @@ public final class DeadlineWheel {
     }
 
     /** Forgets a key (chat closed). */
-    public void disarm(String key) {
+    public synchronized void disarm(String key) {
         Long current = armedTick.remove(key);
         if (current != null) {
             slots.get((int) Math.floorMod(current, (long) slots.size())).remove(key);
@@ -66,6 +67,13 @@ public final class DeadlineWheel {
     /** Hands back every key due up to {@code nowMillis}, in tick order. */
     public void advance(long nowMillis, Consumer<String> due) {
         long now = Math.floorDiv(nowMillis, resolution);
+        for (List<String> keys = nextDue(now); keys != null; keys = nextDue(now)) {
+            keys.forEach(due); // outside the lock: the owner may arm again
+        }
+    }
+
+    /** The keys of the next due tick up to {@code now} (removed), or null when none is left. */
+    private synchronized List<String> nextDue(long now) {
         while (cursor < now) {
             cursor++;
             Set<String> slot = slots.get((int) Math.floorMod(cursor, (long) slots.size()));
@@ -77,12 +85,13 @@ public final class DeadlineWheel {
             for (String k : keys) {
                 armedTick.remove(k);
             }
-            keys.forEach(due);
+            return keys;
         }
+        return null;
     }
 
     /** Keys armed now (for tests and the benchmark). */
-    public int armed() {
+    public synchronized int armed() {
         return armedTick.size();
     }
 

@@ -16,16 +16,16 @@ import java.util.function.LongFunction;
  * that does (shared store only). Chat events are appended to the chat's log before they are sent,
  * so a client that missed one gets it on resume.
  *
- * <p><b>Threads.</b> Connections attach and detach on the router's worker; frames are sent from
- * the worker, from the threads that take chat messages (a connection's event loop) and from the
- * store's and the bus's I/O threads, so the maps are concurrent. A chat's events are sent in its
- * log order (see {@code ChatStore.append}).
+ * <p><b>Threads.</b> Connections attach and detach on their lane; frames are sent from every
+ * lane, from the threads that take chat messages (a connection's event loop) and from the store's
+ * and the bus's I/O threads, so the maps are concurrent. A chat's events are sent in its log order
+ * (see {@code ChatStore.append}).
  *
- * <p><b>Gates.</b> While the worker sends a connection a chat's history (its hello's welcome and
- * replays, or the conversation so far when a chat is assigned), live chat events of other threads
- * for it are held at a {@link Gate}, then sent after the history, minus those the history held
- * (by seq): nothing is doubled, lost or sent out of order. Frames of the worker itself are never
- * held: they are the history.
+ * <p><b>Gates.</b> While a lane sends a connection a chat's history (its hello's welcome and
+ * replays, or the conversation so far when a chat is assigned), frames for it from anywhere else
+ * (live messages, other nodes, other lanes) are held at a {@link Gate}, then sent after the
+ * history: each chat's events in seq order, once, minus those the history held (by seq). Frames
+ * of the lane that holds the gate are never held: they are the history.
  */
 public final class Delivery {
     private final NodeContext ctx;
@@ -43,7 +43,7 @@ public final class Delivery {
 
     /** Binds a shopper's connection to a chat (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachCustomer(String chatId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(); // before the connection can be found
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(NodeContext.currentLane()); // before the connection can be found
         Peer old = customerPeers.put(chatId, peer);
         chatOfConnection.put(peer, chatId);
         if (old != null && old != peer) {
@@ -69,16 +69,13 @@ public final class Delivery {
     public String detachCustomer(Peer peer) {
         String chatId = chatOfConnection.remove(peer);
         gates.remove(peer);
-        if (chatId == null || customerPeers.get(chatId) != peer) {
-            return null;
-        }
-        customerPeers.remove(chatId);
-        return chatId;
+        // Only if it is still the chat's connection: a new one may have been attached meanwhile.
+        return chatId != null && customerPeers.remove(chatId, peer) ? chatId : null;
     }
 
     /** Binds an agent's connection (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachAgent(String agentId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll();
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(NodeContext.currentLane());
         Peer old = agentPeers.put(agentId, peer);
         agentOfConnection.put(peer, agentId);
         if (old != null && old != peer) {
@@ -100,11 +97,7 @@ public final class Delivery {
     public String detachAgent(Peer peer) {
         String agentId = agentOfConnection.remove(peer);
         gates.remove(peer);
-        if (agentId == null || agentPeers.get(agentId) != peer) {
-            return null;
-        }
-        agentPeers.remove(agentId);
-        return agentId;
+        return agentId != null && agentPeers.remove(agentId, peer) ? agentId : null;
     }
 
     /** The shopper connected to another node: forgets the connection here and returns it (to be closed). */
@@ -175,11 +168,11 @@ public final class Delivery {
     /** How long after a hello frames from other nodes are checked against what the replay sent. */
     static final long TRAIL_MILLIS = 5_000;
 
-    /** Holds the agent's live events of one chat while the worker sends them its history (see {@link #release}). */
+    /** Holds the agent's events of one chat from elsewhere while this lane sends them its history (see {@link #release}). */
     public Peer holdChat(String agentId, String chatId) {
         Peer p = agentPeers.get(agentId);
         if (p != null) {
-            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId);
+            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId, NodeContext.currentLane());
         }
         return p;
     }
@@ -192,103 +185,11 @@ public final class Delivery {
         }
     }
 
-    /**
-     * Live frames held for one connection. Locked per connection; a frame is held, or sent when
-     * the gate no longer holds it, never both, so a flush and later sends keep their order.
-     */
-    private static final class Gate {
-        private record Held(OutboundFrame frame, String chatId, long seq) {
-        }
-
-        private boolean all;
-        private long trailUntil; // until then, frames from other nodes up to seen are dropped
-        private final java.util.Set<String> chats = new java.util.HashSet<>(2);
-        private final Map<String, Long> seen = new java.util.HashMap<>(2);
-        private final java.util.List<Held> held = new java.util.ArrayList<>(2);
-
-        synchronized void holdAll() {
-            all = true;
-        }
-
-        synchronized void holdChat(String chatId) {
-            chats.add(chatId);
-        }
-
-        synchronized void seen(String chatId, long seq) {
-            seen.merge(chatId, seq, Math::max);
-        }
-
-        /** True when held (sent later); false: the caller sends it now. */
-        synchronized boolean hold(OutboundFrame f, String chatId, long seq) {
-            if (!all && (chatId == null || !chats.contains(chatId))) {
-                return false;
-            }
-            held.add(new Held(f, chatId, seq));
-            return true;
-        }
-
-        /** Sends what was held, but for {@code onlyChat} (null: every frame); true when nothing is held any more. */
-        private boolean flush(Peer peer, String onlyChat) {
-            java.util.Iterator<Held> it = held.iterator();
-            while (it.hasNext()) {
-                Held h = it.next();
-                if (onlyChat != null && !onlyChat.equals(h.chatId())) {
-                    continue;
-                }
-                it.remove();
-                Long upTo = h.chatId() == null ? null : seen.get(h.chatId());
-                if (upTo == null || h.seq() > upTo) {
-                    peer.send(h.frame());
-                }
-            }
-            return !all && chats.isEmpty();
-        }
-
-        /** Opens the gate; true when it holds nothing any more (with {@code trailUntil} > 0 it keeps what was seen till then). */
-        synchronized boolean openAll(Peer peer, long trailUntil) {
-            all = false;
-            boolean done = flush(peer, null);
-            if (chats.isEmpty()) {
-                if (trailUntil > 0 && !seen.isEmpty()) {
-                    this.trailUntil = trailUntil;
-                    return false;
-                }
-                seen.clear();
-            }
-            return done;
-        }
-
-        /** A frame from another node for an event this connection's replay already sent. */
-        synchronized boolean alreadySent(String chatId, long seq, long now) {
-            if (chatId == null || now >= trailUntil) {
-                return false;
-            }
-            Long upTo = seen.get(chatId);
-            return upTo != null && seq <= upTo;
-        }
-
-        synchronized boolean trailOver(long now) {
-            return !all && chats.isEmpty() && held.isEmpty() && now >= trailUntil;
-        }
-
-        synchronized boolean release(Peer peer, String chatId, long seenSeq) {
-            seen.merge(chatId, seenSeq, Math::max);
-            if (!all) {
-                chats.remove(chatId);
-                flush(peer, chatId);
-                seen.remove(chatId);
-            } else {
-                chats.remove(chatId); // held by the hello too: flushed when it opens
-            }
-            return !all && chats.isEmpty();
-        }
-    }
-
     // ---- sending
 
     /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
     public void toCustomer(String chatId, OutboundFrame f) {
-        send(customerPeers.get(chatId), customerKey(chatId), f);
+        send(customerPeers.get(chatId), customerKey(chatId), f, NodeContext.currentLane());
     }
 
     public void toCustomer(String chatId, ServerMessage m) {
@@ -297,7 +198,7 @@ public final class Delivery {
 
     /** Sends to an agent: on this node, or through the node that holds them. */
     public void toAgent(String agentId, OutboundFrame f) {
-        send(agentPeers.get(agentId), agentKey(agentId), f);
+        send(agentPeers.get(agentId), agentKey(agentId), f, NodeContext.currentLane());
     }
 
     public void toAgent(String agentId, ServerMessage m) {
@@ -314,7 +215,7 @@ public final class Delivery {
         Gate g = gates.get(p);
         if (g != null) {
             EventId id = EventId.of(f.bytes(ctx.codec()));
-            if (g.alreadySent(id.chatId(), id.seq(), ctx.now()) || g.hold(f, id.chatId(), id.seq())) {
+            if (g.alreadySent(id.chatId(), id.seq(), ctx.now()) || g.hold(p, f, id.chatId(), id.seq(), Gate.NO_LANE)) {
                 return;
             }
         }
@@ -337,11 +238,28 @@ public final class Delivery {
     }
 
     /**
-     * Appends an event to the chat's log and sends it to the shopper (their view) and to
-     * {@code agentId} when not null, in the log's order (see {@code ChatStore.append}).
+     * Appends an event to the chat's log and sends it to the shopper (their view), to
+     * {@code agentId} when not null, and to the agent the log gives the chat to right after the
+     * event (who may have been assigned meanwhile by another lane or node), in the log's order (see
+     * {@code ChatStore.append}).
      */
     public <E extends ChatEvent> E appendAndSend(ChatRecord chat, String agentId, LongFunction<E> event) {
-        return ctx.store().append(chat.chatId(), event, (e, json) -> sendEvent(chat.chatId(), agentId, e, json, false));
+        return append(chat, agentId, event, true);
+    }
+
+    /** As {@link #appendAndSend} to the shopper alone: the chat's assignment, which its agent gets with the chat's history. */
+    public <E extends ChatEvent> E appendForShopper(ChatRecord chat, LongFunction<E> event) {
+        return append(chat, null, event, false);
+    }
+
+    private <E extends ChatEvent> E append(ChatRecord chat, String agentId, LongFunction<E> event, boolean toHolder) {
+        int lane = NodeContext.currentLane(); // the callback may run on the store's thread while this lane waits: it acts for it
+        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> NodeContext.actingFor(lane, () -> {
+            sendEvent(chat.chatId(), agentId, e, json, false);
+            if (toHolder && holder != null && !holder.equals(agentId)) {
+                send(agentPeers.get(holder), agentKey(holder), json != null ? OutboundFrame.encoded(e, json) : frame(e), lane);
+            }
+        }));
     }
 
     /**
@@ -353,33 +271,27 @@ public final class Delivery {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame toShopper = forCustomer == e ? f : frame(forCustomer);
-        if (live) {
-            sendLive(customerPeers.get(chatId), customerKey(chatId), toShopper, chatId, e.seq());
-            if (agentId != null) {
-                sendLive(agentPeers.get(agentId), agentKey(agentId), f, chatId, e.seq());
-            }
-        } else {
-            send(customerPeers.get(chatId), customerKey(chatId), toShopper);
-            if (agentId != null) {
-                send(agentPeers.get(agentId), agentKey(agentId), f);
-            }
+        int lane = live ? Gate.NO_LANE : NodeContext.currentLane();
+        send(customerPeers.get(chatId), customerKey(chatId), toShopper, lane);
+        if (agentId != null) {
+            send(agentPeers.get(agentId), agentKey(agentId), f, lane);
         }
     }
 
-    private void sendLive(Peer p, String busKey, OutboundFrame f, String chatId, long seq) {
+    /**
+     * To the local connection (held at its gate when the frame is foreign to the lane holding it:
+     * {@code lane} is where it comes from), or through the bus to the node holding the participant.
+     */
+    private void send(Peer p, String busKey, OutboundFrame f, int lane) {
         if (p != null) {
             Gate g = gates.get(p);
-            if (g == null || !g.hold(f, chatId, seq)) {
-                p.send(f);
+            if (g != null) {
+                ServerMessage m = f.message();
+                ChatEvent e = m instanceof ChatEvent ce ? ce : null;
+                if (g.hold(p, f, e == null ? null : e.chatId(), e == null ? 0 : e.seq(), lane)) {
+                    return;
+                }
             }
-        } else if (ctx.shared()) {
-            ctx.bus().forward(busKey, f.bytes(ctx.codec()));
-        }
-    }
-
-    /** To the local connection, or through the bus to the node holding the participant. */
-    private void send(Peer p, String busKey, OutboundFrame f) {
-        if (p != null) {
             p.send(f);
         } else if (ctx.shared()) {
             ctx.bus().forward(busKey, f.bytes(ctx.codec()));

@@ -13,7 +13,6 @@ import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.StoreUnavailableException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,13 @@ import reactor.core.scheduler.Scheduler;
  * What every rule of one node shares: the options, the store, the bus to other nodes, the clock
  * and worker, the routing configuration and scripts in force, and the meters.
  *
- * <p>Changed only on the router's worker; read also by the threads that take chat messages (the
- * hot path does not go through the worker), so what those read is immutable and volatile.
+ * <p><b>Lanes.</b> The router runs its events on {@link RouterOptions#workers()} lanes, each a
+ * {@link Scheduler.Worker} of the injected scheduler: a participant's events always on the lane
+ * of its id ({@link #laneOf}), so each shopper's and agent's events stay in order while others
+ * run in parallel. What lanes share here is immutable and volatile (config, scripts) or
+ * concurrent; decisions that touch several participants are atomic steps of the store, exactly as
+ * when several nodes race. A task knows its lane ({@link #currentLane}): a connection's gate
+ * ({@code Delivery}) holds frames of other lanes while its own lane sends it a history.
  */
 public final class NodeContext {
     private static final Logger log = LoggerFactory.getLogger("io.chatgateway.router.Router");
@@ -43,11 +47,11 @@ public final class NodeContext {
     private final NodeBus bus;
     private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final Scheduler scheduler;
-    private final Scheduler.Worker worker;
+    private final Scheduler.Worker[] lanes;
     private final RouterMetrics metrics;
     private volatile VersionedConfig config;
     private volatile ScriptLibrary scripts;
-    private final Set<String> gaugedQueues = new HashSet<>();
+    private final Set<String> gaugedQueues = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
 
     public NodeContext(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
@@ -56,7 +60,10 @@ public final class NodeContext {
         this.shared = store.shared();
         this.bus = bus;
         this.scheduler = scheduler;
-        this.worker = scheduler.createWorker();
+        this.lanes = new Scheduler.Worker[options.workers()];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = scheduler.createWorker(); // a parallel scheduler hands out its threads round-robin
+        }
         this.metrics = new RouterMetrics(meters);
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
         this.config = store.config();
@@ -83,8 +90,46 @@ public final class NodeContext {
         return codec;
     }
 
+    /** The worker of the lane this task runs on, else lane 0's (the lane of ticks and admin calls). */
     public Scheduler.Worker worker() {
-        return worker;
+        int lane = currentLane();
+        return lanes[lane < 0 ? 0 : lane];
+    }
+
+    /** How many lanes this node runs. */
+    public int lanes() {
+        return lanes.length;
+    }
+
+    /** The lane of a participant (shopper or agent id): all its events run there, in order. */
+    public int laneOf(String key) {
+        if (lanes.length == 1 || key == null) {
+            return 0;
+        }
+        int h = key.hashCode() * 0x9E3779B9; // spread: ids often differ only in their last characters
+        return Math.floorMod(h ^ (h >>> 16), lanes.length);
+    }
+
+    /** The worker of a lane. */
+    public Scheduler.Worker lane(int lane) {
+        return lanes[lane];
+    }
+
+    /** Stops every lane; pending tasks and timers are dropped. */
+    public void dispose() {
+        for (Scheduler.Worker w : lanes) {
+            w.dispose();
+        }
+    }
+
+    /**
+     * Runs {@code task} after {@code delay} on this task's lane (lane 0 off the lanes), as a task of
+     * that lane. Cancel with the returned handle; a cancel racing the run is harmless, every timer
+     * re-checks the state it acts on.
+     */
+    public reactor.core.Disposable later(Runnable task, long delay, TimeUnit unit) {
+        int lane = Math.max(0, currentLane());
+        return lanes[lane].schedule(() -> asLane(lane, () -> guarded(task)), delay, unit);
     }
 
     public RouterMetrics metrics() {
@@ -139,33 +184,63 @@ public final class NodeContext {
         return Caffeine.newBuilder().maximumSize(MAX_CHAT_NOTES).executor(Runnable::run).<String, V>build().asMap();
     }
 
-    private static final ThreadLocal<Boolean> ON_WORKER = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    /** Work handed over by other threads (event loops, a store's I/O thread), run by the worker before its next task. */
+    /**
+     * [0]: the lane the current thread runs a task of, or -1 (an event loop, a store's I/O thread);
+     * [1]: the lane a store callback on this thread acts for (see {@link #actingFor}), or -1.
+     */
+    private static final ThreadLocal<int[]> LANE = ThreadLocal.withInitial(() -> new int[] {-1, -1});
+    /** Work handed over by other threads (event loops, a store's I/O thread), run by a lane before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** Runs a task of the worker (after what other threads handed over), marked as such for {@link #onWorker}. */
-    public void asWorker(Runnable task) {
-        boolean outer = ON_WORKER.get();
-        ON_WORKER.set(Boolean.TRUE);
+    /** The lane whose task runs on this thread now (or that a store callback acts for), -1 when none. */
+    public static int currentLane() {
+        int[] cur = LANE.get();
+        return cur[1] >= 0 ? cur[1] : cur[0];
+    }
+
+    /**
+     * Runs a store callback for {@code lane}, whose task waits for that very store step: its sends
+     * count as the lane's own (a gate the lane holds does not hold them). Unlike a lane's task it
+     * may not run blocking work: {@link #onWorker} still hands that over.
+     */
+    public static void actingFor(int lane, Runnable callback) {
+        int[] cur = LANE.get();
+        int outer = cur[1];
+        cur[1] = lane;
+        try {
+            callback.run();
+        } finally {
+            cur[1] = outer;
+        }
+    }
+
+    /** Runs a task of {@code lane} (after what other threads handed over), marked as such for {@link #onWorker} and {@link #currentLane}. */
+    public void asLane(int lane, Runnable task) {
+        int[] cur = LANE.get();
+        int outer = cur[0];
+        int outerActing = cur[1];
+        cur[0] = lane;
+        cur[1] = -1;
         try {
             for (Runnable r = inbox.poll(); r != null; r = inbox.poll()) {
                 guarded(r);
             }
             task.run();
         } finally {
-            ON_WORKER.set(outer);
+            cur[0] = outer;
+            cur[1] = outerActing;
         }
     }
 
     /**
-     * Runs {@code work} on the worker: at once when called from a worker task (a store that
-     * answered at once), else before the worker's next task (at the latest its next tick, within a
+     * Runs {@code work} on a lane: at once when called from a lane's task (a store that answered
+     * at once), else before the next task of any lane (at the latest the next tick, within a
      * second). A store's I/O thread or an event loop must never run blocking store calls: they hand
      * them over here. (Not scheduled as a task of its own: a virtual-time worker would run it at
      * once on the calling thread.)
      */
     public void onWorker(Runnable work) {
-        if (ON_WORKER.get()) {
+        if (LANE.get()[0] >= 0) {
             guarded(work);
         } else {
             inbox.add(work);

@@ -13,9 +13,9 @@ import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.OverflowMode;
 import io.chatgateway.router.surge.QueuePositions;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,7 @@ public final class ChatClosing {
     private final OverflowMode overflow;
     private final LeaveMessageIntake intake;
     private final QaSampling qa;
-    private final Map<String, Disposable> abandonTimers = new HashMap<>(); // memory store
+    private final Map<String, Disposable> abandonTimers = new ConcurrentHashMap<>(); // memory store
 
     public ChatClosing(NodeContext ctx, Delivery delivery, ChatHooks hooks, Assignment assignment, QueuePositions positions,
                        OverflowMode overflow, LeaveMessageIntake intake, QaSampling qa) {
@@ -108,12 +108,12 @@ public final class ChatClosing {
                 ctx.store().armTimer(SharedTimers.ABANDON + chatId, ctx.now() + ctx.options().abandonAfter().toMillis());
                 return;
             }
-            abandonTimers.put(chatId, ctx.worker().schedule(() -> ctx.guarded(() -> {
+            abandonTimers.put(chatId, ctx.later(() -> {
                 abandonTimers.remove(chatId);
                 if (!delivery.customerHere(chatId)) {
                     abandonIfStillWaiting(chatId);
                 }
-            }), ctx.options().abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
+            }, ctx.options().abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
         });
     }
 

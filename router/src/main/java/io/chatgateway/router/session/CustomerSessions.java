@@ -36,7 +36,7 @@ public final class CustomerSessions {
     private final QueuePositions positions;
     private final LeaveMessageIntake intake;
     private final QaSampling qa;
-    private long chatCounter;
+    private final java.util.concurrent.atomic.AtomicLong chatCounter = new java.util.concurrent.atomic.AtomicLong();
 
     public CustomerSessions(NodeContext ctx, Delivery delivery, ChatLog chatLog, ChatClosing closing,
                             Assignment assignment, QueuePositions positions, LeaveMessageIntake intake, QaSampling qa) {
@@ -88,10 +88,10 @@ public final class CustomerSessions {
         long now = ctx.now();
         ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,
                 now, ctx.cfg().rankKey(who.tier(), who.tags(), now), ChatState.WAITING, null, null);
+        attach(peer, chat); // first: from here on another lane may assign the chat, and its frames wait at the gate
         ctx.store().createWaitingChat(chat);
         ctx.gaugeQueue(group);
         ctx.metrics().started.increment();
-        attach(peer, chat);
         peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
         delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
@@ -189,7 +189,7 @@ public final class CustomerSessions {
      * different nodes apart (every use is checked against the authenticated customer or agent).
      */
     private String newChatId() {
-        long seq = (chatCounter++) & 0xFFFF;
+        long seq = chatCounter.getAndIncrement() & 0xFFFF;
         return String.format("c%011x%04x%06x", ctx.now(), seq, ThreadLocalRandom.current().nextInt(1 << 24));
     }
 }

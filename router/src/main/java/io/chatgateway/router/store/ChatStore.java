@@ -137,7 +137,7 @@ public interface ChatStore {
      * {@code event} from that seq.
      */
     default <E extends ChatEvent> E append(String chatId, LongFunction<E> event) {
-        return append(chatId, event, (e, json) -> { });
+        return append(chatId, event, (e, json, agentId) -> { });
     }
 
     /**
@@ -147,7 +147,18 @@ public interface ChatStore {
      * on the connection's I/O thread as the reply is read), and before this returns. So frames sent
      * from it reach a connection in seq order. It must be quick and never block.
      */
-    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder);
+    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, Appended<E> inLogOrder);
+
+    /**
+     * What {@link #append}'s {@code inLogOrder} gets: the event, its encoding (null when the store
+     * made none), and the agent the chat's log gives it to right after this event ({@link LogRoute};
+     * null: nobody), decided in the same step. So an event appended while another router lane or
+     * node assigns the chat still reaches the agent who has it by then.
+     */
+    @FunctionalInterface
+    interface Appended<E extends ChatEvent> {
+        void accept(E event, byte[] json, String agentId);
+    }
 
     /**
      * As {@link #append}, unless an event was appended before under the same client frame key (a

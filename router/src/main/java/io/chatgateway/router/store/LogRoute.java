@@ -20,6 +20,11 @@ public final class LogRoute {
     private LogRoute() {
     }
 
+    /** The agent a route gives the chat to, or null (waiting, closed, none). */
+    public static String agentOf(String route) {
+        return route != null && route.startsWith(ASSIGNED) ? route.substring(ASSIGNED.length()) : null;
+    }
+
     /** The route change an event makes, or null when it makes none. */
     public static String change(ChatEvent e) {
         if (e instanceof ServerMessage.Assigned a) {

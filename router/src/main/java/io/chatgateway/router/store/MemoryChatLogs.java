@@ -76,11 +76,11 @@ final class MemoryChatLogs {
         return log;
     }
 
-    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+    <E extends ChatEvent> E append(String chatId, LongFunction<E> event, ChatStore.Appended<E> inLogOrder) {
         Log log = log(chatId);
         synchronized (log) {
             E e = appendLocked(log, event);
-            inLogOrder.accept(e, null);
+            inLogOrder.accept(e, null, LogRoute.agentOf(log.route));
             return e;
         }
     }
@@ -135,7 +135,7 @@ final class MemoryChatLogs {
         Spoken<E> said;
         long[] arm = {0};
         synchronized (log) {
-            String agent = log.route.startsWith(LogRoute.ASSIGNED) ? log.route.substring(LogRoute.ASSIGNED.length()) : null;
+            String agent = LogRoute.agentOf(log.route);
             if (LogRoute.CLOSED.equals(log.route)) {
                 return Spoken.refused(Spoken.Outcome.CLOSED);
             }

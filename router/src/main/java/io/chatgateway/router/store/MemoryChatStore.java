@@ -452,7 +452,7 @@ public final class MemoryChatStore implements ChatStore {
     // Chat logs have a lock per chat (MemoryChatLogs): messages never wait for routing decisions.
 
     @Override
-    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, ChatStore.Appended<E> inLogOrder) {
         return logs.append(chatId, event, inLogOrder);
     }
 

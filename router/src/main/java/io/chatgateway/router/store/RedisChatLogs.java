@@ -96,7 +96,7 @@ final class RedisChatLogs {
      */
     @SuppressWarnings("unchecked")
     <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event,
-                                             java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+                                             ChatStore.Appended<E> inLogOrder) {
         E draft = event.apply(-1);
         Split json = split(draft);
         String route = LogRoute.change(draft);
@@ -104,14 +104,16 @@ final class RedisChatLogs {
                 Integer.toString(MemoryChatLogs.RECENT_CLIENT_IDS), route == null ? "" : route,
                 Long.toString(closedRetention.toMillis())};
         java.util.concurrent.CompletableFuture<Optional<E>> done = new java.util.concurrent.CompletableFuture<>();
-        LuaScripts.<Long>dispatch(connection, APPEND, ScriptOutputType.INTEGER, keys(chatId), args, (seq, e) -> {
+        LuaScripts.<List<Object>>dispatch(connection, APPEND, ScriptOutputType.MULTI, keys(chatId), args, (r, e) -> {
             if (e != null) {
                 done.completeExceptionally(e);
                 return;
             }
-            Optional<E> appended = seq == null || seq == 0 ? Optional.empty() : Optional.of((E) draft.withSeq(seq));
+            long seq = (Long) r.get(0);
+            String agentId = LogRoute.agentOf((String) r.get(1));
+            Optional<E> appended = seq == 0 ? Optional.empty() : Optional.of((E) draft.withSeq(seq));
             try {
-                appended.ifPresent(a -> inLogOrder.accept(a, json.with(a.seq())));
+                appended.ifPresent(a -> inLogOrder.accept(a, json.with(a.seq()), agentId));
             } catch (RuntimeException x) {
                 log.error("after appending to a chat log", x);
             }
@@ -138,7 +140,7 @@ final class RedisChatLogs {
     }
 
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {
-        return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event, (e, json) -> { });
+        return append(chatId, Objects.requireNonNull(clientKey, "clientKey"), event, (e, json, agentId) -> { });
     }
 
     /**

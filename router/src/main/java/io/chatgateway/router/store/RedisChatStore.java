@@ -422,7 +422,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     // ------------------------------------------------------------------ logs (in the chat's own hash tag: RedisChatLogs)
 
     @Override
-    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, java.util.function.BiConsumer<E, byte[]> inLogOrder) {
+    public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, ChatStore.Appended<E> inLogOrder) {
         return logs.append(chatId, null, event, inLogOrder).orElseThrow();
     }
 

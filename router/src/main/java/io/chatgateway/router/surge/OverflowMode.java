@@ -9,10 +9,10 @@ import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +29,9 @@ public final class OverflowMode {
     private final NodeContext ctx;
     private final Delivery delivery;
     private final QueuePositions positions;
-    private final Set<String> on = new HashSet<>(); // groups in overflow mode
-    private Map<String, Boolean> forced = Map.of(); // group -> forced on/off by ops (absent: automatic), from the store
+    // Switched on lane 0 (ticks, admin calls), read by every lane.
+    private final Set<String> on = ConcurrentHashMap.newKeySet(); // groups in overflow mode
+    private volatile Map<String, Boolean> forced = Map.of(); // group -> forced on/off by ops (absent: automatic), from the store
     private final Map<String, Integer> positionSent = NodeContext.perChat(); // chatId -> last position told during overflow
     private long lastUpdate;
 

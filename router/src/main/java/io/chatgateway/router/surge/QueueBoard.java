@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Live queue figures: the {@code queue} frame each agent gets for their groups (once a second,
@@ -31,7 +32,7 @@ public final class QueueBoard {
     private final Delivery delivery;
     private final QueuePositions positions;
     private final OverflowMode overflow;
-    private final Map<String, String> lastSent = new HashMap<>(); // agentId -> what they were last sent
+    private final Map<String, String> lastSent = new ConcurrentHashMap<>(); // agentId -> what they were last sent
 
     public QueueBoard(NodeContext ctx, Delivery delivery, QueuePositions positions, OverflowMode overflow) {
         this.ctx = ctx;

@@ -9,9 +9,9 @@ import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatStore;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Honest waits: where a waiting shopper stands and roughly how long it will take. A group's
@@ -23,7 +23,7 @@ public final class QueuePositions {
     private final NodeContext ctx;
     private final Delivery delivery;
     OverflowMode overflow; // set by OverflowMode's constructor
-    private final Map<String, Double> handleMillisEwma = new HashMap<>(); // group -> moving average
+    private final Map<String, Double> handleMillisEwma = new ConcurrentHashMap<>(); // group -> moving average
     private final Map<String, Long> assignedAt = NodeContext.perChat();
 
     public QueuePositions(NodeContext ctx, Delivery delivery) {

@@ -240,7 +240,7 @@ abstract class ChatStoreContract {
         a.start();
         b.start();
         for (int i = 0; i < 50; i++) { // the worker's own appends race with both
-            s.append("c1", seq -> new ServerMessage.Script("c1", seq, "note", "n"), (e, json) -> order.add(e.seq()));
+            s.append("c1", seq -> new ServerMessage.Script("c1", seq, "note", "n"), (e, json, holder) -> order.add(e.seq()));
         }
         a.join();
         b.join();
@@ -248,6 +248,22 @@ abstract class ChatStoreContract {
         java.util.List<Long> expected = java.util.stream.LongStream.rangeClosed(2, 2 + 2 * perThread + 50 - 1).boxed().toList();
         assertThat(order).as("seen in seq order, each once").containsExactlyElementsOf(expected);
         assertThat(s.lastSeq("c1")).isEqualTo(1 + 2 * perThread + 50);
+    }
+
+    @Test
+    void anAppendTellsWhichAgentTheChatsLogGivesItToRightAfterTheEvent() {
+        ChatStore s = store();
+        s.createWaitingChat(waiting("c1", "u1", Tier.NEW, 1, 1));
+        java.util.List<String> holders = new java.util.ArrayList<>();
+        ChatStore.Appended<ServerMessage.ChatEvent> note = (e, json, agent) -> holders.add(e.seq() + ":" + agent);
+        s.append("c1", seq -> new ServerMessage.Script("c1", seq, "greeting", "hello"), note::accept);
+        s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("ann", "Ann"), null), note::accept);
+        s.append("c1", seq -> new ServerMessage.Script("c1", seq, "queued", "you are next"), note::accept); // another lane, late
+        s.append("c1", seq -> new ServerMessage.Transferred("c1", seq, "group:aftersales", "ann", "over to you"), note::accept);
+        s.append("c1", seq -> new ServerMessage.Assigned("c1", seq, new ServerMessage.AgentInfo("bob", "Bob"), null), note::accept);
+        s.append("c1", seq -> new ServerMessage.Closed("c1", seq, "agent"), note::accept);
+        assertThat(holders).as("the agent after each event, in the same step (a late script still reaches the agent who has the chat)")
+                .containsExactly("1:null", "2:ann", "3:ann", "4:null", "5:bob", "6:null");
     }
 
     @Test

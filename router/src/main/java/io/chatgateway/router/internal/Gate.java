@@ -1,0 +1,181 @@
+package io.chatgateway.router.internal;
+
+import io.chatgateway.protocol.OutboundFrame;
+import io.chatgateway.router.Peer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Frames held for one connection while a lane sends it a history (see {@link Delivery}). Locked
+ * per connection; a frame is held, or sent when the gate no longer holds it, never both, so a
+ * flush and later sends keep their order. A hold belongs to the lane that made it: that lane's frames pass (they
+ * are the history), everyone else's wait. {@link #NO_LANE} stands for "not a lane" (an event
+ * loop, the bus): such frames are always foreign.
+ */
+final class Gate {
+    private record Held(OutboundFrame frame, String chatId, long seq) {
+    }
+
+    /** The lane of frames that do not come from a lane (event loops, the bus): a gate always holds them. */
+    static final int NO_LANE = -1;
+
+    private boolean all;
+    private int allLane = NO_LANE;
+    private long trailUntil; // until then, frames from other nodes up to seen are dropped
+    private boolean replayed; // the hello sent history read from the log: frames from other nodes may repeat it
+    private final Map<String, Integer> chats = new HashMap<>(2); // chat held -> the lane holding it
+    private final Map<String, Long> seen = new HashMap<>(2);
+    private final List<Held> held = new ArrayList<>(2);
+    /** Chats whose history (sent by the lane holding the chat) was itself held by another lane's hello. */
+    private final Set<String> historyHeld = new HashSet<>(2);
+
+    synchronized void holdAll(int lane) {
+        all = true;
+        allLane = lane;
+    }
+
+    synchronized void holdChat(String chatId, int lane) {
+        chats.put(chatId, lane);
+    }
+
+    synchronized void seen(String chatId, long seq) {
+        seen.merge(chatId, seq, Math::max);
+        replayed = true;
+    }
+
+    /**
+     * True when held (sent later); false: the caller sends it now, right after this returns.
+     * {@code lane}: where it comes from. A chat event of the holding lane passes, but held events
+     * of its chat with a lower seq (another lane appended them first) go out before it.
+     */
+    synchronized boolean hold(Peer peer, OutboundFrame f, String chatId, long seq, int lane) {
+        boolean byAll = all && (lane == NO_LANE || lane != allLane);
+        Integer chatLane = chatId == null ? null : chats.get(chatId);
+        boolean byChat = chatLane != null && (lane == NO_LANE || lane != chatLane);
+        if (!byAll && !byChat) {
+            if (chatId != null && seq > 0 && (all || chatLane != null)) {
+                sendEarlier(peer, chatId, seq);
+            }
+            return false;
+        }
+        if (byAll && chatLane != null && lane == chatLane) {
+            historyHeld.add(chatId);
+        }
+        held.add(new Held(f, chatId, seq));
+        return true;
+    }
+
+    /**
+     * Sends what was held, but for {@code onlyChat} (null: every frame); true when nothing is held
+     * any more. Each chat's events go out in seq order, once, and not those its history sent
+     * already (up to {@code seen}): with several lanes a history may itself have been held.
+     */
+    private boolean flush(Peer peer, String onlyChat) {
+        List<Held> out = new ArrayList<>(held.size());
+        Iterator<Held> it = held.iterator();
+        while (it.hasNext()) {
+            Held h = it.next();
+            // Everything, or one chat; a chat another lane still sends a history of waits for that release.
+            if (onlyChat == null ? h.chatId() == null || !chats.containsKey(h.chatId()) : onlyChat.equals(h.chatId())) {
+                it.remove();
+                out.add(h);
+            }
+        }
+        Set<String> done = new HashSet<>(2);
+        for (int i = 0; i < out.size(); i++) {
+            Held h = out.get(i);
+            if (h.chatId() == null) {
+                peer.send(h.frame());
+            } else if (done.add(h.chatId())) { // the chat's first held frame: all of the chat's, in seq order
+                List<Held> chat = new ArrayList<>();
+                for (int j = i; j < out.size(); j++) {
+                    if (h.chatId().equals(out.get(j).chatId())) {
+                        chat.add(out.get(j));
+                    }
+                }
+                chat.sort(Comparator.comparingLong(Held::seq));
+                long upTo = seen.getOrDefault(h.chatId(), 0L);
+                for (Held c : chat) {
+                    if (c.seq() > upTo) {
+                        peer.send(c.frame());
+                        upTo = c.seq();
+                    }
+                }
+            }
+        }
+        return !all && chats.isEmpty();
+    }
+
+    /** Sends the held events of a chat before {@code seq} in seq order, once; the caller sends {@code seq} next. */
+    private void sendEarlier(Peer peer, String chatId, long seq) {
+        long upTo = seen.getOrDefault(chatId, 0L);
+        if (!held.isEmpty()) {
+            List<Held> earlier = new ArrayList<>(2);
+            Iterator<Held> it = held.iterator();
+            while (it.hasNext()) {
+                Held h = it.next();
+                if (chatId.equals(h.chatId()) && h.seq() < seq) {
+                    it.remove();
+                    earlier.add(h);
+                }
+            }
+            earlier.sort(Comparator.comparingLong(Held::seq));
+            for (Held h : earlier) {
+                if (h.seq() > upTo) {
+                    peer.send(h.frame());
+                    upTo = h.seq();
+                }
+            }
+        }
+        seen.put(chatId, Math.max(upTo, seq));
+    }
+
+    /** Opens the gate; true when it holds nothing any more (with {@code trailUntil} > 0 it keeps what was seen till then). */
+    synchronized boolean openAll(Peer peer, long trailUntil) {
+        all = false;
+        allLane = NO_LANE;
+        boolean done = flush(peer, null);
+        if (chats.isEmpty()) {
+            if (trailUntil > 0 && replayed) {
+                this.trailUntil = trailUntil;
+                return false;
+            }
+            seen.clear();
+        }
+        return done;
+    }
+
+    /** A frame from another node for an event this connection's replay already sent. */
+    synchronized boolean alreadySent(String chatId, long seq, long now) {
+        if (chatId == null || now >= trailUntil) {
+            return false;
+        }
+        Long upTo = seen.get(chatId);
+        return upTo != null && seq <= upTo;
+    }
+
+    synchronized boolean trailOver(long now) {
+        return !all && chats.isEmpty() && held.isEmpty() && now >= trailUntil;
+    }
+
+    synchronized boolean release(Peer peer, String chatId, long seenSeq) {
+        chats.remove(chatId);
+        if (!historyHeld.remove(chatId)) {
+            seen.merge(chatId, seenSeq, Math::max); // the history reached the client
+        }
+        // else another lane's hello held the history too: it goes out when that hello opens the gate, in
+        // seq order after its own welcome and replays, deduplicated with what else was held
+        if (!all) {
+            flush(peer, chatId);
+            seen.remove(chatId);
+        }
+        // else: held by the hello too, flushed when it opens
+        return !all && chats.isEmpty();
+    }
+}
