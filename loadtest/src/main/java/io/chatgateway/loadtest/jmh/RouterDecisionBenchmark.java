@@ -41,8 +41,10 @@ import reactor.core.scheduler.Schedulers;
  * operation is a whole chat as the gateway drives it, a shopper's {@code hello} (greeting, routing
  * to one of 64 auto-accepting agents, the assignment and the history sent to the agent), then the
  * shopper's {@code close} (closing frames, the agent's slot freed), waited for as a widget would.
- * Four calling threads play connections on four event loops, each with one chat in flight, so
- * what is measured is how many decisions the lanes make; memory store.
+ * One calling thread plays the event loops: it hands the router a batch of {@value #BATCH}
+ * shoppers at once and sleeps until all are assigned, then closes them all, so its own cost is
+ * small beside the lanes' and what is measured is how many chats the lanes route; memory store.
+ * Scores are batches: chats = score × {@value #BATCH}.
  *
  * <pre>java -jar loadtest/target/chat-loadtest.jar jmh RouterDecisionBenchmark</pre>
  */
@@ -53,13 +55,19 @@ import reactor.core.scheduler.Schedulers;
 @Fork(value = 1, jvmArgs = {"-Xmx2g", "-XX:+UseParallelGC", "-DCHAT_GATEWAY_LOG_LEVEL=WARN"})
 public class RouterDecisionBenchmark {
     static final int AGENTS = 64;
+    static final int BATCH = 64;
 
     /** A shopper's connection: serialises what it is sent (as the gateway's does) and opens latches on the frames waited for. */
     static final class ShopperPeer implements Peer {
         private static final AtomicInteger IDS = new AtomicInteger();
         final String id = "bench-" + IDS.incrementAndGet();
-        final CountDownLatch assigned = new CountDownLatch(1);
-        final CountDownLatch closed = new CountDownLatch(1);
+        final CountDownLatch assigned;
+        final CountDownLatch closed;
+
+        ShopperPeer(CountDownLatch assigned, CountDownLatch closed) {
+            this.assigned = assigned;
+            this.closed = closed;
+        }
 
         @Override
         public String connectionId() {
@@ -111,15 +119,24 @@ public class RouterDecisionBenchmark {
     }
 
     @Benchmark
-    @Threads(4)
-    public void chat(Node node) throws InterruptedException {
-        ShopperPeer p = new ShopperPeer();
-        node.router.customerHello(p, new CustomerIdentity("u" + node.shoppers.incrementAndGet(), null, Tier.REGULAR, List.of(),
-                null, "en", false, null), null);
-        await(p.assigned);
-        node.router.customerFrame(p, new ClientMessage.Close(null, null));
-        await(p.closed);
-        node.router.customerGone(p);
+    @Threads(1)
+    public void chats(Node node) throws InterruptedException {
+        CountDownLatch assigned = new CountDownLatch(BATCH);
+        CountDownLatch closed = new CountDownLatch(BATCH);
+        ShopperPeer[] batch = new ShopperPeer[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            batch[i] = new ShopperPeer(assigned, closed);
+            node.router.customerHello(batch[i], new CustomerIdentity("u" + node.shoppers.incrementAndGet(), null, Tier.REGULAR,
+                    List.of(), null, "en", false, null), null);
+        }
+        await(assigned);
+        for (ShopperPeer p : batch) {
+            node.router.customerFrame(p, new ClientMessage.Close(null, null));
+        }
+        await(closed);
+        for (ShopperPeer p : batch) {
+            node.router.customerGone(p);
+        }
     }
 
 

@@ -84,6 +84,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     /** KEYS members set; returns {slots, free, online}. */
     private static final String GROUP_LOAD = LuaScripts.load(RedisChatStore.class, "group-load");
+    private static final String AGENTS_OF = LuaScripts.load(RedisChatStore.class, "agents-of");
 
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
     private static final String CLAIM = LuaScripts.load(RedisChatStore.class, "claim");
@@ -189,10 +190,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     private List<ChatRecord> chats(java.util.Collection<String> ids) {
         return records(ids, RedisChatStore::chatKey, RedisRecords::chatOf);
-    }
-
-    private List<AgentRecord> agentsByIds(java.util.Collection<String> ids) {
-        return records(ids, RedisChatStore::agentKey, RedisRecords::agentOf);
     }
 
     private long script(String lua, String[] keys, String... args) {
@@ -376,12 +373,20 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<AgentRecord> agents() {
-        return agentsByIds(new java.util.TreeSet<>(call(() -> redis.smembers(P + "agents"))));
+        List<AgentRecord> all = agentsIn(P + "agents");
+        all.sort(java.util.Comparator.comparing(AgentRecord::agentId));
+        return all;
+    }
+
+    /** The records of the agents in a set, read in ONE script (every decision reads its group's agents with room). */
+    private List<AgentRecord> agentsIn(String setKey) {
+        List<Object> rows = call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI, new String[] {setKey}));
+        return RedisRecords.agentsOfRows(rows);
     }
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
-        List<AgentRecord> out = agentsByIds(call(() -> redis.smembers(P + "room:" + group)));
+        List<AgentRecord> out = agentsIn(P + "room:" + group);
         out.removeIf(a -> !a.hasRoom());
         return out;
     }

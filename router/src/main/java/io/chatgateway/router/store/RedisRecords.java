@@ -54,6 +54,26 @@ final class RedisRecords {
                 Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
     }
 
+    /** The agent records agents-of.lua returned. */
+    static java.util.List<AgentRecord> agentsOfRows(java.util.List<Object> rows) {
+        java.util.List<AgentRecord> out = new java.util.ArrayList<>(rows.size());
+        for (Object row : rows) {
+            out.add(agentOfRow((String) row));
+        }
+        return out;
+    }
+
+    /** An agent record as agents-of.lua returns it: the fields below joined by U+001F, the free-text name last. */
+    static AgentRecord agentOfRow(String row) {
+        String[] f = row.split("\u001f", 12);
+        if (f.length != 12) {
+            throw new IllegalStateException("agent row with " + f.length + " fields (expected 12)");
+        }
+        return new AgentRecord(f[0], f[11], AgentLevel.valueOf(f[1]), split(f[2]), split(f[3]), "1".equals(f[4]),
+                AgentStatus.valueOf(f[5]), "1".equals(f[6]), "1".equals(f[7]), Integer.parseInt(f[8]),
+                f[9].isEmpty() ? 0 : Integer.parseInt(f[9]), f[10].isEmpty() ? 0 : Integer.parseInt(f[10]));
+    }
+
     static Set<String> split(String s) {
         return s == null || s.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(s.split(",")));
     }

@@ -64,8 +64,12 @@ public final class QueueBoard {
             }
             figures.put(e.getKey(), new ServerMessage.GroupQueue(e.getKey(), waiting, (now - oldest) / 1000, overflow.isOn(e.getKey())));
         }
+        Map<String, AgentRecord> records = new HashMap<>(); // one read of every agent, not one per connected agent
+        for (AgentRecord r : ctx.store().agents()) {
+            records.put(r.agentId(), r);
+        }
         for (Map.Entry<String, Peer> e : delivery.agents().entrySet()) {
-            Optional<AgentRecord> a = ctx.store().agent(e.getKey());
+            Optional<AgentRecord> a = Optional.ofNullable(records.get(e.getKey()));
             if (a.isEmpty()) {
                 continue;
             }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Router lanes, side by side in one run: the same surge of new chats against one gateway node per
+# lane count (CHAT_GATEWAY_ROUTER_WORKERS), alternated A/B/A/B after a warm-up round that is not counted.
+#
+#   loadtest/bench-lanes.sh                   # defaults below; e.g. STORE=memory SERVER_CPUS=0,1 loadtest/bench-lanes.sh
+#
+# STORE=redis (default): every node on its own Redis (started here); a routing decision waits for several
+# Redis replies, so lanes let decisions of different shoppers overlap those waits. STORE=memory: one process.
+# The nodes run on SERVER_CPUS (default CPU 1 only, as the other benchmarks pin servers), the driver on CPU 0.
+# BEFORE_JAR=path/to/an/older/chat-gateway.jar adds that build (its own lane setting, if any) as system "old".
+# Prints per lane count and round: greeting p50/p99/p99.9 (from each arrival's due time: coordinated omission
+# corrected), failures, and the node's CPU per greeted chat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKERS_LIST=${WORKERS_LIST:-"1 4"}
+ROUNDS=${ROUNDS:-2}
+STORE=${STORE:-redis}
+START=${START:-100}
+END=${END:-600}
+RAMP=${RAMP:-15}
+SECONDS_=${SECONDS_:-30}
+AGENTS=${AGENTS:-300}
+SERVER_CPUS=${SERVER_CPUS:-1}
+OUT=${OUT:-bench-results/lanes-$(date +%Y%m%d-%H%M%S)}
+JVM_OPTS=${JVM_OPTS:-"-Xms1g -Xmx1g -XX:+UseG1GC"}
+mkdir -p "$OUT"
+source loadtest/bench-lib.sh
+
+declare -A PORT PID JAR
+port=18700
+SYSTEMS=$WORKERS_LIST
+for w in $WORKERS_LIST; do JAR[$w]=gateway/target/chat-gateway.jar; done
+if [ -n "${BEFORE_JAR:-}" ]; then SYSTEMS="$SYSTEMS old"; JAR[old]=$BEFORE_JAR; fi
+for w in $SYSTEMS; do
+  env=()
+  if [ "$STORE" = redis ]; then
+    taskset -c "$SERVER_CPUS" redis-server --port $((port + 100)) --bind 127.0.0.1 --save "" --appendonly no \
+      >"$OUT/redis-$w.log" 2>&1 &
+    ALL+=("$!"); wait_port $((port + 100))
+    env=(CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$((port + 100)))
+  fi
+  env "${env[@]}" CHAT_GATEWAY_PORT=$port CHAT_GATEWAY_ADMIN_PORT=$((port + 1)) CHAT_GATEWAY_STORE=$STORE \
+    CHAT_GATEWAY_ROUTER_WORKERS=${w/old/1} CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \
+    taskset -c "$SERVER_CPUS" java $JVM_OPTS -jar "${JAR[$w]}" >"$OUT/node-$w.log" 2>&1 &
+  PID[$w]=$!; ALL+=("$!"); PORT[$w]=$port; wait_port $port
+  port=$((port + 10))
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+surge() { # $1 workers, $2 round
+  local w=$1 before after line
+  before=$(cpu_ticks "${PID[$w]}")
+  line=$(taskset -c 0 java -Xmx3g -DCHAT_GATEWAY_LOG_LEVEL=WARN -jar loadtest/target/chat-loadtest.jar run --scenario surge \
+    --url "http://127.0.0.1:${PORT[$w]}" --admin "http://127.0.0.1:$((PORT[$w] + 1))" --surge-start "$START" --surge-end "$END" \
+    --ramp "$RAMP" --seconds "$SECONDS_" --agents "$AGENTS" --stay 5 --report "$OUT/w$w-r$2" \
+    | tee "$OUT/w$w-r$2.txt" | grep '^RESULT' || true)
+  after=$(cpu_ticks "${PID[$w]}")
+  local greeted p50 p99 p999 fails
+  greeted=$(sed -n 's/.*"greeted":\([0-9]*\).*/\1/p' <<<"$line")
+  fails=$(sed -n 's/.*"failures":\([0-9]*\).*/\1/p' <<<"$line")
+  p50=$(sed -n 's/.*greetingMillis={[^}]*"p50":\([0-9.]*\).*/\1/p' <<<"$line")
+  p99=$(sed -n 's/.*greetingMillis={[^}]*"p99":\([0-9.]*\).*/\1/p' <<<"$line")
+  p999=$(sed -n 's/.*greetingMillis={[^}]*"p999":\([0-9.]*\).*/\1/p' <<<"$line")
+  local us=$(( greeted > 0 ? (after - before) * 10000 / greeted : 0 ))
+  printf '%-8s round %s  greeted %-7s failures %-5s greeting p50 %-7s p99 %-8s p99.9 %-8s node CPU µs/chat %s\n' \
+    "$w" "$2" "${greeted:-?}" "${fails:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$us" | tee -a "$OUT/summary.txt"
+}
+for r in $(seq 0 "$ROUNDS"); do
+  for w in $SYSTEMS; do surge "$w" "$r"; done
+done
+echo "round 0 warms up (not counted); results in $OUT/summary.txt"
