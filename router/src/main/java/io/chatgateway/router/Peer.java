@@ -14,6 +14,14 @@ public interface Peer {
     /** Queues a frame for the client; frames to one peer arrive in the order they were sent. */
     void send(OutboundFrame frame);
 
+    /**
+     * False once the connection is closed or closing: work still queued for it may be skipped (a
+     * shopper who gave up during a surge is not greeted and queued after they left).
+     */
+    default boolean isOpen() {
+        return true;
+    }
+
     /** Closes the connection with a WebSocket close code and a short reason. */
     void close(int code, String reason);
 }

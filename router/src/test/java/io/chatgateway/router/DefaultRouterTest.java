@@ -68,6 +68,19 @@ class DefaultRouterTest {
     }
 
     @Test
+    void aShopperWhoLeftBeforeTheirHelloWasReachedGetsNoChat() {
+        RecordingPeer left = new RecordingPeer();
+        left.gone = true; // closed while its hello waited behind a surge
+        fx.router.customerHello(left, new CustomerIdentity("u-left", null, Tier.REGULAR, List.of(), null, "en", false, null), null);
+        fx.router.customerGone(left);
+        fx.time.advanceTime();
+        assertThat(left.received).as("nothing sent to a closed connection").isEmpty();
+        assertThat(fx.store.openChatOf("u-left")).as("no chat queued for a shopper who is gone").isEmpty();
+        RecordingPeer next = customer("u-next", Tier.REGULAR);
+        assertThat(next.received.get(0)).isInstanceOf(ServerMessage.CustomerWelcome.class);
+    }
+
+    @Test
     void greetingFollowsTheShoppersLanguage() {
         RecordingPeer p = new RecordingPeer();
         router.customerHello(p, new CustomerIdentity("u", "小王", Tier.NEW, List.of(), null, "zh-CN", false, null), null);

@@ -12,6 +12,7 @@ class RecordingPeer implements Peer {
     private final String id = "p" + IDS.incrementAndGet();
     final List<ServerMessage> received = new ArrayList<>();
     Integer closedWith;
+    volatile boolean gone; // the client closed the connection
 
     @Override
     public String connectionId() {
@@ -54,6 +55,11 @@ class RecordingPeer implements Peer {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new AssertionError("a node forwarded a frame that is not JSON: " + json, e);
         }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return closedWith == null && !gone;
     }
 
     @Override

@@ -20,6 +20,11 @@ final class ChannelPeer implements Peer {
     static final int CLOSE_TOO_SLOW = 1013;
     static final long CLOSE_GRACE_MILLIS = 2000;
 
+    @Override
+    public boolean isOpen() {
+        return !closing.get() && channel.isActive();
+    }
+
     private final Channel channel;
     private final MessageCodec codec;
     private final long maxPendingBytes;

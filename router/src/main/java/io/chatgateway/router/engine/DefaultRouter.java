@@ -171,6 +171,9 @@ final class DefaultRouter implements Router {
     @Override
     public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
         submit(bindLane(peer, who.customerId()), peer, null, () -> {
+            if (!peer.isOpen()) {
+                return; // gone before its lane got to it (a surge backlog): no chat to greet, queue and abandon
+            }
             try {
                 customers.hello(peer, who, resume);
             } finally {
