@@ -378,15 +378,17 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return all;
     }
 
-    /** The records of the agents in a set, read in ONE script (every decision reads its group's agents with room). */
+    /** The records of the agents in a set, read in ONE script returning one compact row per agent. */
     private List<AgentRecord> agentsIn(String setKey) {
-        List<Object> rows = call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI, new String[] {setKey}));
-        return RedisRecords.agentsOfRows(rows);
+        return agentRows.parse(call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI, new String[] {setKey})));
     }
+
+    private final AgentRows agentRows = new AgentRows();
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
-        List<AgentRecord> out = agentsIn(P + "room:" + group);
+        // The room index (lua/room-fn.lua): one HVALS of compact rows, kept by every script that changes an agent.
+        List<AgentRecord> out = agentRows.parse(call(() -> redis.hvals(P + "roomrow:" + group)));
         out.removeIf(a -> !a.hasRoom());
         return out;
     }

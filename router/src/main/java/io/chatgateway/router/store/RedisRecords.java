@@ -54,16 +54,10 @@ final class RedisRecords {
                 Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
     }
 
-    /** The agent records agents-of.lua returned. */
-    static java.util.List<AgentRecord> agentsOfRows(java.util.List<Object> rows) {
-        java.util.List<AgentRecord> out = new java.util.ArrayList<>(rows.size());
-        for (Object row : rows) {
-            out.add(agentOfRow((String) row));
-        }
-        return out;
-    }
-
-    /** An agent record as agents-of.lua returns it: the fields below joined by U+001F, the free-text name last. */
+    /**
+     * An agent record as the room index keeps it (lua/room-fn.lua, AGENT_ROW there): agentId, level, groups,
+     * skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, name, joined by U+001F.
+     */
     static AgentRecord agentOfRow(String row) {
         String[] f = row.split("\u001f", 12);
         if (f.length != 12) {

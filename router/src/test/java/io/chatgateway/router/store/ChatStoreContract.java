@@ -41,6 +41,35 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void agentsWithRoomShowEachAgentAsTheyAreNowAcrossLoadStatusAndGroupChanges() {
+        ChatStore s = store();
+        s.upsertAgent(new AgentRecord("a", "Ann \u00e9 | 李", AgentLevel.SENIOR, Set.of("general", "vip"), Set.of("complaints"), true,
+                AgentStatus.ONLINE, true, true, 2, 0, 0));
+        for (int i = 1; i <= 3; i++) {
+            s.createWaitingChat(waiting("c" + i, "u" + i, Tier.REGULAR, i, 10 - i));
+        }
+        assertThat(s.agentsWithRoom("general")).singleElement().isEqualTo(s.agent("a").orElseThrow())
+                .satisfies(a -> assertThat(a.name()).isEqualTo("Ann \u00e9 | 李"))
+                .satisfies(a -> assertThat(a.skills()).containsExactly("complaints"));
+        assertThat(s.tryAssign("c1", "a")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.agentsWithRoom("vip")).as("the load a decision reads is the load now")
+                .singleElement().satisfies(a -> assertThat(a.load()).isEqualTo(1));
+        assertThat(s.tryAssign("c2", "a")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.agentsWithRoom("general")).as("full").isEmpty();
+        s.close("c1", "agent");
+        assertThat(s.agentsWithRoom("general")).as("room again after a close").singleElement()
+                .satisfies(a -> assertThat(a.load()).isEqualTo(1));
+        s.updateAgent("a", r -> r.withStatus(AgentStatus.AWAY));
+        assertThat(s.agentsWithRoom("general")).as("away").isEmpty();
+        s.updateAgent("a", r -> r.withStatus(AgentStatus.ONLINE));
+        s.upsertAgent(new AgentRecord("a", "Ann", AgentLevel.SENIOR, Set.of("aftersales"), Set.of(), false,
+                AgentStatus.ONLINE, true, true, 2, 0, 0));
+        assertThat(s.agentsWithRoom("general")).as("left the group").isEmpty();
+        assertThat(s.agentsWithRoom("vip")).as("left the group").isEmpty();
+        assertThat(s.agentsWithRoom("aftersales")).singleElement().satisfies(a -> assertThat(a.load()).as("load kept").isEqualTo(1));
+    }
+
+    @Test
     void offersReserveCapacityAndNeverExceedIt() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 1));

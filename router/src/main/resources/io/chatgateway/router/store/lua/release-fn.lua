@@ -1,13 +1,12 @@
 -- Shared functions of the routing scripts (included by those that say "-- include: release-fn").
+-- include: room-fn
 local function release(agentId)
   local key = '{cg}:agent:' .. agentId
   local st = redis.call('HMGET', key, 'status', 'connected', 'load', 'capacity', 'groups')
   if not st[3] then return end
   local load = math.max(0, tonumber(st[3]) - 1)
   redis.call('HSET', key, 'load', load)
-  if st[1] == 'ONLINE' and st[2] == '1' and load < tonumber(st[4]) then
-    for g in string.gmatch(st[5], '[^,]+') do redis.call('SADD', '{cg}:room:' .. g, agentId) end
-  end
+  refresh_room(agentId)
 end
 local function enqueue(chatKey, chatId)
   local f = redis.call('HMGET', chatKey, 'group', 'tier', 'rank')

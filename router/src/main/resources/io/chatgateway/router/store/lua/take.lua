@@ -1,4 +1,5 @@
 -- KEYS chat, agent; ARGV agentId, state, chatId. 0 done, 1 chat not waiting, 2 agent unavailable, 3 full.
+-- include: room-fn
 if redis.call('HGET', KEYS[1], 'state') ~= 'WAITING' then return 1 end
 local st = redis.call('HMGET', KEYS[2], 'status', 'connected', 'load', 'capacity', 'groups')
 if not st[1] or st[1] ~= 'ONLINE' or st[2] ~= '1' then return 2 end
@@ -10,7 +11,5 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2], 'agentId', ARGV[1])
 redis.call('SADD', '{cg}:agentchats:' .. ARGV[1], ARGV[3])
 load = load + 1
 redis.call('HSET', KEYS[2], 'load', load)
-if load >= cap then
-  for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[1]) end
-end
+refresh_room(ARGV[1])
 return 0

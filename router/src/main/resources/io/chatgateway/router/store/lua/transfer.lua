@@ -9,9 +9,7 @@ release(ARGV[2])
 redis.call('SREM', '{cg}:agentchats:' .. ARGV[2], ARGV[1])
 load = load + 1
 redis.call('HSET', KEYS[2], 'load', load)
-if load >= cap then
-  for g in string.gmatch(st[5], '[^,]+') do redis.call('SREM', '{cg}:room:' .. g, ARGV[3]) end
-end
+refresh_room(ARGV[3])
 redis.call('SADD', '{cg}:agentchats:' .. ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[1], 'agentId', ARGV[3])
 return 1
