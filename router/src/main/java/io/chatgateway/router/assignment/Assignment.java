@@ -210,17 +210,30 @@ public final class Assignment {
         ChatRecord best = null;
         for (String g : groups) {
             for (Tier t : Tier.values()) {
-                for (ChatRecord ch : ctx.store().waiting(g, t, HEAD_SCAN)) {
-                    if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()), overflow.isOn(g))) {
-                        if (best == null || MemoryChatStore.QUEUE_ORDER.compare(ch, best) < 0) {
-                            best = ch;
-                        }
-                        break; // the rest of this tier queue ranks lower
-                    }
+                List<ChatRecord> heads = ctx.store().waiting(g, t, HEAD_FIRST);
+                ChatRecord head = firstEligible(c, agent, g, now, heads);
+                if (head == null && heads.size() == HEAD_FIRST) { // the queue goes on: look further down
+                    head = firstEligible(c, agent, g, now, ctx.store().waiting(g, t, HEAD_SCAN));
+                }
+                if (head != null && (best == null || MemoryChatStore.QUEUE_ORDER.compare(head, best) < 0)) {
+                    best = head;
                 }
             }
         }
         return best;
+    }
+
+    /** Queue heads read first: the head is almost always eligible, and each head read costs a record (Redis: a hash). */
+    private static final int HEAD_FIRST = 2;
+
+    /** The first of a tier queue's heads the agent may take (the rest of that queue ranks lower). */
+    private ChatRecord firstEligible(RoutingConfig c, AgentRecord agent, String group, long now, List<ChatRecord> heads) {
+        for (ChatRecord ch : heads) {
+            if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()), overflow.isOn(group))) {
+                return ch;
+            }
+        }
+        return null;
     }
 
     /** Offers the chat to the agent (or assigns it, for auto-accepting agents); false when the store refused. */
