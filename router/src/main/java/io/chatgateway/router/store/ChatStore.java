@@ -48,6 +48,14 @@ public interface ChatStore {
     /** Waiting chats of a group across tiers, best rank first. */
     List<ChatRecord> waiting(String group, int limit);
 
+    /**
+     * The ids of {@link #waiting(String, int)}, in the same order: for telling shoppers their place,
+     * which needs no record (a Redis store reads no chat hash for it).
+     */
+    default List<String> waitingIds(String group, int limit) {
+        return waiting(group, limit).stream().map(ChatRecord::chatId).toList();
+    }
+
     /** 1-based place of a waiting chat in its group (by rank across tiers), 0 if it is not waiting. */
     int position(String chatId);
 

@@ -148,38 +148,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         }
     }
 
-    /**
-     * Reads many hashes in one round trip: the commands are pipelined on the connection, then
-     * awaited. A queue head or a group's agents cost one wait, not one per record.
-     */
-    private List<Map<String, String>> hashes(java.util.Collection<String> keys) {
-        List<Map<String, String>> out = new ArrayList<>(keys.size());
-        List<io.lettuce.core.RedisFuture<Map<String, String>>> pending = new ArrayList<>(PIPELINE_BATCH);
-        for (String k : keys) {
-            pending.add(async.hgetall(k));
-            if (pending.size() == PIPELINE_BATCH) {
-                awaitAll(pending, out);
-            }
-        }
-        awaitAll(pending, out);
-        return out;
-    }
-
-    /** Pipelined reads go out in batches: a whole queue at once would overrun the client's bounded request queue. */
-    private static final int PIPELINE_BATCH = 256;
-
-    private void awaitAll(List<io.lettuce.core.RedisFuture<Map<String, String>>> pending, List<Map<String, String>> out) {
-        for (io.lettuce.core.RedisFuture<Map<String, String>> f : pending) {
-            out.add(call(() -> io.lettuce.core.LettuceFutures.awaitOrCancel(f, commandTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
-        }
-        pending.clear();
-    }
-
     /** The records behind these ids (those that exist), read in one pipelined round trip per batch. */
     private <T> List<T> records(java.util.Collection<String> ids, java.util.function.Function<String, String> key,
                                 java.util.function.Function<Map<String, String>, T> of) {
         List<T> out = new ArrayList<>(ids.size());
-        for (Map<String, String> h : hashes(ids.stream().map(key).toList())) {
+        for (Map<String, String> h : RedisReads.hashes(async, commandTimeout, ids.stream().map(key).toList())) {
             T r = of.apply(h);
             if (r != null) {
                 out.add(r);
@@ -244,6 +217,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         }
         all.sort(MemoryChatStore.QUEUE_ORDER);
         return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+    }
+
+    @Override
+    public List<String> waitingIds(String group, int limit) {
+        return RedisReads.waitingIds(redis, P + "q:" + group + ":", limit);
     }
 
     /** KEYS chat; ARGV chatId, tier names. Chats ranked strictly higher in the other tiers, plus the place in its own. */

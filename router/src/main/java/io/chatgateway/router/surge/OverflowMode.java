@@ -151,13 +151,13 @@ public final class OverflowMode {
     private void updatePositions(String group) {
         QueuePositions.GroupCapacity cap = positions.capacity(group);
         int position = 0;
-        for (ChatRecord c : ctx.store().waiting(group, Integer.MAX_VALUE)) {
+        for (String chatId : ctx.store().waitingIds(group, Integer.MAX_VALUE)) {
             position++;
-            Integer last = positionSent.get(c.chatId());
-            Peer p = delivery.customerPeer(c.chatId());
+            Integer last = positionSent.get(chatId);
+            Peer p = delivery.customerPeer(chatId);
             if (p != null && (last == null || last != position)) {
-                p.send(Delivery.frame(new ServerMessage.Queued(c.chatId(), position, cap.eta(position))));
-                positionSent.put(c.chatId(), position);
+                p.send(Delivery.frame(new ServerMessage.Queued(chatId, position, cap.eta(position))));
+                positionSent.put(chatId, position);
             }
         }
     }

@@ -82,15 +82,15 @@ public final class QueuePositions {
         if (overflow.isOn(group)) {
             return; // during overflow, positions go out at most every overflow.updateSeconds (OverflowMode)
         }
-        List<ChatRecord> head = ctx.store().waiting(group, ctx.options().positionUpdates());
+        List<String> head = ctx.store().waitingIds(group, ctx.options().positionUpdates());
         if (head.isEmpty()) {
             return;
         }
         GroupCapacity cap = capacity(group);
         int position = 0;
-        for (ChatRecord c : head) {
+        for (String chatId : head) {
             position++;
-            delivery.toCustomer(c.chatId(), new ServerMessage.Queued(c.chatId(), position, cap.eta(position)));
+            delivery.toCustomer(chatId, new ServerMessage.Queued(chatId, position, cap.eta(position)));
         }
     }
 

@@ -70,6 +70,22 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void waitingIdsComeInTheQueuesOrderWithoutReadingRecords() {
+        ChatStore s = store();
+        // ids sort by creation, as the gateway makes them; equal ranks across tiers tie on age
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 5));
+        s.createWaitingChat(waiting("c2", "u2", Tier.VIP, 2, 9));
+        s.createWaitingChat(waiting("c3", "u3", Tier.NEW, 3, 5));
+        s.createWaitingChat(waiting("c4", "u4", Tier.VIP, 4, 5));
+        s.createWaitingChat(waiting("c5", "u5", Tier.REGULAR, 5, 7));
+        List<String> byRecords = s.waiting("general", 10).stream().map(ChatRecord::chatId).toList();
+        assertThat(byRecords).containsExactly("c2", "c5", "c1", "c3", "c4");
+        assertThat(s.waitingIds("general", 10)).isEqualTo(byRecords);
+        assertThat(s.waitingIds("general", 3)).containsExactly("c2", "c5", "c1");
+        assertThat(s.waitingIds("nobody-here", 3)).isEmpty();
+    }
+
+    @Test
     void offersReserveCapacityAndNeverExceedIt() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 1));

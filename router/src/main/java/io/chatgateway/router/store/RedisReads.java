@@ -1,0 +1,57 @@
+package io.chatgateway.router.store;
+
+import io.chatgateway.protocol.Tier;
+import io.lettuce.core.ScoredValue;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Reads of the Redis store that need no script: many hashes in one round trip, queue ids without records. */
+final class RedisReads {
+    private RedisReads() {
+    }
+
+    /**
+     * The first {@code limit} waiting chat ids of a group across its tier queues ({@code queuePrefix}
+     * + tier name), best first. Each queue is ordered by score (-rank), then by id, and ids sort by
+     * creation: the order of {@code MemoryChatStore.QUEUE_ORDER}, without reading a chat's hash.
+     */
+    static List<String> waitingIds(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> redis, String queuePrefix, int limit) {
+        List<ScoredValue<String>> all = new ArrayList<>();
+        for (Tier t : Tier.values()) {
+            all.addAll(RedisChatStore.call(() -> redis.zrangeWithScores(queuePrefix + t.name(), 0, Math.max(0, limit - 1L))));
+        }
+        all.sort(Comparator.comparingDouble((ScoredValue<String> v) -> v.getScore()).thenComparing(ScoredValue::getValue));
+        return all.stream().limit(limit).map(ScoredValue::getValue).toList();
+    }
+
+    /**
+     * Reads many hashes in one round trip: the commands are pipelined on the connection, then
+     * awaited. A queue head or a group's agents cost one wait, not one per record.
+     */
+    static List<Map<String, String>> hashes(io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async,
+                                            java.time.Duration timeout, java.util.Collection<String> keys) {
+        List<Map<String, String>> out = new ArrayList<>(keys.size());
+        List<io.lettuce.core.RedisFuture<Map<String, String>>> pending = new ArrayList<>(PIPELINE_BATCH);
+        for (String k : keys) {
+            pending.add(async.hgetall(k));
+            if (pending.size() == PIPELINE_BATCH) {
+                awaitAll(pending, out, timeout);
+            }
+        }
+        awaitAll(pending, out, timeout);
+        return out;
+    }
+
+    /** Pipelined reads go out in batches: a whole queue at once would overrun the client's bounded request queue. */
+    private static final int PIPELINE_BATCH = 256;
+
+    private static void awaitAll(List<io.lettuce.core.RedisFuture<Map<String, String>>> pending, List<Map<String, String>> out,
+                                 java.time.Duration timeout) {
+        for (io.lettuce.core.RedisFuture<Map<String, String>> f : pending) {
+            out.add(RedisChatStore.call(() -> io.lettuce.core.LettuceFutures.awaitOrCancel(f, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)));
+        }
+        pending.clear();
+    }
+}
