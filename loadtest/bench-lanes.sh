@@ -57,11 +57,8 @@ surge() { # $1 workers, $2 round
     | tee "$OUT/w$w-r$2.txt" | grep '^RESULT' || true)
   after=$(cpu_ticks "${PID[$w]}")
   local greeted p50 p99 p999 fails
-  greeted=$(sed -n 's/.*"greeted":\([0-9]*\).*/\1/p' <<<"$line")
-  fails=$(sed -n 's/.*"failures":\([0-9]*\).*/\1/p' <<<"$line")
-  p50=$(sed -n 's/.*greetingMillis={[^}]*"p50":\([0-9.]*\).*/\1/p' <<<"$line")
-  p99=$(sed -n 's/.*greetingMillis={[^}]*"p99":\([0-9.]*\).*/\1/p' <<<"$line")
-  p999=$(sed -n 's/.*greetingMillis={[^}]*"p999":\([0-9.]*\).*/\1/p' <<<"$line")
+  greeted=$(count_of greeted "$line"); fails=$(count_of failures "$line")
+  p50=$(millis_of greetingMillis p50 "$line"); p99=$(millis_of greetingMillis p99 "$line"); p999=$(millis_of greetingMillis p999 "$line")
   local us=$(( greeted > 0 ? (after - before) * 10000 / greeted : 0 ))
   printf '%-8s round %s  greeted %-7s failures %-5s greeting p50 %-7s p99 %-8s p99.9 %-8s node CPU µs/chat %s\n' \
     "$w" "$2" "${greeted:-?}" "${fails:-?}" "${p50:-?}" "${p99:-?}" "${p999:-?}" "$us" | tee -a "$OUT/summary.txt"

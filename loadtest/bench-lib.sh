@@ -8,3 +8,6 @@ declare -a ALL
 stop_all() { for p in "${ALL[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap stop_all EXIT
 wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
+# Fields of the driver's RESULT line: count_of greeted "$line"; millis_of greetingMillis p99 "$line".
+count_of() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$2"; }
+millis_of() { sed -n "s/.*$1={[^}]*\"$2\":\([0-9.]*\).*/\1/p" <<<"$3"; }
