@@ -43,7 +43,7 @@ public final class Delivery {
 
     /** Binds a shopper's connection to a chat (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachCustomer(String chatId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(NodeContext.currentLane()); // before the connection can be found
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentLane()); // before the connection can be found
         Peer old = customerPeers.put(chatId, peer);
         chatOfConnection.put(peer, chatId);
         if (old != null && old != peer) {
@@ -75,7 +75,7 @@ public final class Delivery {
 
     /** Binds an agent's connection (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachAgent(String agentId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(NodeContext.currentLane());
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentLane());
         Peer old = agentPeers.put(agentId, peer);
         agentOfConnection.put(peer, agentId);
         if (old != null && old != peer) {
@@ -172,7 +172,7 @@ public final class Delivery {
     public Peer holdChat(String agentId, String chatId) {
         Peer p = agentPeers.get(agentId);
         if (p != null) {
-            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId, NodeContext.currentLane());
+            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId, ctx.currentLane());
         }
         return p;
     }
@@ -189,7 +189,7 @@ public final class Delivery {
 
     /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
     public void toCustomer(String chatId, OutboundFrame f) {
-        send(customerPeers.get(chatId), customerKey(chatId), f, NodeContext.currentLane());
+        send(customerPeers.get(chatId), customerKey(chatId), f, ctx.currentLane());
     }
 
     public void toCustomer(String chatId, ServerMessage m) {
@@ -198,7 +198,7 @@ public final class Delivery {
 
     /** Sends to an agent: on this node, or through the node that holds them. */
     public void toAgent(String agentId, OutboundFrame f) {
-        send(agentPeers.get(agentId), agentKey(agentId), f, NodeContext.currentLane());
+        send(agentPeers.get(agentId), agentKey(agentId), f, ctx.currentLane());
     }
 
     public void toAgent(String agentId, ServerMessage m) {
@@ -253,8 +253,8 @@ public final class Delivery {
     }
 
     private <E extends ChatEvent> E append(ChatRecord chat, String agentId, LongFunction<E> event, boolean toHolder) {
-        int lane = NodeContext.currentLane(); // the callback may run on the store's thread while this lane waits: it acts for it
-        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> NodeContext.actingFor(lane, () -> {
+        int lane = ctx.currentLane(); // the callback may run on the store's thread while this lane waits: it acts for it
+        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> ctx.actingFor(lane, () -> {
             sendEvent(chat.chatId(), agentId, e, json, false);
             if (toHolder && holder != null && !holder.equals(agentId)) {
                 send(agentPeers.get(holder), agentKey(holder), json != null ? OutboundFrame.encoded(e, json) : frame(e), lane);
@@ -271,7 +271,7 @@ public final class Delivery {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame toShopper = forCustomer == e ? f : frame(forCustomer);
-        int lane = live ? Gate.NO_LANE : NodeContext.currentLane();
+        int lane = live ? Gate.NO_LANE : ctx.currentLane();
         send(customerPeers.get(chatId), customerKey(chatId), toShopper, lane);
         if (agentId != null) {
             send(agentPeers.get(agentId), agentKey(agentId), f, lane);

@@ -188,13 +188,13 @@ public final class NodeContext {
      * [0]: the lane the current thread runs a task of, or -1 (an event loop, a store's I/O thread);
      * [1]: the lane a store callback on this thread acts for (see {@link #actingFor}), or -1.
      */
-    private static final ThreadLocal<int[]> LANE = ThreadLocal.withInitial(() -> new int[] {-1, -1});
+    private final ThreadLocal<int[]> laneOfThread = ThreadLocal.withInitial(() -> new int[] {-1, -1}); // per router: two in one JVM never mix
     /** Work handed over by other threads (event loops, a store's I/O thread), run by a lane before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** The lane whose task runs on this thread now (or that a store callback acts for), -1 when none. */
-    public static int currentLane() {
-        int[] cur = LANE.get();
+    public int currentLane() {
+        int[] cur = laneOfThread.get();
         return cur[1] >= 0 ? cur[1] : cur[0];
     }
 
@@ -203,8 +203,8 @@ public final class NodeContext {
      * count as the lane's own (a gate the lane holds does not hold them). Unlike a lane's task it
      * may not run blocking work: {@link #onWorker} still hands that over.
      */
-    public static void actingFor(int lane, Runnable callback) {
-        int[] cur = LANE.get();
+    public void actingFor(int lane, Runnable callback) {
+        int[] cur = laneOfThread.get();
         int outer = cur[1];
         cur[1] = lane;
         try {
@@ -216,7 +216,7 @@ public final class NodeContext {
 
     /** Runs a task of {@code lane} (after what other threads handed over), marked as such for {@link #onWorker} and {@link #currentLane}. */
     public void asLane(int lane, Runnable task) {
-        int[] cur = LANE.get();
+        int[] cur = laneOfThread.get();
         int outer = cur[0];
         int outerActing = cur[1];
         cur[0] = lane;
@@ -240,7 +240,7 @@ public final class NodeContext {
      * once on the calling thread.)
      */
     public void onWorker(Runnable work) {
-        if (LANE.get()[0] >= 0) {
+        if (laneOfThread.get()[0] >= 0) {
             guarded(work);
         } else {
             inbox.add(work);
