@@ -38,7 +38,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The routing decisions of one node on 1 or 2 router lanes ({@code RouterOptions.workers}): each
- * operation is a whole chat as the gateway drives it, a shopper's {@code hello} (greeting, routing
+ * operation is a batch of whole chats as the gateway drives them, a shopper's {@code hello} (greeting, routing
  * to one of 64 auto-accepting agents, the assignment and the history sent to the agent), then the
  * shopper's {@code close} (closing frames, the agent's slot freed), waited for as a widget would.
  * One calling thread plays the event loops: it hands the router a batch of {@value #BATCH}
