@@ -1,7 +1,7 @@
 package io.chatgateway.router.assignment;
 
-import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.config.RoutingConfig;

@@ -400,11 +400,7 @@ final class DefaultRouter implements Router {
             int bar = name.indexOf('|');
             String kind = name.substring(0, bar + 1);
             String id = name.substring(bar + 1);
-            String key = switch (kind) {
-                case SharedTimers.GRACE -> id;
-                case SharedTimers.OFFER -> id.substring(id.indexOf('|') + 1);
-                default -> id;
-            };
+            String key = SharedTimers.OFFER.equals(kind) ? id.substring(id.indexOf('|') + 1) : id; // an offer's: its agent
             submit(ctx.laneOf(key), null, null, () -> runDue(name, kind, id));
         }
     }

@@ -254,12 +254,8 @@ public final class Delivery {
 
     private <E extends ChatEvent> E append(ChatRecord chat, String agentId, LongFunction<E> event, boolean toHolder) {
         int lane = ctx.currentLane(); // the callback may run on the store's thread while this lane waits: it acts for it
-        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> ctx.actingFor(lane, () -> {
-            sendEvent(chat.chatId(), agentId, e, json, false);
-            if (toHolder && holder != null && !holder.equals(agentId)) {
-                send(agentPeers.get(holder), agentKey(holder), json != null ? OutboundFrame.encoded(e, json) : frame(e), lane);
-            }
-        }));
+        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> ctx.actingFor(lane,
+                () -> sendEvent(chat.chatId(), agentId, toHolder ? holder : null, e, json, false)));
     }
 
     /**
@@ -268,6 +264,11 @@ public final class Delivery {
      * {@code live} event (a chat message, from any thread) is held at a connection's gate.
      */
     public void sendEvent(String chatId, String agentId, ChatEvent e, byte[] json, boolean live) {
+        sendEvent(chatId, agentId, null, e, json, live);
+    }
+
+    /** As above, also to {@code holder} (the agent the chat's log gives it to) when not null and not {@code agentId}. */
+    private void sendEvent(String chatId, String agentId, String holder, ChatEvent e, byte[] json, boolean live) {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame toShopper = forCustomer == e ? f : frame(forCustomer);
@@ -275,6 +276,9 @@ public final class Delivery {
         send(customerPeers.get(chatId), customerKey(chatId), toShopper, lane);
         if (agentId != null) {
             send(agentPeers.get(agentId), agentKey(agentId), f, lane);
+        }
+        if (holder != null && !holder.equals(agentId)) {
+            send(agentPeers.get(holder), agentKey(holder), f, lane); // the same frame: serialised once
         }
     }
 

@@ -14,9 +14,9 @@ import java.util.Set;
 /**
  * Frames held for one connection while a lane sends it a history (see {@link Delivery}). Locked
  * per connection; a frame is held, or sent when the gate no longer holds it, never both, so a
- * flush and later sends keep their order. A hold belongs to the lane that made it: that lane's frames pass (they
- * are the history), everyone else's wait. {@link #NO_LANE} stands for "not a lane" (an event
- * loop, the bus): such frames are always foreign.
+ * flush and later sends keep their order. A hold belongs to the lane that made it: that lane's
+ * frames pass (they are the history), everyone else's wait. {@link #NO_LANE} stands for "not a
+ * lane" (an event loop, the bus): such frames are always foreign.
  */
 final class Gate {
     private record Held(OutboundFrame frame, String chatId, long seq) {
@@ -87,25 +87,19 @@ final class Gate {
                 out.add(h);
             }
         }
-        Set<String> done = new HashSet<>(2);
-        for (int i = 0; i < out.size(); i++) {
-            Held h = out.get(i);
+        Map<String, List<Held>> byChat = new HashMap<>(2);
+        for (Held h : out) {
+            if (h.chatId() != null) {
+                byChat.computeIfAbsent(h.chatId(), k -> new ArrayList<>()).add(h);
+            }
+        }
+        for (Held h : out) { // in the order held; a chat's events all go out at its first one's place
             if (h.chatId() == null) {
                 peer.send(h.frame());
-            } else if (done.add(h.chatId())) { // the chat's first held frame: all of the chat's, in seq order
-                List<Held> chat = new ArrayList<>();
-                for (int j = i; j < out.size(); j++) {
-                    if (h.chatId().equals(out.get(j).chatId())) {
-                        chat.add(out.get(j));
-                    }
-                }
-                chat.sort(Comparator.comparingLong(Held::seq));
-                long upTo = seen.getOrDefault(h.chatId(), 0L);
-                for (Held c : chat) {
-                    if (c.seq() > upTo) {
-                        peer.send(c.frame());
-                        upTo = c.seq();
-                    }
+            } else {
+                List<Held> chat = byChat.remove(h.chatId());
+                if (chat != null) {
+                    sendInSeqOrder(peer, chat, seen.getOrDefault(h.chatId(), 0L));
                 }
             }
         }
@@ -125,15 +119,21 @@ final class Gate {
                     earlier.add(h);
                 }
             }
-            earlier.sort(Comparator.comparingLong(Held::seq));
-            for (Held h : earlier) {
-                if (h.seq() > upTo) {
-                    peer.send(h.frame());
-                    upTo = h.seq();
-                }
-            }
+            upTo = sendInSeqOrder(peer, earlier, upTo);
         }
         seen.put(chatId, Math.max(upTo, seq));
+    }
+
+    /** Sends one chat's held events in seq order, each once, those after {@code upTo} only; returns the last seq sent (or upTo). */
+    private static long sendInSeqOrder(Peer peer, List<Held> frames, long upTo) {
+        frames.sort(Comparator.comparingLong(Held::seq));
+        for (Held h : frames) {
+            if (h.seq() > upTo) {
+                peer.send(h.frame());
+                upTo = h.seq();
+            }
+        }
+        return upTo;
     }
 
     /** Opens the gate; true when it holds nothing any more (with {@code trailUntil} > 0 it keeps what was seen till then). */

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class NodeContext {
     private final RouterMetrics metrics;
     private volatile VersionedConfig config;
     private volatile ScriptLibrary scripts;
-    private final Set<String> gaugedQueues = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> gaugedQueues = ConcurrentHashMap.newKeySet();
     private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
 
     public NodeContext(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
