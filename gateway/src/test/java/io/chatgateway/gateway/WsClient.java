@@ -14,13 +14,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A standard WebSocket client (the JDK's java.net.http) that keeps every JSON frame it receives. */
+/**
+ * A standard WebSocket client (the JDK's java.net.http) that keeps every JSON frame it receives and
+ * checks each against the published frame schema ({@code docs/schema/server-to-client.json}): a
+ * frame the gateway sends but the contract does not describe fails the test when the client closes.
+ */
 final class WsClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     static final Duration WAIT = Duration.ofSeconds(10);
 
     private final List<JsonNode> received = new ArrayList<>();
+    private final List<String> offContract = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final WebSocket socket;
     private int consumed;
@@ -35,6 +40,10 @@ final class WsClient implements AutoCloseable {
                 if (last) {
                     try {
                         JsonNode node = JSON.readTree(partial.toString());
+                        List<String> problems = Contracts.frameProblems("server-to-client.json", node);
+                        if (!problems.isEmpty()) {
+                            offContract.add(node + " " + problems);
+                        }
                         synchronized (received) {
                             received.add(node);
                             received.notifyAll();
@@ -143,11 +152,19 @@ final class WsClient implements AutoCloseable {
         socket.abort();
     }
 
+    /** Frames received that docs/schema/server-to-client.json does not describe, with the schema's objections. */
+    List<String> offContract() {
+        return List.copyOf(offContract);
+    }
+
     @Override
     public void close() {
         if (!socket.isOutputClosed()) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
         }
         socket.abort();
+        if (!offContract.isEmpty()) {
+            throw new AssertionError("the gateway sent frames docs/schema/server-to-client.json does not describe: " + offContract);
+        }
     }
 }

@@ -32,19 +32,8 @@ import reactor.core.publisher.Mono;
  * Mono, so this handler never blocks its event loop. Bad input gets a 400 naming each problem
  * and what was expected.
  *
- * <pre>
- * GET  /admin/config            {"version", "config"}
- * PUT  /admin/config            {"version": replaced version, "config": {...}}  (X-Actor: who; 409 if stale)
- * POST /admin/config/dry-run    {"config": {...}}: proposed order and waits, nothing changes
- * GET  /admin/audit?limit=N     accepted changes, newest first
- * GET  /admin/qa?limit=N        closed chats sampled for quality review: masked transcript, CSAT
- * POST /admin/overflow          {"group", "mode": "on" | "off" | "auto"}: force overflow mode
- * GET  /admin/scripts           every script text by kind and language
- * PUT  /admin/scripts/{kind}/{lang}  {"text": "..."}: edit one, placeholders validated
- * GET  /admin/queues            per group and tier: waiting, oldest wait, projected wait
- * GET  /admin/agents            status, load, level, groups, skills
- * GET  /metrics                 Prometheus text
- * </pre>
+ * <p>The routes are {@link AdminRoute}; their bodies and answers are described in
+ * {@code docs/openapi.json}, served at {@code GET /admin/openapi.json}.
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
@@ -65,66 +54,78 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
         QueryStringDecoder uri = new QueryStringDecoder(req.uri());
         String path = uri.path();
-        HttpMethod m = req.method();
-        if (path.equals("/healthz")) {
-            HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
+        String method = req.method() == HttpMethod.HEAD ? "GET" : req.method().name(); // HEAD: GET's headers, no body
+        AdminRoute route = AdminRoute.find(method, path).orElse(null);
+        if (route == null && !path.startsWith("/admin/") && AdminRoute.methodsAt(path).isEmpty()) {
+            notServed(ctx, req, path);
             return;
         }
-        if (path.equals("/readyz")) {
-            boolean ok = ready.getAsBoolean();
-            HttpResponses.json(ctx, req, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ok ? "{\"ready\":true}" : "{\"ready\":false}");
-            return;
-        }
-        if (!path.startsWith("/admin/") && !path.equals("/metrics")) {
-            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no such path " + path
-                    + " (expected: /healthz, /readyz, /metrics or /admin/...)");
-            return;
-        }
-        if (!authorized(req)) {
+        if ((route == null || !route.open) && !authorized(req)) {
             HttpResponses.error(ctx, req, HttpResponseStatus.UNAUTHORIZED,
                     "missing or wrong bearer token (expected: Authorization: Bearer <CHAT_GATEWAY_ADMIN_TOKEN>)");
             return;
         }
-        String route = m.name() + " " + path;
+        if (route == null) {
+            notServed(ctx, req, path);
+            return;
+        }
         switch (route) {
-            case "GET /metrics" -> HttpResponses.send(ctx, req, HttpResponseStatus.OK,
+            case HEALTHZ -> HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
+            case READYZ -> {
+                boolean ok = ready.getAsBoolean();
+                HttpResponses.json(ctx, req, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        ok ? "{\"ready\":true}" : "{\"ready\":false}");
+            }
+            case METRICS -> HttpResponses.send(ctx, req, HttpResponseStatus.OK,
                     Unpooled.copiedBuffer(prometheus.scrape(), StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
-            case "GET /admin/queues" -> reply(ctx, req, router.snapshot().map(s -> Map.of("configVersion", s.configVersion(), "groups", s.groups())));
-            case "GET /admin/agents" -> reply(ctx, req, router.snapshot().map(s -> Map.of("agents", s.agents())));
-            case "GET /admin/config" -> reply(ctx, req, router.config().map(AdminHandler::configBody));
-            case "GET /admin/audit" -> {
-                int limit = intParam(uri, "limit", 50);
-                if (limit < 1 || limit > 1000) {
-                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "limit " + limit + " (expected: 1..1000)");
-                    return;
+            case OPENAPI -> HttpResponses.resource(ctx, req, "/contract/openapi.json", "application/json");
+            case QUEUES -> reply(ctx, req, router.snapshot().map(s -> Map.of("configVersion", s.configVersion(), "groups", s.groups())));
+            case AGENTS -> reply(ctx, req, router.snapshot().map(s -> Map.of("agents", s.agents())));
+            case CONFIG -> reply(ctx, req, router.config().map(AdminHandler::configBody));
+            case AUDIT -> {
+                int limit = limit(ctx, req, uri);
+                if (limit > 0) {
+                    reply(ctx, req, router.audit(limit).map(a -> Map.of("entries", a)));
                 }
-                reply(ctx, req, router.audit(limit).map(a -> Map.of("entries", a)));
             }
-            case "GET /admin/qa" -> {
-                int limit = intParam(uri, "limit", 50);
-                if (limit < 1 || limit > 1000) {
-                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "limit " + limit + " (expected: 1..1000)");
-                    return;
+            case QA -> {
+                int limit = limit(ctx, req, uri);
+                if (limit > 0) {
+                    reply(ctx, req, router.qa(limit).map(q -> Map.of("reviews", q)));
                 }
-                reply(ctx, req, router.qa(limit).map(q -> Map.of("reviews", q)));
             }
-            case "PUT /admin/config" -> putConfig(ctx, req);
-            case "POST /admin/overflow" -> overflow(ctx, req);
-            case "GET /admin/scripts" -> reply(ctx, req, router.scripts().map(all -> Map.of("scripts", all)));
-            case "POST /admin/config/dry-run" -> dryRun(ctx, req);
-            default -> {
-                if (m == HttpMethod.PUT && path.startsWith("/admin/scripts/")) {
-                    putScript(ctx, req, path.substring("/admin/scripts/".length()));
-                    return;
-                }
-                boolean known = List.of("/admin/queues", "/admin/agents", "/admin/config", "/admin/audit", "/admin/config/dry-run", "/admin/qa", "/admin/overflow", "/admin/scripts", "/metrics")
-                        .contains(path);
-                HttpResponses.error(ctx, req, known ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_FOUND,
-                        route + " is not served (expected: GET /admin/config, PUT /admin/config, POST /admin/config/dry-run, "
-                                + "GET /admin/audit, GET /admin/queues, GET /admin/agents, GET /metrics)");
+            case PUT_CONFIG -> putConfig(ctx, req);
+            case OVERFLOW -> overflow(ctx, req);
+            case SCRIPTS -> reply(ctx, req, router.scripts().map(all -> Map.of("scripts", all)));
+            case DRY_RUN -> dryRun(ctx, req);
+            case PUT_SCRIPT -> {
+                String[] kindAndLang = route.match(path);
+                putScript(ctx, req, kindAndLang[0], kindAndLang[1]);
             }
         }
+    }
+
+    /** 405 with {@code Allow} where the path is served with other methods, else 404; both list what is served. */
+    private static void notServed(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+        List<String> methods = AdminRoute.methodsAt(path);
+        String route = req.method().name() + " " + path;
+        if (methods.isEmpty()) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no such path: " + route
+                    + " (expected one of: " + AdminRoute.catalogue() + ")");
+            return;
+        }
+        HttpResponses.error(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, route + " is not served (expected: "
+                + String.join(" or ", methods) + " " + path + ")", String.join(", ", methods));
+    }
+
+    /** {@code ?limit=N}, 1..1000 (default 50); -1 after answering 400. */
+    private static int limit(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri) {
+        int limit = intParam(uri, "limit", 50);
+        if (limit < 1 || limit > 1000) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "limit " + limit + " (expected: 1..1000)");
+            return -1;
+        }
+        return limit;
     }
 
     private static Map<String, Object> configBody(VersionedConfig v) {
@@ -214,12 +215,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     }
 
     /** {@code PUT /admin/scripts/{kind}/{lang} {"text": "..."}}: one script text, validated. */
-    private void putScript(ChannelHandlerContext ctx, FullHttpRequest req, String rest) {
-        String[] parts = rest.split("/");
-        if (parts.length != 2) {
-            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "expected PUT /admin/scripts/{kind}/{lang}");
-            return;
-        }
+    private void putScript(ChannelHandlerContext ctx, FullHttpRequest req, String kind, String lang) {
         JsonNode body = json(ctx, req);
         if (body == null) {
             return;
@@ -229,7 +225,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         req.retain();
-        router.updateScript(parts[0], parts[1], body.get("text").asText()).timeout(TIMEOUT).subscribe(all -> {
+        router.updateScript(kind, lang, body.get("text").asText()).timeout(TIMEOUT).subscribe(all -> {
             try {
                 HttpResponses.json(ctx, req, HttpResponseStatus.OK, Map.of("scripts", all));
             } finally {

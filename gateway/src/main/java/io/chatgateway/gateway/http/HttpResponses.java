@@ -57,6 +57,17 @@ public final class HttpResponses {
         send(ctx, req, status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8");
     }
 
+    /** A 405 with the {@code Allow} header RFC 9110 asks for. */
+    public static void error(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message, String allow) {
+        FullHttpResponse res = response(status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8",
+                HttpUtil.isKeepAlive(req));
+        res.headers().set(HttpHeaderNames.ALLOW, allow);
+        ChannelFuture f = ctx.writeAndFlush(res);
+        if (!HttpUtil.isKeepAlive(req)) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     /**
      * An error for a request that cannot be trusted (malformed, too slow, refused): no keep-alive,
      * the connection closes once it is written.
