@@ -43,7 +43,8 @@ import java.util.Properties;
  *   <li>{@code CHAT_GATEWAY_DEFAULT_LANG} en, {@code CHAT_GATEWAY_SHOP_NAME} "our shop",
  *       {@code CHAT_GATEWAY_DEFAULT_GROUP} general, {@code CHAT_GATEWAY_CAPACITY_SENIOR|REGULAR|TRAINEE} 10,
  *       {@code CHAT_GATEWAY_ROUTING_CONFIG} (a JSON routing document to start with),
- *       {@code CHAT_GATEWAY_AGENT_GRACE_SECONDS} 15.</li>
+ *       {@code CHAT_GATEWAY_AGENT_GRACE_SECONDS} 15, {@code CHAT_GATEWAY_DRAIN_SECONDS} 10 (after SIGTERM,
+ *       {@code /readyz} says 503 this long before clients are asked to reconnect elsewhere).</li>
  *   <li>The edge: {@code CHAT_GATEWAY_ALLOWED_ORIGINS} (comma-separated {@code https://shop.example} origins whose
  *       pages may open chats; {@code *} for any, development mode only and the default there),
  *       {@code CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS} 10 (a whole HTTP request must arrive within it),
@@ -79,6 +80,7 @@ public final class GatewayOptions {
     private final RoutingConfig routing;
     private final java.util.List<String> allowedOrigins;
     private final Duration httpRequestTimeout;
+    private final Duration drainQuiet;
     private final int maxConnectsPerSecondPerAddress;
     private final boolean compression;
 
@@ -131,6 +133,7 @@ public final class GatewayOptions {
         routing = initialRouting(c);
         allowedOrigins = origins(c.get("CHAT_GATEWAY_ALLOWED_ORIGINS"), devSecret);
         httpRequestTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 300));
+        drainQuiet = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_DRAIN_SECONDS", 10, 0, 300));
         maxConnectsPerSecondPerAddress = intIn(c, "CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS", 200, 0, 1_000_000);
         String z = c.getOrDefault("CHAT_GATEWAY_COMPRESSION", "off").trim().toLowerCase(java.util.Locale.ROOT);
         if (!z.equals("on") && !z.equals("off")) {
@@ -361,6 +364,11 @@ public final class GatewayOptions {
     /** How long a client may take to send one whole HTTP request (headers and body) on either port. */
     public Duration httpRequestTimeout() {
         return httpRequestTimeout;
+    }
+
+    /** After SIGTERM: how long {@code /readyz} says 503 while new connections are still taken (see {@code GatewayServer.drain}). */
+    public Duration drainQuiet() {
+        return drainQuiet;
     }
 
     /** New connections a second one source address may open on either port (0: no limit). */

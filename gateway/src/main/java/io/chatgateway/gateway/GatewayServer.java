@@ -67,6 +67,9 @@ public final class GatewayServer implements AutoCloseable {
     private final NodeBus bus;
     private final ChatStore store;
     private final java.util.function.BooleanSupplier ready;
+    /** Set when draining starts: {@code /readyz} answers 503 from then on, so load balancers stop sending new clients. */
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.ScheduledExecutorService readinessProbe;
 
     private GatewayServer(GatewayOptions options) {
@@ -88,13 +91,13 @@ public final class GatewayServer implements AutoCloseable {
                 return t;
             });
             readinessProbe.scheduleWithFixedDelay(() -> up.set(redisStore.ping()), 0, 500, TimeUnit.MILLISECONDS);
-            ready = up::get;
+            ready = () -> up.get() && !draining.get();
         } else {
             redisStore = null;
             bus = NodeBus.local();
             readinessProbe = null;
             store = new MemoryChatStore(options.maxLogEvents(), 10_000, options.routing());
-            ready = () -> true;
+            ready = () -> !draining.get();
         }
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -186,9 +189,50 @@ public final class GatewayServer implements AutoCloseable {
         return transport;
     }
 
-    /** Tells every WebSocket client to reconnect elsewhere (1001), then stops. */
+    /**
+     * Takes this node out of service without losing anything, then stops it (what SIGTERM does):
+     * {@code /readyz} turns 503 at once; new connections are still taken for {@code quiet} (the
+     * load balancer needs a few probes to notice), then refused; every connected client gets 1001
+     * and resumes on another node; the router records their departures (an agent's chats are kept
+     * for the grace period, so the agent takes them back on another node); the store answers
+     * everything sent to it; then the node stops. Blocks the calling thread (a signal handler's,
+     * never an event loop).
+     */
+    public void drain(Duration quiet) {
+        if (!draining.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("draining: /readyz answers 503; new connections are taken for {} s more, then clients are asked to reconnect elsewhere",
+                quiet.toSeconds());
+        try {
+            Thread.sleep(quiet.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        publicChannel.close().awaitUninterruptibly(); // new connections are refused from here on
+        int clients = sockets.size();
+        for (Channel ch : sockets) {
+            PublicChannelInitializer.goingAway(ch);
+        }
+        sockets.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            router.settle().block(Duration.ofSeconds(10)); // every departure recorded
+            if (redisStore != null) {
+                redisStore.ping(); // answered after every command this node sent before it
+            }
+        } catch (RuntimeException e) {
+            log.warn("draining: the router or store did not settle in time: {}", e.getMessage());
+        }
+        log.info("drained: {} clients asked to reconnect elsewhere; stopping", clients);
+        close();
+    }
+
+    /** Tells every WebSocket client to reconnect elsewhere (1001), then stops (at once; see {@link #drain}). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (sockets != null) {
             for (Channel ch : sockets) {
                 PublicChannelInitializer.goingAway(ch);

@@ -53,7 +53,12 @@ public final class Main {
         System.out.println("chat-gateway ready: ws://localhost:" + server.port() + "/ws/customer  ws://localhost:"
                 + server.port() + "/ws/agent  demo http://localhost:" + server.port() + "/  admin http://localhost:"
                 + server.adminPort() + "/admin/queues");
+        // SIGTERM (orchestrators, systemd) drains, then exits 0; anything else that ends the JVM (Ctrl-C) stops at once.
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> new Thread(() -> {
+            server.drain(options.drainQuiet());
+            System.exit(0);
+        }, "drain").start());
         Thread.currentThread().join();
     }
 

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,8 +27,58 @@ class MultiNodeIntegrationTest extends MultiNodeScenarios {
     }
 
     private static int readyz(GatewayServer g) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.adminPort() + "/readyz"))
+        return readyz(g.adminPort());
+    }
+
+    private static int readyz(int adminPort) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
                 .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void aNodeDrainedBySigtermHandsItsChatsToTheOtherNodesWithNothingLostAndExitsZero() throws Exception {
+        // The draining node's agent keeps the chat for its grace period: long enough to resume on node A.
+        NodeProcess k = startNodeProcess(Map.of("CHAT_GATEWAY_DRAIN_SECONDS", "3", "CHAT_GATEWAY_AGENT_GRACE_SECONDS", "30"));
+        WsClient ann = agent(k.port(), "ann", true);
+        WsClient lee = shopper(k.port(), "lee");
+        String chatId = lee.await("welcome").get("chatId").asText();
+        lee.await("assigned");
+        lee.send("{\"type\":\"message\",\"id\":\"m1\",\"text\":\"before\"}");
+        ann.await("before", text("before"));
+
+        k.process().destroy(); // SIGTERM
+        await("readiness 503 at once").atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() -> readyz(k.adminPort()) == 503);
+        lee.send("{\"type\":\"message\",\"id\":\"m2\",\"text\":\"during\"}"); // the quiet period: still served
+        ann.await("during", text("during"));
+        assertThat(lee.awaitClose()).as("asked to reconnect elsewhere").isEqualTo(1001);
+        assertThat(ann.awaitClose()).isEqualTo(1001);
+        assertThat(k.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(k.process().exitValue()).as("a drain is a clean exit").isZero();
+
+        long annSeen = ann.all().stream().filter(f -> chatId.equals(f.path("chatId").asText()) && f.has("seq"))
+                .mapToLong(f -> f.get("seq").asLong()).max().orElseThrow();
+        WsClient annBack = client(a.port(), "/ws/agent");
+        annBack.send("{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + token("ann", "agent")
+                + "\",\"resume\":[{\"chatId\":\"" + chatId + "\",\"lastSeq\":" + annSeen + "}]}");
+        assertThat(annBack.await("welcome").get("chats").toString()).as("ann kept the chat").contains(chatId);
+        long leeSeen = lee.all().stream().filter(f -> f.has("seq")).mapToLong(f -> f.get("seq").asLong()).max().orElseThrow();
+        WsClient leeBack = client(b.port(), "/ws/customer");
+        leeBack.send("{\"type\":\"hello\",\"token\":\"" + token("lee", "customer") + "\",\"resume\":{\"chatId\":\"" + chatId
+                + "\",\"lastSeq\":" + leeSeen + "}}");
+        leeBack.await("welcome");
+        leeBack.send("{\"type\":\"message\",\"id\":\"m3\",\"text\":\"after\"}");
+        annBack.await("after, on node A", text("after"));
+        annBack.send("{\"type\":\"message\",\"chatId\":\"" + chatId + "\",\"text\":\"welcome back\"}");
+        leeBack.await("the answer, on node B", text("welcome back"));
+
+        WsClient check = client(a.port(), "/ws/customer");
+        check.send("{\"type\":\"hello\",\"token\":\"" + token("lee", "customer") + "\",\"resume\":{\"chatId\":\"" + chatId
+                + "\",\"lastSeq\":0}}");
+        check.await("replay", text("welcome back"));
+        assertThat(check.all("message").stream().map(f -> f.get("text").asText()).toList())
+                .as("everything once, in order").containsExactly("before", "during", "after", "welcome back");
+        assertThat(check.all("script").stream().map(f -> f.get("kind").asText()).toList())
+                .as("the chat never went back to the queue").doesNotContain("agent_left");
     }
 
     private static void awaitReadiness(int status, GatewayServer... nodes) throws Exception {

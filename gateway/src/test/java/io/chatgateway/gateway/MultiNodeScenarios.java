@@ -285,7 +285,7 @@ abstract class MultiNodeScenarios {
 
     @Test
     void whenANodeIsKilledItsAgentsChatsAreReofferedOnceAndItsShoppersResumeElsewhere() throws Exception {
-        int killedPort = startKillableNode();
+        int killedPort = startNodeProcess(Map.of()).port();
         WsClient ann = agent(killedPort, "ann", true);
         WsClient lee = shopper(a.port(), "lee");
         String leeChat = lee.await("welcome").get("chatId").asText();
@@ -325,30 +325,37 @@ abstract class MultiNodeScenarios {
         bob.await("kim's message", text("still there?"));
     }
 
-    /** A gateway node in its own JVM (so it can be SIGKILLed); returns its public port. */
-    private int startKillableNode() throws Exception {
+    /** A gateway node running in a JVM of its own. */
+    record NodeProcess(Process process, int port, int adminPort) {
+    }
+
+    /** A gateway node in its own JVM (so it can be sent signals), with {@code extra} settings; returns once it is ready. */
+    NodeProcess startNodeProcess(Map<String, String> extra) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Xmx256m", Main.class.getName(), "serve");
         pb.environment().putAll(env("K", redisUri()));
+        pb.environment().putAll(extra);
         pb.redirectErrorStream(true);
         killable = pb.start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Process process = killable;
+        CompletableFuture<int[]> ports = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
-            Pattern ready = Pattern.compile("chat-gateway ready: ws://localhost:(\\d+)/");
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(killable.getInputStream(), StandardCharsets.UTF_8))) {
+            Pattern ready = Pattern.compile("chat-gateway ready: ws://localhost:(\\d+)/.* admin http://localhost:(\\d+)/");
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                     Matcher m = ready.matcher(line);
                     if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
+                        ports.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
                     }
                 }
             } catch (Exception ignored) {
-                // the process was killed
+                // the process ended
             }
-            port.completeExceptionally(new AssertionError("node K exited before it was ready"));
+            ports.completeExceptionally(new AssertionError("node K exited before it was ready"));
         }, "node-K-output");
         reader.setDaemon(true);
         reader.start();
-        return port.get(30, TimeUnit.SECONDS);
+        int[] p = ports.get(30, TimeUnit.SECONDS);
+        return new NodeProcess(process, p[0], p[1]);
     }
 }

@@ -70,6 +70,13 @@ public interface Router extends AutoCloseable {
     /** Closed chats sampled for quality review, newest first, with transcript and satisfaction answer. */
     Mono<List<QaReview>> qa(int limit);
 
+    /**
+     * Completes once every event submitted before the call has been processed on every lane (a
+     * draining node waits for it before it stops, so the departures of its connections are
+     * recorded: agents' chats kept for their grace period, shoppers' chats for their resume).
+     */
+    Mono<Void> settle();
+
     /** Stops the router's lanes; pending timers are dropped. */
     @Override
     void close();

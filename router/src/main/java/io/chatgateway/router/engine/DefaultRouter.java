@@ -301,6 +301,23 @@ final class DefaultRouter implements Router {
         ctx.dispose();
     }
 
+    @Override
+    public Mono<Void> settle() {
+        List<Mono<Void>> marks = new java.util.ArrayList<>();
+        for (int i = 0; i < ctx.lanes(); i++) {
+            int lane = i;
+            // A lane runs its tasks in order: once this mark has run, everything submitted before it has too.
+            marks.add(Mono.create(sink -> {
+                try {
+                    ctx.lane(lane).schedule(() -> ctx.asLane(lane, sink::success));
+                } catch (RejectedExecutionException e) {
+                    sink.success(); // a stopped lane has nothing left to run
+                }
+            }));
+        }
+        return Mono.when(marks);
+    }
+
     /** Admin calls run on lane 0, between its events and ticks. */
     private <T> Mono<T> onWorker(Supplier<T> work) {
         return Mono.create(sink -> {
