@@ -32,6 +32,8 @@ import java.util.Properties;
  *       share the state: {@code CHAT_GATEWAY_NODE_ID} (default: random per process) and
  *       {@code CHAT_GATEWAY_NODE_TTL_SECONDS} 10 (a node silent this long is taken for dead);
  *       {@code CHAT_GATEWAY_LOG_MAX_EVENTS} 10000 events kept per chat log (either store).</li>
+ *   <li>{@code CHAT_GATEWAY_LOG_FORMAT} {@code text} (default) or {@code json} (read by logback.xml from the
+ *       environment; one JSON object per line with the node id and the connection and chat ids).</li>
  *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
  *   <li>{@code CHAT_GATEWAY_HELLO_TIMEOUT_SECONDS} 10, {@code CHAT_GATEWAY_MAX_FRAME_BYTES} 65536.</li>
  *   <li>{@code CHAT_GATEWAY_MAX_FRAMES_PER_SECOND} 20 per shopper connection and
@@ -102,6 +104,11 @@ public final class GatewayOptions {
             throw new GatewayException("CHAT_GATEWAY_STORE is '" + store + "' (expected: memory or redis)");
         }
         redisUri = c.getOrDefault("CHAT_GATEWAY_REDIS_URI", "redis://127.0.0.1:6379");
+        // Read by logback.xml itself (it names the appender); checked here so a typo stops the start instead of silencing the logs.
+        String logFormat = c.getOrDefault("CHAT_GATEWAY_LOG_FORMAT", "text");
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new GatewayException("CHAT_GATEWAY_LOG_FORMAT is '" + logFormat + "' (expected: text or json)");
+        }
         nodeId = c.getOrDefault("CHAT_GATEWAY_NODE_ID",
                 "n" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xFFFFFFFFFFL));
         if (nodeId.isBlank() || !nodeId.matches("[A-Za-z0-9._-]{1,64}")) {

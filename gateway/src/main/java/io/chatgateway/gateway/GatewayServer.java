@@ -9,11 +9,13 @@ import io.chatgateway.gateway.http.HttpEdgeGuard;
 import io.chatgateway.gateway.http.HttpLimits;
 import io.chatgateway.gateway.ws.PublicChannelInitializer;
 import io.chatgateway.protocol.MessageCodec;
+import io.chatgateway.protocol.Role;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.cluster.NodeBus;
 import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.MemoryChatStore;
 import io.chatgateway.router.store.RedisChatStore;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -67,12 +69,17 @@ public final class GatewayServer implements AutoCloseable {
     private final NodeBus bus;
     private final ChatStore store;
     private final java.util.function.BooleanSupplier ready;
+    private final java.util.function.BooleanSupplier storeUp;
     /** Set when draining starts: {@code /readyz} answers 503 from then on, so load balancers stop sending new clients. */
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.ScheduledExecutorService readinessProbe;
 
     private GatewayServer(GatewayOptions options) {
+        // The node's id on every log record (the JSON format prints the logging context's properties).
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging) {
+            logging.putProperty("node", options.nodeId());
+        }
         if (options.store().equals("redis")) {
             redisStore = new RedisChatStore(options.redisUri(), options.routing(), java.time.Duration.ofSeconds(1),
                     options.maxLogEvents(), java.time.Duration.ofHours(24));
@@ -91,12 +98,14 @@ public final class GatewayServer implements AutoCloseable {
                 return t;
             });
             readinessProbe.scheduleWithFixedDelay(() -> up.set(redisStore.ping()), 0, 500, TimeUnit.MILLISECONDS);
+            storeUp = up::get;
             ready = () -> up.get() && !draining.get();
         } else {
             redisStore = null;
             bus = NodeBus.local();
             readinessProbe = null;
             store = new MemoryChatStore(options.maxLogEvents(), 10_000, options.routing());
+            storeUp = () -> true;
             ready = () -> !draining.get();
         }
         boolean epoll = Epoll.isAvailable();
@@ -112,6 +121,13 @@ public final class GatewayServer implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(prometheus);
         new JvmGcMetrics().bindTo(prometheus);
         new ProcessorMetrics().bindTo(prometheus);
+        Gauge.builder("gateway.store.available", () -> storeUp.getAsBoolean() ? 1 : 0)
+                .description("1 while the store answers (Redis: pinged every 500 ms), else 0").register(prometheus);
+        Gauge.builder("gateway.draining", () -> draining.get() ? 1 : 0).description("1 once SIGTERM started a drain").register(prometheus);
+        for (Role r : Role.values()) {
+            Gauge.builder("gateway.connections", () -> PublicChannelInitializer.chatSockets(sockets, r))
+                    .tag("role", r.name().toLowerCase(java.util.Locale.ROOT)).description("open chat connections").register(prometheus);
+        }
         router = Routers.create(options.router(), store, bus, routerScheduler, prometheus);
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());

@@ -38,7 +38,7 @@ class MultiNodeIntegrationTest extends MultiNodeScenarios {
     @Test
     void aNodeDrainedBySigtermHandsItsChatsToTheOtherNodesWithNothingLostAndExitsZero() throws Exception {
         // The draining node's agent keeps the chat for its grace period: long enough to resume on node A.
-        NodeProcess k = startNodeProcess(Map.of("CHAT_GATEWAY_DRAIN_SECONDS", "3", "CHAT_GATEWAY_AGENT_GRACE_SECONDS", "30"));
+        GatewayProcess k = startNodeProcess(Map.of("CHAT_GATEWAY_DRAIN_SECONDS", "3", "CHAT_GATEWAY_AGENT_GRACE_SECONDS", "30"));
         WsClient ann = agent(k.port(), "ann", true);
         WsClient lee = shopper(k.port(), "lee");
         String chatId = lee.await("welcome").get("chatId").asText();

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.store.RedisServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -325,37 +320,12 @@ abstract class MultiNodeScenarios {
         bob.await("kim's message", text("still there?"));
     }
 
-    /** A gateway node running in a JVM of its own. */
-    record NodeProcess(Process process, int port, int adminPort) {
-    }
-
-    /** A gateway node in its own JVM (so it can be sent signals), with {@code extra} settings; returns once it is ready. */
-    NodeProcess startNodeProcess(Map<String, String> extra) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m", Main.class.getName(), "serve");
-        pb.environment().putAll(env("K", redisUri()));
-        pb.environment().putAll(extra);
-        pb.redirectErrorStream(true);
-        killable = pb.start();
-        Process process = killable;
-        CompletableFuture<int[]> ports = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            Pattern ready = Pattern.compile("chat-gateway ready: ws://localhost:(\\d+)/.* admin http://localhost:(\\d+)/");
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    Matcher m = ready.matcher(line);
-                    if (m.find()) {
-                        ports.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
-                    }
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-            ports.completeExceptionally(new AssertionError("node K exited before it was ready"));
-        }, "node-K-output");
-        reader.setDaemon(true);
-        reader.start();
-        int[] p = ports.get(30, TimeUnit.SECONDS);
-        return new NodeProcess(process, p[0], p[1]);
+    /** A gateway node in its own JVM (so it can be sent signals) on this test's Redis, with {@code extra} settings. */
+    GatewayProcess startNodeProcess(Map<String, String> extra) throws Exception {
+        Map<String, String> env = env("K", redisUri());
+        env.putAll(extra);
+        GatewayProcess node = GatewayProcess.start(env);
+        killable = node.process();
+        return node;
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One WebSocket connection of a shopper or an agent, after the upgrade. Turns frames into router
@@ -69,6 +70,10 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
         this.errorWindowStart = lastRefill;
     }
 
+    Role role() {
+        return role;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         peer = new ChannelPeer(ctx.channel(), settings.codec(), settings.maxPendingOutboundBytes(), settings.onTooSlow());
@@ -88,6 +93,12 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        try (MDC.MDCCloseable conn = MDC.putCloseable("conn", peer.connectionId())) { // structured logs: mdc.conn
+            read(ctx, frame);
+        }
+    }
+
+    private void read(ChannelHandlerContext ctx, WebSocketFrame frame) {
         if (frame instanceof BinaryWebSocketFrame) {
             peer.close(1003, "binary frames are not supported (expected: JSON text frames)");
             return;
@@ -216,6 +227,12 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        try (MDC.MDCCloseable conn = MDC.putCloseable("conn", peer.connectionId())) {
+            failed(ctx, cause);
+        }
+    }
+
+    private void failed(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException || cause instanceof DecompressionException) {
             // over the limit as sent, or once inflated (a deflate bomb stops at the limit)
             peer.close(1009, "message over " + settings.maxFrameBytes() + " bytes");

@@ -104,6 +104,17 @@ public final class PublicChannelInitializer extends ChannelInitializer<Channel> 
         p.addLast(CHAT_HANDLER, new ChatSocketHandler(role, s, System::nanoTime));
     }
 
+    /** How many of the channels are chat sockets of {@code role} now (a gauge; counted at each scrape). */
+    public static long chatSockets(Iterable<Channel> channels, Role role) {
+        long n = 0;
+        for (Channel ch : channels) {
+            if (ch.pipeline().get(CHAT_HANDLER) instanceof ChatSocketHandler chat && chat.role() == role) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Tells a chat socket to reconnect elsewhere (1001, its one close frame); other channels are left alone. */
     public static void goingAway(Channel ch) {
         if (ch.pipeline().get(CHAT_HANDLER) instanceof ChatSocketHandler chat) {

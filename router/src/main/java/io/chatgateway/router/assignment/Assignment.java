@@ -270,7 +270,6 @@ public final class Assignment {
         long now = ctx.now();
         positions.startedHandling(chat.chatId(), now);
         ctx.metrics().assigned.increment();
-        ctx.metrics().queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
         // The shopper's messages from now on go to the agent at once (other threads): held until the history is sent.
         Peer agentPeer = delivery.holdChat(agent.agentId(), chat.chatId());
         long sent = 0;
@@ -279,6 +278,11 @@ public final class Assignment {
                     new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
             List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
             boolean humanReplied = false;
+            if (history.stream().filter(e -> e instanceof ServerMessage.Assigned).count() == 1) {
+                // The first assignment: queuedAt is the join. (A transferred chat keeps queuedAt as its place in
+                // line; its wait from the join would count the whole earlier conversation as queueing.)
+                ctx.metrics().queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
+            }
             for (ChatEvent e : history) {
                 if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
                     humanReplied = true; // answered before a transfer: the first-reply SLA was counted then

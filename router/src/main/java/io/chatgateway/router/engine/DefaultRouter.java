@@ -184,10 +184,11 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerFrame(Peer peer, ClientMessage message) {
+        Runnable task = () -> withIds(null, delivery.chatOf(peer), () -> customers.frame(peer, message));
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
-            run(peer, message.id(), () -> customers.frame(peer, message)); // on this thread: it never blocks
+            run(peer, message.id(), task); // on this thread: it never blocks
         } else {
-            submit(laneOf(peer), peer, message.id(), () -> customers.frame(peer, message), ordered(message));
+            submit(laneOf(peer), peer, message.id(), task, ordered(message));
         }
     }
 
@@ -202,7 +203,7 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerGone(Peer peer) {
-        submit(unbindLane(peer), null, null, () -> customers.gone(peer));
+        submit(unbindLane(peer), null, null, () -> withIds(peer, null, () -> customers.gone(peer)));
     }
 
     @Override
@@ -218,16 +219,17 @@ final class DefaultRouter implements Router {
 
     @Override
     public void agentFrame(Peer peer, ClientMessage message) {
+        Runnable task = () -> withIds(null, chatIdOf(message), () -> agents.frame(peer, message));
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
-            run(peer, message.id(), () -> agents.frame(peer, message)); // on this thread: it never blocks
+            run(peer, message.id(), task); // on this thread: it never blocks
         } else {
-            submit(laneOf(peer), peer, message.id(), () -> agents.frame(peer, message), ordered(message));
+            submit(laneOf(peer), peer, message.id(), task, ordered(message));
         }
     }
 
     @Override
     public void agentGone(Peer peer) {
-        submit(unbindLane(peer), null, null, () -> agents.gone(peer));
+        submit(unbindLane(peer), null, null, () -> withIds(peer, null, () -> agents.gone(peer)));
     }
 
     /** The connection's lane from now on: the lane of the participant it signs in as (the same for every connection of theirs). */
@@ -377,7 +379,37 @@ final class DefaultRouter implements Router {
         }
     }
 
+    /** Runs {@code task} with the connection and chat ids (either may be null) in the log context. */
+    private static void withIds(Peer peer, String chatId, Runnable task) {
+        try (org.slf4j.MDC.MDCCloseable conn = peer == null ? null : org.slf4j.MDC.putCloseable("conn", peer.connectionId());
+             org.slf4j.MDC.MDCCloseable chat = chatId == null ? null : org.slf4j.MDC.putCloseable("chat", chatId)) {
+            task.run();
+        }
+    }
+
+    /** The chat an agent's frame names, if any. */
+    private static String chatIdOf(ClientMessage m) {
+        if (m instanceof ClientMessage.SendText t) {
+            return t.chatId();
+        } else if (m instanceof ClientMessage.Typing t) {
+            return t.chatId();
+        } else if (m instanceof ClientMessage.Ack a) {
+            return a.chatId();
+        } else if (m instanceof ClientMessage.Close c) {
+            return c.chatId();
+        } else if (m instanceof ClientMessage.Accept a) {
+            return a.chatId();
+        } else if (m instanceof ClientMessage.Reject r) {
+            return r.chatId();
+        } else if (m instanceof ClientMessage.Transfer t) {
+            return t.chatId();
+        }
+        return null;
+    }
+
     private static void run(Peer peer, String ref, Runnable task) {
+        // Log records of this event name its connection (structured logs: mdc.conn); never its text.
+        org.slf4j.MDC.MDCCloseable conn = peer == null ? null : org.slf4j.MDC.putCloseable("conn", peer.connectionId());
         try {
             task.run();
         } catch (StoreUnavailableException e) {
@@ -389,6 +421,10 @@ final class DefaultRouter implements Router {
             log.error("router event failed", e);
             if (peer != null) {
                 Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
+            }
+        } finally {
+            if (conn != null) {
+                conn.close();
             }
         }
     }

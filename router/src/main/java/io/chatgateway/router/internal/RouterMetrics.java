@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * The router's meters (Micrometer names; Prometheus shows them with underscores):
  * {@code chat.started}, {@code chat.closed}, {@code chat.offers} / {@code .accepted} /
  * {@code .rejected} / {@code .expired}, {@code chat.assigned}, {@code chat.queue.wait} (join to
- * assignment), {@code chat.routing.decision} (CPU time of one assignment decision),
+ * first assignment; a transferred chat's second wait is not a queue wait from its join), {@code chat.routing.decision} (CPU time of one assignment decision),
  * {@code chat.sla.greeting} and {@code chat.sla.first.reply} (join to greeting, join to first
  * agent message, with {@code met=true|false} counters against the DOMAIN.md targets of 15 s and
  * 30 s), plus queue-depth gauges registered by the router.
@@ -43,14 +43,28 @@ public final class RouterMetrics {
         rejected = Counter.builder("chat.offers.rejected").register(r);
         expired = Counter.builder("chat.offers.expired").register(r);
         assigned = Counter.builder("chat.assigned").description("chats assigned to an agent").register(r);
-        queueWait = Timer.builder("chat.queue.wait").description("from join to assignment").publishPercentiles(0.5, 0.99).register(r);
-        decision = Timer.builder("chat.routing.decision").description("time of one assignment decision").publishPercentiles(0.5, 0.99).register(r);
-        greeting = Timer.builder("chat.sla.greeting").description("from join to the greeting").register(r);
-        firstReply = Timer.builder("chat.sla.first.reply").description("from join to the first agent message").register(r);
+        // Histograms with fixed buckets (Prometheus *_bucket series), not client-side percentiles: buckets from
+        // every node add up, so p99 and "met %" are computed across nodes; the SLA targets are bucket edges.
+        queueWait = Timer.builder("chat.queue.wait").description("from join to the first assignment")
+                .serviceLevelObjectives(seconds(1, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)).register(r);
+        decision = Timer.builder("chat.routing.decision").description("time of one assignment decision")
+                .serviceLevelObjectives(seconds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)).register(r);
+        greeting = Timer.builder("chat.sla.greeting").description("from join to the greeting")
+                .serviceLevelObjectives(seconds(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30)).register(r);
+        firstReply = Timer.builder("chat.sla.first.reply").description("from join to the first agent message")
+                .serviceLevelObjectives(seconds(1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300)).register(r);
         greetingMet = Counter.builder("chat.sla.greeting.result").tag("met", "true").register(r);
         greetingMissed = Counter.builder("chat.sla.greeting.result").tag("met", "false").register(r);
         firstReplyMet = Counter.builder("chat.sla.first.reply.result").tag("met", "true").register(r);
         firstReplyMissed = Counter.builder("chat.sla.first.reply.result").tag("met", "false").register(r);
+    }
+
+    private static Duration[] seconds(double... edges) {
+        Duration[] d = new Duration[edges.length];
+        for (int i = 0; i < edges.length; i++) {
+            d[i] = Duration.ofNanos(Math.round(edges[i] * 1e9));
+        }
+        return d;
     }
 
     public void closed(String reason) {
