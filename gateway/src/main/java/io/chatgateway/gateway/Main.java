@@ -4,101 +4,161 @@ import io.chatgateway.gateway.auth.TokenService;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code java -jar chat-gateway.jar} runs the gateway; {@code java -jar chat-gateway.jar token ...}
- * mints a demo token signed with the configured secret (see {@link #usage()}).
+ * {@code java -jar chat-gateway.jar [serve]} runs the gateway; {@code java -jar chat-gateway.jar
+ * token ...} mints a token signed with the configured secret. Settings come from the environment
+ * (README, Configuration); {@code --help} on either command lists its options.
  */
-public final class Main {
-    private Main() {
+@Command(name = "chat-gateway", mixinStandardHelpOptions = true, version = "chat-gateway 0.1.0",
+        description = "The chat routing gateway. Without a command it serves (settings: CHAT_GATEWAY_* environment variables).",
+        subcommands = {Main.Serve.class, Main.Token.class})
+public final class Main implements Callable<Integer> {
+    /** Exit status of a command line that was wrong (picocli's usage-error status). */
+    static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args)); // serve returns only when it could not start
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("token")) {
+    static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return new Serve().call();
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"Runs the gateway: public port (WebSocket, demo page) and admin port.",
+                    "SIGTERM drains (CHAT_GATEWAY_DRAIN_SECONDS) and exits 0; Ctrl-C stops at once."})
+    static final class Serve implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            GatewayOptions options;
             try {
-                System.out.println(token(GatewayOptions.fromEnvironment(), Arrays.copyOfRange(args, 1, args.length)));
-            } catch (IllegalArgumentException | GatewayException e) {
+                options = GatewayOptions.fromEnvironment();
+            } catch (GatewayException e) {
                 System.err.println("error: " + e.getMessage());
-                System.err.println(usage());
-                System.exit(2);
+                return USAGE;
             }
-            return;
+            GatewayServer server;
+            try {
+                server = GatewayServer.start(options);
+            } catch (RuntimeException e) {
+                // A port in use or a Redis that cannot be reached: say so in one line, no stack trace.
+                System.err.println("error: cannot start the gateway: " + e.getMessage());
+                return 1;
+            }
+            System.out.println("chat-gateway ready: ws://localhost:" + server.port() + "/ws/customer  ws://localhost:"
+                    + server.port() + "/ws/agent  demo http://localhost:" + server.port() + "/  admin http://localhost:"
+                    + server.adminPort() + "/admin/queues");
+            // SIGTERM (orchestrators, systemd) drains, then exits 0; anything else that ends the JVM (Ctrl-C) stops at once.
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> new Thread(() -> {
+                server.drain(options.drainQuiet());
+                System.exit(0);
+            }, "drain").start());
+            Thread.currentThread().join();
+            return 0;
         }
-        if (args.length > 0 && !args[0].equals("serve")) {
-            System.err.println("error: unknown command '" + args[0] + "'");
-            System.err.println(usage());
-            System.exit(2);
-        }
-        GatewayOptions options;
-        try {
-            options = GatewayOptions.fromEnvironment();
-        } catch (GatewayException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        GatewayServer server;
-        try {
-            server = GatewayServer.start(options);
-        } catch (RuntimeException e) {
-            // A port in use or a Redis that cannot be reached: say so in one line, no stack trace.
-            System.err.println("error: cannot start the gateway: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        System.out.println("chat-gateway ready: ws://localhost:" + server.port() + "/ws/customer  ws://localhost:"
-                + server.port() + "/ws/agent  demo http://localhost:" + server.port() + "/  admin http://localhost:"
-                + server.adminPort() + "/admin/queues");
-        // SIGTERM (orchestrators, systemd) drains, then exits 0; anything else that ends the JVM (Ctrl-C) stops at once.
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> new Thread(() -> {
-            server.drain(options.drainQuiet());
-            System.exit(0);
-        }, "drain").start());
-        Thread.currentThread().join();
     }
 
-    static String usage() {
-        return String.join("\n",
-                "usage:",
-                "  java -jar chat-gateway.jar [serve]",
-                "  java -jar chat-gateway.jar token --role customer|agent|supervisor --sub ID [--name NAME]",
-                "       [--tier vip|regular|new] [--tags a,b] [--level senior|regular|trainee] [--groups g1,g2]",
-                "       [--skills complaints,en] [--lang en|zh-CN] [--ttl SECONDS (default 86400)]",
-                "The token is signed with CHAT_GATEWAY_JWT_SECRET (the development secret when unset).");
+    /** Roles a token may carry. */
+    enum TokenRole { customer, agent, supervisor }
+
+    /** Agent levels. */
+    enum TokenLevel { senior, regular, trainee }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints a token signed with CHAT_GATEWAY_JWT_SECRET (the development secret when unset),",
+                    "for demos, tests and wscat sessions."})
+    static final class Token implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--role", required = true, description = "customer, agent or supervisor")
+        TokenRole role;
+        @Option(names = "--sub", required = true, description = "the customer or agent id")
+        String sub;
+        @Option(names = "--name", description = "display name")
+        String name;
+        @Option(names = "--tier", description = "customers: vip, regular or new", converter = TierConverter.class)
+        String tier;
+        @Option(names = "--tags", split = ",", description = "customers: e.g. complaint_prone,urgent_order")
+        List<String> tags;
+        @Option(names = "--level", description = "agents: senior, regular or trainee")
+        TokenLevel level;
+        @Option(names = "--groups", split = ",", description = "groups served (agents) or wanted (customers)")
+        List<String> groups;
+        @Option(names = "--skills", split = ",", description = "agents: e.g. complaints,en")
+        List<String> skills;
+        @Option(names = "--lang", description = "customers: en or zh-CN", converter = LangConverter.class)
+        String lang;
+        @Option(names = "--ttl", defaultValue = "86400", description = "seconds until it expires (default: ${DEFAULT-VALUE})")
+        long ttl;
+
+        @Override
+        public Integer call() {
+            if (ttl < 1) {
+                throw new ParameterException(spec.commandLine(), "--ttl " + ttl + " (expected: seconds, at least 1)");
+            }
+            GatewayOptions options;
+            try {
+                options = GatewayOptions.fromEnvironment();
+            } catch (GatewayException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return USAGE;
+            }
+            Map<String, Object> claims = new LinkedHashMap<>();
+            claims.put("role", role.name());
+            put(claims, "name", name);
+            put(claims, "tier", tier);
+            put(claims, "level", level == null ? null : level.name());
+            put(claims, "lang", lang);
+            put(claims, "tags", tags == null ? null : new ArrayList<>(tags));
+            put(claims, "groups", groups == null ? null : new ArrayList<>(groups));
+            put(claims, "skills", skills == null ? null : new ArrayList<>(skills));
+            spec.commandLine().getOut().println(new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1))
+                    .mint(sub, claims, Duration.ofSeconds(ttl)));
+            return 0;
+        }
+
+        private static void put(Map<String, Object> claims, String key, Object value) {
+            if (value != null) {
+                claims.put(key, value);
+            }
+        }
     }
 
-    static String token(GatewayOptions options, String[] args) {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs, got '" + args[i] + "'");
+    /** {@code new} is a Java keyword, so tiers are checked here rather than by an enum. */
+    static final class TierConverter implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!List.of("vip", "regular", "new").contains(value)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: vip, regular or new)");
             }
-            opts.put(args[i].substring(2), args[++i]);
+            return value;
         }
-        String role = opts.remove("role");
-        String sub = opts.remove("sub");
-        if (role == null || sub == null) {
-            throw new IllegalArgumentException("--role and --sub are required");
-        }
-        if (!List.of("customer", "agent", "supervisor").contains(role)) {
-            throw new IllegalArgumentException("--role " + role + " (expected: customer, agent or supervisor)");
-        }
-        long ttl = Long.parseLong(opts.getOrDefault("ttl", "86400"));
-        opts.remove("ttl");
-        Map<String, Object> claims = new LinkedHashMap<>();
-        claims.put("role", role);
-        for (Map.Entry<String, String> e : opts.entrySet()) {
-            switch (e.getKey()) {
-                case "name", "tier", "level", "lang" -> claims.put(e.getKey(), e.getValue());
-                case "tags", "groups", "skills" -> claims.put(e.getKey(), new ArrayList<>(Arrays.asList(e.getValue().split(","))));
-                default -> throw new IllegalArgumentException("unknown option --" + e.getKey());
+    }
+
+    static final class LangConverter implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!List.of("en", "zh-CN").contains(value)) {
+                throw new CommandLine.TypeConversionException("'" + value + "' (expected: en or zh-CN)");
             }
+            return value;
         }
-        return new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1)).mint(sub, claims, Duration.ofSeconds(ttl));
     }
 }

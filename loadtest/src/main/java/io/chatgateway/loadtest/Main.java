@@ -10,88 +10,153 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import io.chatgateway.gateway.GatewayOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * The load-test jar:
+ * The load-test jar (picocli: {@code --help} on each command lists its options and defaults):
  * <pre>
  * java -jar loadtest/target/chat-loadtest.jar run --scenario steady|surge|idle|storm [options]
  * java -jar loadtest/target/chat-loadtest.jar relay --port 9090        (baseline B0)
  * java -jar loadtest/target/chat-loadtest.jar jmh [JMH options]
  * </pre>
  */
-public final class Main {
-    private Main() {
-    }
+@Command(name = "chat-loadtest", mixinStandardHelpOptions = true, description = "Load tests and benchmarks of the chat gateway.",
+        subcommands = {Main.Run.class, Main.Relay.class, Main.Jmh.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
 
-    static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
-
-    static {
-        DEFAULTS.put("url", "http://127.0.0.1:8080");
-        DEFAULTS.put("agent-url", ""); // another node for the agents (cross-node runs); empty: --url
-        DEFAULTS.put("admin", "");
-        DEFAULTS.put("admin-token", "dev-admin-token");
-        DEFAULTS.put("secret", "dev-only-secret-change-me-0123456789abcdef");
-        DEFAULTS.put("bind", "");
-        DEFAULTS.put("threads", "1");
-        DEFAULTS.put("pairs", "200");
-        DEFAULTS.put("rate", "5");
-        DEFAULTS.put("seconds", "20");
-        DEFAULTS.put("per-agent", "10");
-        DEFAULTS.put("payload", "64");
-        DEFAULTS.put("slow", "0");
-        DEFAULTS.put("surge-start", "200");
-        DEFAULTS.put("surge-end", "1000");
-        DEFAULTS.put("ramp", "20");
-        DEFAULTS.put("stay", "5");
-        DEFAULTS.put("agents", "500");
-        DEFAULTS.put("sessions", "5000");
-        DEFAULTS.put("drops", "0.2");
-        DEFAULTS.put("report", "");
-        DEFAULTS.put("port", "9090");
-        DEFAULTS.put("server-pid", "0");
-        DEFAULTS.put("compress", "off"); // on: offer permessage-deflate (no context takeover) on every connection
-    }
-
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            usage();
-            return;
-        }
-        switch (args[0]) {
-            case "jmh" -> org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
-            case "relay" -> {
-                Map<String, String> o = options(Arrays.copyOfRange(args, 1, args.length));
-                NettyRelay relay = new NettyRelay(Integer.parseInt(o.get("port")), Integer.parseInt(o.get("per-agent")));
-                System.out.println("B0 netty relay ready on port " + relay.port());
-                Thread.currentThread().join();
-            }
-            case "run" -> System.exit(run(options(Arrays.copyOfRange(args, 1, args.length))) ? 0 : 1);
-            default -> usage();
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        if (code != Relay.SERVING) {
+            System.exit(code);
         }
     }
 
-    private static void usage() {
-        System.err.println("usage: java -jar chat-loadtest.jar run --scenario steady|surge|idle|storm [--name value ...]");
-        System.err.println("       java -jar chat-loadtest.jar relay [--port 9090] [--per-agent 10]");
-        System.err.println("       java -jar chat-loadtest.jar jmh [JMH options]");
-        System.err.println("options and defaults: " + DEFAULTS + " (--secret none: anonymous shoppers, for baselines)");
-        System.exit(2);
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.getSubcommands().get("jmh").setUnmatchedOptionsArePositionalParams(true); // -f 1, -prof stack: JMH's, not ours
+        return cl;
     }
 
-    static Map<String, String> options(String[] args) {
-        Map<String, String> o = new LinkedHashMap<>(DEFAULTS);
-        o.put("scenario", "steady");
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value, got " + args[i]);
-            }
-            String k = args[i].substring(2);
-            if (!o.containsKey(k)) {
-                throw new IllegalArgumentException("unknown option --" + k + " (expected one of " + o.keySet() + ")");
-            }
-            o.put(k, args[++i]);
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required (expected: run, relay or jmh)");
+    }
+
+    /** Scenarios: {@code steady} (pairs chatting at a rate), {@code surge} (arrivals ramping up), {@code idle}, {@code storm}. */
+    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+            description = "Runs one scenario against a gateway (or the B0 relay) and prints a RESULT line; exit 1 on failures, lost or doubled messages.")
+    static final class Run implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--scenario", defaultValue = "steady", description = "steady, surge, idle or storm")
+        Scenario scenario;
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the gateway's public URL")
+        String url;
+        @Option(names = "--agent-url", defaultValue = "", description = "another node for the agents (cross-node runs); empty: --url")
+        String agentUrl;
+        @Option(names = "--admin", defaultValue = "", description = "the admin URL, to sample queue depth")
+        String admin;
+        @Option(names = "--admin-token", defaultValue = "dev-admin-token")
+        String adminToken;
+        @Option(names = "--secret", defaultValue = GatewayOptions.DEV_JWT_SECRET, description = "JWT secret; none: anonymous shoppers (baselines)")
+        String secret;
+        @Option(names = "--bind", defaultValue = "", description = "comma-separated local addresses to spread connections over")
+        String bind;
+        @Option(names = "--threads", defaultValue = "1")
+        int threads;
+        @Option(names = "--pairs", defaultValue = "200")
+        int pairs;
+        @Option(names = "--rate", defaultValue = "5", description = "messages a second per pair")
+        double rate;
+        @Option(names = "--seconds", defaultValue = "20")
+        int seconds;
+        @Option(names = "--per-agent", defaultValue = "10", description = "chats per agent")
+        int perAgent;
+        @Option(names = "--payload", defaultValue = "64", description = "message size in characters")
+        int payload;
+        @Option(names = "--slow", defaultValue = "0", description = "shoppers that stop reading")
+        int slow;
+        @Option(names = "--surge-start", defaultValue = "200", description = "new chats a second at the start of a surge")
+        double surgeStart;
+        @Option(names = "--surge-end", defaultValue = "1000")
+        double surgeEnd;
+        @Option(names = "--ramp", defaultValue = "20", description = "seconds from start to end rate")
+        int ramp;
+        @Option(names = "--stay", defaultValue = "5", description = "seconds at the end rate")
+        int stay;
+        @Option(names = "--agents", defaultValue = "500")
+        int agents;
+        @Option(names = "--sessions", defaultValue = "5000", description = "idle sessions")
+        int sessions;
+        @Option(names = "--drops", defaultValue = "0.2", description = "share of connections dropped in a storm")
+        double drops;
+        @Option(names = "--report", defaultValue = "", description = "a directory for report.json and report.html")
+        String report;
+        @Option(names = "--server-pid", defaultValue = "0", description = "comma-separated server pids whose CPU is counted")
+        String serverPid;
+        @Option(names = "--compress", defaultValue = "off", description = "on: offer permessage-deflate (no context takeover)")
+        OnOff compress;
+
+        @Override
+        public Integer call() throws Exception {
+            return Main.run(settings()) ? 0 : 1;
         }
-        return o;
+
+        /** Every option by name (without {@code --}), as parsed: what the run uses and its report records. */
+        Map<String, String> settings() {
+            Map<String, String> o = new LinkedHashMap<>();
+            for (CommandLine.Model.OptionSpec opt : spec.options()) {
+                if (!opt.usageHelp() && !opt.versionHelp()) {
+                    o.put(opt.longestName().substring(2), String.valueOf((Object) opt.getValue()));
+                }
+            }
+            return o;
+        }
+    }
+
+    enum Scenario { steady, surge, idle, storm }
+
+    enum OnOff { on, off }
+
+    @Command(name = "relay", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Runs B0, the plain Netty relay every benchmark compares against.")
+    static final class Relay implements Callable<Integer> {
+        /** Never an exit status: the relay serves until it is stopped. */
+        static final int SERVING = -1;
+        @Option(names = "--port", defaultValue = "9090")
+        int port;
+        @Option(names = "--per-agent", defaultValue = "10")
+        int perAgent;
+
+        @Override
+        public Integer call() throws Exception {
+            NettyRelay relay = new NettyRelay(port, perAgent);
+            System.out.println("B0 netty relay ready on port " + relay.port());
+            Thread.currentThread().join();
+            return SERVING;
+        }
+    }
+
+    @Command(name = "jmh", description = "Runs JMH benchmarks; every argument goes to JMH (e.g. RouterDecisionBenchmark -f 1).")
+    static final class Jmh implements Callable<Integer> {
+        @Parameters(description = "JMH options")
+        List<String> args = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            org.openjdk.jmh.Main.main(args.toArray(String[]::new));
+            return 0;
+        }
     }
 
     /** Runs one scenario; returns false when it saw failures, lost or doubled messages. */

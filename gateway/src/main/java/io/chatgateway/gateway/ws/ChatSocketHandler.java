@@ -93,8 +93,11 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        try (MDC.MDCCloseable conn = MDC.putCloseable("conn", peer.connectionId())) { // structured logs: mdc.conn
+        MDC.put("conn", peer.connectionId()); // structured logs: mdc.conn
+        try {
             read(ctx, frame);
+        } finally {
+            MDC.remove("conn");
         }
     }
 
@@ -227,8 +230,11 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        try (MDC.MDCCloseable conn = MDC.putCloseable("conn", peer.connectionId())) {
+        MDC.put("conn", peer.connectionId());
+        try {
             failed(ctx, cause);
+        } finally {
+            MDC.remove("conn");
         }
     }
 

@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -381,9 +382,18 @@ final class DefaultRouter implements Router {
 
     /** Runs {@code task} with the connection and chat ids (either may be null) in the log context. */
     private static void withIds(Peer peer, String chatId, Runnable task) {
-        try (org.slf4j.MDC.MDCCloseable conn = peer == null ? null : org.slf4j.MDC.putCloseable("conn", peer.connectionId());
-             org.slf4j.MDC.MDCCloseable chat = chatId == null ? null : org.slf4j.MDC.putCloseable("chat", chatId)) {
+        if (peer != null) {
+            MDC.put("conn", peer.connectionId());
+        }
+        if (chatId != null) {
+            MDC.put("chat", chatId);
+        }
+        try {
             task.run();
+        } finally {
+            if (chatId != null) {
+                MDC.remove("chat");
+            }
         }
     }
 
@@ -409,7 +419,9 @@ final class DefaultRouter implements Router {
 
     private static void run(Peer peer, String ref, Runnable task) {
         // Log records of this event name its connection (structured logs: mdc.conn); never its text.
-        org.slf4j.MDC.MDCCloseable conn = peer == null ? null : org.slf4j.MDC.putCloseable("conn", peer.connectionId());
+        if (peer != null) {
+            MDC.put("conn", peer.connectionId());
+        }
         try {
             task.run();
         } catch (StoreUnavailableException e) {
@@ -423,9 +435,7 @@ final class DefaultRouter implements Router {
                 Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
             }
         } finally {
-            if (conn != null) {
-                conn.close();
-            }
+            MDC.remove("conn");
         }
     }
 
