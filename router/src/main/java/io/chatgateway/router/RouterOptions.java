@@ -42,6 +42,7 @@ public final class RouterOptions {
     private final Duration agentReconnectGrace;
     private final Duration abandonAfter;
     private final Duration averageHandleTime;
+    private final ChatActivity activity;
     private final int positionUpdates;
     private final int maxPendingEvents;
     private final String defaultLang;
@@ -54,6 +55,7 @@ public final class RouterOptions {
         this.agentReconnectGrace = b.agentReconnectGrace;
         this.abandonAfter = b.abandonAfter;
         this.averageHandleTime = b.averageHandleTime;
+        this.activity = b.activity;
         this.positionUpdates = b.positionUpdates;
         this.maxPendingEvents = b.maxPendingEvents;
         this.defaultLang = b.defaultLang;
@@ -83,6 +85,11 @@ public final class RouterOptions {
 
     public Duration abandonAfter() {
         return abandonAfter;
+    }
+
+    /** Who hears of chats starting, waiting, closing (counts and durations only); {@link ChatActivity#NONE} by default. */
+    public ChatActivity activity() {
+        return activity;
     }
 
     public Duration averageHandleTime() {
@@ -117,6 +124,7 @@ public final class RouterOptions {
         private Duration agentReconnectGrace = DEFAULT_AGENT_RECONNECT_GRACE;
         private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
         private Duration averageHandleTime = DEFAULT_AVERAGE_HANDLE_TIME;
+        private ChatActivity activity = ChatActivity.NONE;
         private int positionUpdates = DEFAULT_POSITION_UPDATES;
         private int maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS;
         private String defaultLang = "en";
@@ -146,6 +154,12 @@ public final class RouterOptions {
 
         public Builder abandonAfter(Duration d) {
             this.abandonAfter = nonNegative("abandonAfter", d);
+            return this;
+        }
+
+        /** A listener to chats' activity (e.g. the gateway's trace recorder). */
+        public Builder activity(ChatActivity listener) {
+            this.activity = java.util.Objects.requireNonNull(listener, "activity");
             return this;
         }
 

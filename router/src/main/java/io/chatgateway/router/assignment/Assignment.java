@@ -281,7 +281,7 @@ public final class Assignment {
             if (history.stream().filter(e -> e instanceof ServerMessage.Assigned).count() == 1) {
                 // The first assignment: queuedAt is the join. (A transferred chat keeps queuedAt as its place in
                 // line; its wait from the join would count the whole earlier conversation as queueing.)
-                ctx.metrics().queueWait.record(Math.max(0, now - chat.queuedAt()), TimeUnit.MILLISECONDS);
+                ctx.metrics().firstAssigned(chat, Math.max(0, now - chat.queuedAt()));
             }
             for (ChatEvent e : history) {
                 if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {

@@ -1,5 +1,7 @@
 package io.chatgateway.router.internal;
 
+import io.chatgateway.router.ChatActivity;
+import io.chatgateway.router.store.ChatRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -20,13 +22,13 @@ public final class RouterMetrics {
     public static final Duration FIRST_REPLY_SLA = Duration.ofSeconds(30);
 
     public final MeterRegistry registry;
-    public final Counter started;
+    private final Counter started;
     public final Counter offers;
     public final Counter accepted;
     public final Counter rejected;
     public final Counter expired;
     public final Counter assigned;
-    public final Timer queueWait;
+    private final Timer queueWait;
     public final Timer decision;
     public final Timer greeting;
     public final Timer firstReply;
@@ -35,8 +37,11 @@ public final class RouterMetrics {
     private final Counter firstReplyMet;
     private final Counter firstReplyMissed;
 
-    public RouterMetrics(MeterRegistry r) {
+    private final ChatActivity activity;
+
+    public RouterMetrics(MeterRegistry r, ChatActivity activity) {
         registry = r;
+        this.activity = activity;
         started = Counter.builder("chat.started").description("chats started").register(r);
         offers = Counter.builder("chat.offers").description("offers sent to agents").register(r);
         accepted = Counter.builder("chat.offers.accepted").register(r);
@@ -71,12 +76,34 @@ public final class RouterMetrics {
         Counter.builder("chat.closed").tag("reason", reason).register(registry).increment();
     }
 
+    /** A chat started (counted, and told to the activity listener without its ids). */
+    public void started(ChatRecord chat) {
+        started.increment();
+        activity.started(chat.group(), chat.tier().wire(), chat.tags());
+    }
+
+    /** A chat's first assignment after waiting {@code millis} from its start. */
+    public void firstAssigned(ChatRecord chat, long millis) {
+        queueWait.record(millis, TimeUnit.MILLISECONDS);
+        activity.assigned(chat.group(), chat.tier().wire(), millis);
+    }
+
+    public void message(boolean fromCustomer) {
+        activity.message(fromCustomer);
+    }
+
+    public void handled(String group, long millis) {
+        activity.handled(group, millis);
+    }
+
     public void greeted(long millis) {
+        activity.greeted(millis);
         greeting.record(millis, TimeUnit.MILLISECONDS);
         (millis <= GREETING_SLA.toMillis() ? greetingMet : greetingMissed).increment();
     }
 
     public void firstReply(long millis) {
+        activity.firstReply(millis);
         firstReply.record(millis, TimeUnit.MILLISECONDS);
         (millis <= FIRST_REPLY_SLA.toMillis() ? firstReplyMet : firstReplyMissed).increment();
     }

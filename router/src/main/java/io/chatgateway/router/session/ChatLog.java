@@ -39,7 +39,10 @@ public final class ChatLog {
              Consumer<ChatStore.Spoken<ServerMessage.ChatText>> then) {
         ctx.store().say(chatId, byAgent, clientKey, ctx.now(), SharedTimers.CARE + chatId,
                 ctx.cfg().care().agentNudgeSeconds() * 1000L, event,
-                said -> delivery.sendEvent(chatId, byAgent != null ? byAgent : said.agentId(), said.event(), said.json(), true),
+                said -> {
+                    delivery.sendEvent(chatId, byAgent != null ? byAgent : said.agentId(), said.event(), said.json(), true);
+                    ctx.metrics().message(byAgent == null);
+                },
                 then);
     }
 

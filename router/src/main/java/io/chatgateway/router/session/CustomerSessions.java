@@ -91,7 +91,7 @@ public final class CustomerSessions {
         attach(peer, chat); // first: from here on another lane may assign the chat, and its frames wait at the gate
         ctx.store().createWaitingChat(chat);
         ctx.gaugeQueue(group);
-        ctx.metrics().started.increment();
+        ctx.metrics().started(chat);
         peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
         delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),

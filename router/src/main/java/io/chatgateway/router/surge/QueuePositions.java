@@ -71,6 +71,7 @@ public final class QueuePositions {
         Long at = assignedAt.remove(chatId);
         if (at != null) {
             double took = ctx.now() - at;
+            ctx.metrics().handled(group, (long) took);
             handleMillisEwma.merge(group, took, (old, x) -> 0.8 * old + 0.2 * x);
         }
     }
