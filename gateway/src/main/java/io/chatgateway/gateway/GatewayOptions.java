@@ -32,6 +32,8 @@ import java.util.Properties;
  *       share the state: {@code CHAT_GATEWAY_NODE_ID} (default: random per process) and
  *       {@code CHAT_GATEWAY_NODE_TTL_SECONDS} 10 (a node silent this long is taken for dead);
  *       {@code CHAT_GATEWAY_LOG_MAX_EVENTS} 10000 events kept per chat log (either store).</li>
+ *   <li>{@code CHAT_GATEWAY_TRACE_FILE} (append the anonymised arrival trace to this file),
+ *       {@code CHAT_GATEWAY_TRACE_RETENTION_SECONDS} 7200 (kept in memory for {@code GET /admin/trace}).</li>
  *   <li>{@code CHAT_GATEWAY_LOG_FORMAT} {@code text} (default) or {@code json} (read by logback.xml from the
  *       environment; one JSON object per line with the node id and the connection and chat ids).</li>
  *   <li>{@code CHAT_GATEWAY_ALLOW_ANONYMOUS} true: shoppers without a token chat as tier {@code new}.</li>
@@ -83,6 +85,8 @@ public final class GatewayOptions {
     private final java.util.List<String> allowedOrigins;
     private final Duration httpRequestTimeout;
     private final Duration drainQuiet;
+    private final Path traceFile;
+    private final int traceRetentionSeconds;
     private final int maxConnectsPerSecondPerAddress;
     private final boolean compression;
 
@@ -141,6 +145,9 @@ public final class GatewayOptions {
         allowedOrigins = origins(c.get("CHAT_GATEWAY_ALLOWED_ORIGINS"), devSecret);
         httpRequestTimeout = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_HTTP_REQUEST_TIMEOUT_SECONDS", 10, 1, 300));
         drainQuiet = Duration.ofSeconds(intIn(c, "CHAT_GATEWAY_DRAIN_SECONDS", 10, 0, 300));
+        String trace = c.getOrDefault("CHAT_GATEWAY_TRACE_FILE", "");
+        traceFile = trace.isBlank() ? null : Path.of(trace);
+        traceRetentionSeconds = intIn(c, "CHAT_GATEWAY_TRACE_RETENTION_SECONDS", 7200, 60, 86_400);
         maxConnectsPerSecondPerAddress = intIn(c, "CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS", 200, 0, 1_000_000);
         String z = c.getOrDefault("CHAT_GATEWAY_COMPRESSION", "off").trim().toLowerCase(java.util.Locale.ROOT);
         if (!z.equals("on") && !z.equals("off")) {
@@ -371,6 +378,16 @@ public final class GatewayOptions {
     /** How long a client may take to send one whole HTTP request (headers and body) on either port. */
     public Duration httpRequestTimeout() {
         return httpRequestTimeout;
+    }
+
+    /** Where the anonymised arrival trace is appended too (null: kept in memory only, see {@code GET /admin/trace}). */
+    public Path traceFile() {
+        return traceFile;
+    }
+
+    /** Seconds of trace kept in memory for {@code GET /admin/trace}. */
+    public int traceRetentionSeconds() {
+        return traceRetentionSeconds;
     }
 
     /** After SIGTERM: how long {@code /readyz} says 503 while new connections are still taken (see {@code GatewayServer.drain}). */

@@ -4,6 +4,7 @@ import io.chatgateway.router.cluster.RedisNodeBus;
 import io.chatgateway.router.engine.Routers;
 import io.chatgateway.gateway.admin.AdminHandler;
 import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.gateway.trace.TraceRecorder;
 import io.chatgateway.gateway.http.ConnectionRateLimiter;
 import io.chatgateway.gateway.http.HttpEdgeGuard;
 import io.chatgateway.gateway.http.HttpLimits;
@@ -70,6 +71,8 @@ public final class GatewayServer implements AutoCloseable {
     private final ChatStore store;
     private final java.util.function.BooleanSupplier ready;
     private final java.util.function.BooleanSupplier storeUp;
+    private final TraceRecorder trace;
+    private final java.util.concurrent.ScheduledExecutorService traceTicker;
     /** Set when draining starts: {@code /readyz} answers 503 from then on, so load balancers stop sending new clients. */
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -128,7 +131,15 @@ public final class GatewayServer implements AutoCloseable {
             Gauge.builder("gateway.connections", () -> PublicChannelInitializer.chatSockets(sockets, r))
                     .tag("role", r.name().toLowerCase(java.util.Locale.ROOT)).description("open chat connections").register(prometheus);
         }
-        router = Routers.create(options.router(), store, bus, routerScheduler, prometheus);
+        trace = new TraceRecorder(System::currentTimeMillis, () -> (int) prometheus.find("chat.queue.depth").gauges().stream()
+                .mapToDouble(Gauge::value).sum(), options.traceRetentionSeconds(), options.traceFile());
+        router = Routers.create(options.router().toBuilder().activity(trace).build(), store, bus, routerScheduler, prometheus);
+        traceTicker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "trace");
+            t.setDaemon(true);
+            return t;
+        });
+        traceTicker.scheduleAtFixedRate(trace::flush, 1, 1, TimeUnit.SECONDS);
         tokens = new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1));
         MessageCodec codec = MessageCodec.json(options.limits());
         try {
@@ -154,7 +165,7 @@ public final class GatewayServer implements AutoCloseable {
                             ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
                             ch.pipeline().addLast("http-guard", new HttpEdgeGuard(options.httpRequestTimeout().toMillis(),
                                     adminConnects, adminRefused));
-                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), ready, prometheus));
+                            ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), ready, prometheus, trace));
                         }
                     })
                     .bind(new InetSocketAddress(options.host(), options.adminPort())).sync().channel();
@@ -275,6 +286,11 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (readinessProbe != null) {
             readinessProbe.shutdownNow();
+        }
+        if (traceTicker != null) {
+            traceTicker.shutdownNow();
+            trace.flush();
+            trace.close();
         }
         if (bus != null) {
             bus.close();

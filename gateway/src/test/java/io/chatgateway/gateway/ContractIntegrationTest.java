@@ -61,7 +61,8 @@ class ContractIntegrationTest {
             b.header("Authorization", "Bearer " + token);
         }
         HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode json = path.equals("/metrics") ? null : JSON.readTree(r.body());
+        boolean text = path.equals("/metrics") || (path.startsWith("/admin/trace") && r.statusCode() == 200); // Prometheus text, JSON Lines
+        JsonNode json = text ? null : JSON.readTree(r.body());
         if (json != null && template != null) {
             assertThat(Contracts.apiProblems(method, template, r.statusCode(), json))
                     .as(method + " " + path + " -> " + r.statusCode() + " " + r.body()).isEmpty();
@@ -98,6 +99,11 @@ class ContractIntegrationTest {
         assertThat(ops("GET", "/readyz", "/readyz", null, null).status()).isEqualTo(200);
         assertThat(ops("GET", "/admin/queues", "/admin/queues", null, null).status()).isEqualTo(401);
         assertThat(ops("GET", "/metrics", null).raw().body()).contains("chat_started_total");
+
+        Reply trace = ops("GET", "/admin/trace?seconds=60", "/admin/trace", null, "ops-token");
+        assertThat(trace.raw().headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/x-ndjson"));
+        assertThat(JSON.readTree(trace.raw().body().split("\n")[0]).get("trace").asText()).isEqualTo("chat-gateway");
+        assertThat(ops("GET", "/admin/trace?seconds=0", "/admin/trace", null, "ops-token").status()).isEqualTo(400);
 
         Reply doc = ops("GET", "/admin/openapi.json", null);
         assertThat(doc.body()).as("the served document is docs/openapi.json").isEqualTo(Contracts.read("openapi.json"));

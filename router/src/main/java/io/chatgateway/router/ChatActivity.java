@@ -9,6 +9,11 @@ import java.util.List;
  * thread-safe and must not block; every method has a no-op default.
  */
 public interface ChatActivity {
+    /** DOMAIN.md: every shopper is greeted within 15 s. */
+    java.time.Duration GREETING_TARGET = java.time.Duration.ofSeconds(15);
+    /** DOMAIN.md: the first human reply comes within 30 s. */
+    java.time.Duration FIRST_REPLY_TARGET = java.time.Duration.ofSeconds(30);
+
     /** Listens to nothing. */
     ChatActivity NONE = new ChatActivity() { };
 

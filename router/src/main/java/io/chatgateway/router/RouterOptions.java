@@ -63,6 +63,23 @@ public final class RouterOptions {
         this.workers = b.workers;
     }
 
+    /** A builder holding these options, to change some. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.defaultGroup = defaultGroup;
+        b.ownershipRetention = ownershipRetention;
+        b.agentReconnectGrace = agentReconnectGrace;
+        b.abandonAfter = abandonAfter;
+        b.averageHandleTime = averageHandleTime;
+        b.activity = activity;
+        b.positionUpdates = positionUpdates;
+        b.maxPendingEvents = maxPendingEvents;
+        b.defaultLang = defaultLang;
+        b.shopName = shopName;
+        b.workers = workers;
+        return b;
+    }
+
     public static RouterOptions defaults() {
         return builder().build();
     }

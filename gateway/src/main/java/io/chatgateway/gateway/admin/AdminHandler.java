@@ -3,6 +3,7 @@ package io.chatgateway.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.gateway.http.HttpResponses;
+import io.chatgateway.gateway.trace.TraceRecorder;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.config.ConfigException;
 import io.chatgateway.router.config.RoutingConfig;
@@ -43,7 +44,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final BooleanSupplier ready;
     private final PrometheusMeterRegistry prometheus;
 
-    public AdminHandler(Router router, String adminToken, BooleanSupplier ready, PrometheusMeterRegistry prometheus) {
+    private final TraceRecorder trace;
+
+    public AdminHandler(Router router, String adminToken, BooleanSupplier ready, PrometheusMeterRegistry prometheus, TraceRecorder trace) {
+        this.trace = trace;
         this.router = router;
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
         this.ready = ready;
@@ -98,6 +102,15 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             case OVERFLOW -> overflow(ctx, req);
             case SCRIPTS -> reply(ctx, req, router.scripts().map(all -> Map.of("scripts", all)));
             case DRY_RUN -> dryRun(ctx, req);
+            case TRACE -> {
+                int seconds = intParam(uri, "seconds", 3600);
+                if (seconds < 1 || seconds > 86_400) {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "seconds " + seconds + " (expected: 1..86400)");
+                    return;
+                }
+                HttpResponses.send(ctx, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(String.join("\n", trace.lines(seconds)) + "\n",
+                        StandardCharsets.UTF_8), "application/x-ndjson; charset=utf-8");
+            }
             case PUT_SCRIPT -> {
                 String[] kindAndLang = route.match(path);
                 putScript(ctx, req, kindAndLang[0], kindAndLang[1]);

@@ -24,7 +24,8 @@ enum AdminRoute {
     SCRIPTS("GET", "/admin/scripts", false),
     PUT_SCRIPT("PUT", "/admin/scripts/{kind}/{lang}", false),
     QUEUES("GET", "/admin/queues", false),
-    AGENTS("GET", "/admin/agents", false);
+    AGENTS("GET", "/admin/agents", false),
+    TRACE("GET", "/admin/trace", false);
 
     final String method;
     /** The path; a {@code {name}} segment stands for one non-empty segment. */

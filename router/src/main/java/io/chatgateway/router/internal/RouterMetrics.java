@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * 30 s), plus queue-depth gauges registered by the router.
  */
 public final class RouterMetrics {
-    public static final Duration GREETING_SLA = Duration.ofSeconds(15);
-    public static final Duration FIRST_REPLY_SLA = Duration.ofSeconds(30);
+    private static final Duration GREETING_SLA = ChatActivity.GREETING_TARGET;
+    private static final Duration FIRST_REPLY_SLA = ChatActivity.FIRST_REPLY_TARGET;
 
     public final MeterRegistry registry;
     private final Counter started;
