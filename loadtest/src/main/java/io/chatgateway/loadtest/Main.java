@@ -3,7 +3,10 @@ package io.chatgateway.loadtest;
 import io.chatgateway.loadtest.relay.NettyRelay;
 import io.chatgateway.loadtest.report.Report;
 import io.chatgateway.loadtest.scenario.Context;
+import io.chatgateway.loadtest.scenario.Replay;
 import io.chatgateway.loadtest.scenario.Scenarios;
+import io.chatgateway.loadtest.report.ReplayReport;
+import io.chatgateway.loadtest.trace.Trace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +32,7 @@ import picocli.CommandLine.Spec;
  * </pre>
  */
 @Command(name = "chat-loadtest", mixinStandardHelpOptions = true, description = "Load tests and benchmarks of the chat gateway.",
-        subcommands = {Main.Run.class, Main.Relay.class, Main.Jmh.class})
+        subcommands = {Main.Run.class, Main.ReplayCommand.class, Main.Relay.class, Main.Jmh.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
@@ -125,6 +128,55 @@ public final class Main implements Runnable {
     }
 
     enum Scenario { steady, surge, idle, storm }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+            description = {"Surge rehearsal: replays a recorded arrival trace (GET /admin/trace, CHAT_GATEWAY_TRACE_FILE, loadtest/traces/)",
+                    "against a gateway, open model, and compares the rehearsal's queue depth, waits and service levels with the recorded ones."})
+    static final class ReplayCommand implements Callable<Integer> {
+        @Option(names = "--trace", required = true, description = "the trace file (JSON Lines)")
+        Path trace;
+        @Option(names = "--speed", defaultValue = "1", description = "how many times faster than recorded (arrivals and handling times)")
+        double speed;
+        @Option(names = "--scale", defaultValue = "1", description = "how many times the recorded arrivals")
+        double scale;
+        @Option(names = "--agents", defaultValue = "50", description = "auto-accepting agents serving every group of the trace")
+        int agents;
+        @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the gateway's public URL")
+        String url;
+        @Option(names = "--admin", defaultValue = "http://127.0.0.1:8081", description = "the admin URL, to sample queue depth (empty: none)")
+        String admin;
+        @Option(names = "--admin-token", defaultValue = "dev-admin-token")
+        String adminToken;
+        @Option(names = "--secret", defaultValue = GatewayOptions.DEV_JWT_SECRET, description = "JWT secret of the gateway (tiers and tags ride in tokens)")
+        String secret;
+        @Option(names = "--threads", defaultValue = "1")
+        int threads;
+        @Option(names = "--report", description = "write replay.json (recorded beside rehearsed) into this directory")
+        Path report;
+
+        @Override
+        public Integer call() throws Exception {
+            if (speed <= 0 || scale <= 0 || agents < 1) {
+                throw new ParameterException(new CommandLine(this), "--speed " + speed + " --scale " + scale + " --agents " + agents
+                        + " (expected: speed and scale > 0, at least one agent)");
+            }
+            Trace recorded = Trace.read(trace);
+            try (Context ctx = new Context(url, admin.isBlank() ? null : admin, adminToken, secret, List.of(), threads)) {
+                Replay.Result r = Replay.run(ctx, recorded, speed, scale, agents, System.out);
+                var comparison = ReplayReport.of(recorded, r);
+                System.out.println(comparison.table());
+                if (!ctx.failureReasons().isEmpty()) {
+                    System.out.println("FAILURES by reason: " + ctx.failureReasons());
+                }
+                if (report != null) {
+                    java.nio.file.Files.createDirectories(report);
+                    java.nio.file.Files.writeString(report.resolve("replay.json"), comparison.json().toPrettyString());
+                    System.out.println("report: " + report.resolve("replay.json"));
+                }
+                return ctx.counter("failures") == 0 ? 0 : 1;
+            }
+        }
+    }
 
     enum OnOff { on, off }
 

@@ -77,7 +77,7 @@ public final class Context implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
         for (String c : List.of("connections", "connectFailures", "sent", "received", "errors", "greeted", "queued", "assigned",
-                "leftMessage", "failures", "lost", "doubled", "reconnects", "closedByServer")) {
+                "leftMessage", "failures", "lost", "doubled", "reconnects", "closedByServer", "arrivals", "closed", "unserved")) {
             counters.put(c, new LongAdder());
         }
     }
@@ -131,9 +131,25 @@ public final class Context implements AutoCloseable {
         return "{\"type\":\"hello\",\"token\":\"" + t + "\"}";
     }
 
+    /** A shopper's hello with the trace's tier, tags and group in the token (anonymous without a secret). */
+    String customerHello(String id, String tier, List<String> tags, String group) {
+        if (tokens == null) {
+            return "{\"type\":\"hello\"}";
+        }
+        String t = tokens.mint(id, Map.of("role", "customer", "tier", tier, "tags", tags, "groups", List.of(group)), Duration.ofHours(4));
+        return "{\"type\":\"hello\",\"token\":\"" + t + "\"}";
+    }
+
     String customerResume(String id, String tier, String chatId, long lastSeq) {
         String t = tokens.mint(id, Map.of("role", "customer", "tier", tier), Duration.ofHours(4));
         return "{\"type\":\"hello\",\"token\":\"" + t + "\",\"resume\":{\"chatId\":\"" + chatId + "\",\"lastSeq\":" + lastSeq + "}}";
+    }
+
+    /** An auto-accepting agent of {@code level} serving {@code groups}. */
+    String agentHello(String id, String level, List<String> groups) {
+        String t = tokens == null ? "none"
+                : tokens.mint(id, Map.of("role", "agent", "level", level, "name", id, "groups", groups), Duration.ofHours(4));
+        return "{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + t + "\"}";
     }
 
     String agentHello(String id) {

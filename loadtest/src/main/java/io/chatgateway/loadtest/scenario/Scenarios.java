@@ -331,14 +331,25 @@ public final class Scenarios {
      */
     private static List<WsClient> connectAgents(Context ctx, String prefix, int count,
                                                 java.util.function.BiConsumer<WsClient, JsonNode> onFrame) throws Exception {
+        return connectAgents(ctx, prefix, count, null, onFrame);
+    }
+
+    /**
+     * {@code count} auto-accepting agents, welcomed before this returns. With {@code groups} (a
+     * rehearsal's staff) they serve those groups and every third is senior, so VIPs' first ladder
+     * step finds someone; without, regular agents of the default group.
+     */
+    static List<WsClient> connectAgents(Context ctx, String prefix, int count, List<String> groups,
+                                        java.util.function.BiConsumer<WsClient, JsonNode> onFrame) throws Exception {
         List<WsClient> agents = new ArrayList<>();
         CountDownLatch ready = new CountDownLatch(count);
         for (int i = 0; i < count; i++) {
             String id = prefix + "-" + RUN + "-" + i;
+            int n = i;
             agents.add(ctx.connect(ctx.agentUri, new WsClient.Listener() {
                 @Override
                 public void onOpen(WsClient c) {
-                    c.send(ctx.agentHello(id));
+                    c.send(groups == null ? ctx.agentHello(id) : ctx.agentHello(id, n % 3 == 0 ? "senior" : "regular", groups));
                 }
 
                 @Override
