@@ -162,7 +162,8 @@ public final class GatewayServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast("http-codec", HttpLimits.serverCodec());
-                            ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(256 * 1024));
+                            // 8 MiB: a dry-run may carry an hour of trace (a few MB); the admin port is behind its bearer token
+                            ch.pipeline().addLast("http-aggregator", new HttpObjectAggregator(8 * 1024 * 1024));
                             ch.pipeline().addLast("http-guard", new HttpEdgeGuard(options.httpRequestTimeout().toMillis(),
                                     adminConnects, adminRefused));
                             ch.pipeline().addLast("admin", new AdminHandler(router, options.adminToken(), ready, prometheus, trace));

@@ -100,9 +100,9 @@ class ContractIntegrationTest {
         assertThat(ops("GET", "/admin/queues", "/admin/queues", null, null).status()).isEqualTo(401);
         assertThat(ops("GET", "/metrics", null).raw().body()).contains("chat_started_total");
 
-        Reply trace = ops("GET", "/admin/trace?seconds=60", "/admin/trace", null, "ops-token");
-        assertThat(trace.raw().headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/x-ndjson"));
-        assertThat(JSON.readTree(trace.raw().body().split("\n")[0]).get("trace").asText()).isEqualTo("chat-gateway");
+        Reply recording = ops("GET", "/admin/trace?seconds=60", "/admin/trace", null, "ops-token");
+        assertThat(recording.raw().headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/x-ndjson"));
+        assertThat(JSON.readTree(recording.raw().body().split("\n")[0]).get("trace").asText()).isEqualTo("chat-gateway");
         assertThat(ops("GET", "/admin/trace?seconds=0", "/admin/trace", null, "ops-token").status()).isEqualTo(400);
 
         Reply doc = ops("GET", "/admin/openapi.json", null);
@@ -126,6 +126,17 @@ class ContractIntegrationTest {
         assertThat(ops("PUT", "/admin/config", bad.toString()).body().get("problems")).isNotEmpty();
         Reply dryRun = ops("POST", "/admin/config/dry-run", "{\"config\":" + cfg + "}");
         assertThat(dryRun.body().get("order")).hasSize(1);
+        ObjectNode simulated = JSON.createObjectNode().put("agents", 2)
+                .put("trace", "{\"trace\":\"chat-gateway\",\"version\":1,\"startSecond\":1762790280}\n"
+                        + "{\"t\":0,\"arrivals\":[{\"group\":\"general\",\"tier\":\"vip\",\"tags\":[],\"n\":3}],\"handledSeconds\":[30]}");
+        simulated.set("config", cfg);
+        Reply trace = ops("POST", "/admin/config/dry-run", simulated.toString());
+        assertThat(trace.body().at("/current/chats").asLong()).isEqualTo(3);
+        assertThat(trace.body().at("/proposed/tiers/0/tier").asText()).isEqualTo("vip");
+        simulated.put("trace", "{\"not\":\"a trace\"}");
+        assertThat(ops("POST", "/admin/config/dry-run", simulated.toString()).body().get("message").asText()).contains("trace header");
+        simulated.put("trace", "recorded").put("traceSeconds", 0);
+        assertThat(ops("POST", "/admin/config/dry-run", simulated.toString()).status()).isEqualTo(400);
         agent("a-ops", "senior");
         assertThat(ops("GET", "/admin/agents", null).body().at("/agents/0/agentId").asText()).isEqualTo("a-ops");
         assertThat(ops("GET", "/admin/audit?limit=5", "/admin/audit", null, "ops-token").body().get("entries")).hasSize(1);

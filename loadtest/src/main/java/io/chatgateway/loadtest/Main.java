@@ -6,7 +6,7 @@ import io.chatgateway.loadtest.scenario.Context;
 import io.chatgateway.loadtest.scenario.Replay;
 import io.chatgateway.loadtest.scenario.Scenarios;
 import io.chatgateway.loadtest.report.ReplayReport;
-import io.chatgateway.loadtest.trace.Trace;
+import io.chatgateway.gateway.trace.Trace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

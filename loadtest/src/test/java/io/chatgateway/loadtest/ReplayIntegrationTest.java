@@ -8,7 +8,7 @@ import io.chatgateway.gateway.GatewayServer;
 import io.chatgateway.loadtest.report.ReplayReport;
 import io.chatgateway.loadtest.scenario.Context;
 import io.chatgateway.loadtest.scenario.Replay;
-import io.chatgateway.loadtest.trace.Trace;
+import io.chatgateway.gateway.trace.Trace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

@@ -3,7 +3,9 @@ package io.chatgateway.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.gateway.http.HttpResponses;
+import io.chatgateway.gateway.trace.Trace;
 import io.chatgateway.gateway.trace.TraceRecorder;
+import io.chatgateway.gateway.trace.TraceSimulation;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.config.ConfigException;
 import io.chatgateway.router.config.RoutingConfig;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The ops API on the admin port. {@code /healthz} and {@code /readyz} are open (load balancers
@@ -38,16 +41,19 @@ import reactor.core.publisher.Mono;
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SIMULATION_TIMEOUT = Duration.ofMinutes(2);
+    static final int MAX_SIMULATED_CHATS = 100_000;
+    private final java.util.concurrent.atomic.AtomicBoolean simulating = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Router router;
     private final byte[] adminToken;
     private final BooleanSupplier ready;
     private final PrometheusMeterRegistry prometheus;
 
-    private final TraceRecorder trace;
+    private final TraceRecorder traceRecorder;
 
     public AdminHandler(Router router, String adminToken, BooleanSupplier ready, PrometheusMeterRegistry prometheus, TraceRecorder trace) {
-        this.trace = trace;
+        this.traceRecorder = trace;
         this.router = router;
         this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
         this.ready = ready;
@@ -108,7 +114,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "seconds " + seconds + " (expected: 1..86400)");
                     return;
                 }
-                HttpResponses.send(ctx, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(String.join("\n", trace.lines(seconds)) + "\n",
+                HttpResponses.send(ctx, req, HttpResponseStatus.OK, Unpooled.copiedBuffer(String.join("\n", traceRecorder.lines(seconds)) + "\n",
                         StandardCharsets.UTF_8), "application/x-ndjson; charset=utf-8");
             }
             case PUT_SCRIPT -> {
@@ -195,9 +201,69 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         RoutingConfig proposed = routingConfig(ctx, req, body.has("config") ? body.get("config") : body);
-        if (proposed != null) {
-            reply(ctx, req, router.dryRun(proposed));
+        if (proposed == null) {
+            return;
         }
+        if (!body.has("trace")) {
+            reply(ctx, req, router.dryRun(proposed));
+            return;
+        }
+        JsonNode agentsNode = body.path("agents");
+        int agents = agentsNode.isMissingNode() ? 50 : agentsNode.isIntegralNumber() && agentsNode.canConvertToInt() ? agentsNode.intValue() : -1;
+        if (agents < 1 || agents > 10_000) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "field 'agents' (expected: how many agents serve the simulated surge, 1..10000)");
+            return;
+        }
+        Trace trace;
+        try {
+            trace = trace(body);
+        } catch (IllegalArgumentException e) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            return;
+        }
+        if (!simulating.compareAndSet(false, true)) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.TOO_MANY_REQUESTS, "a trace simulation is already running (one at a time); retry when it ends");
+            return;
+        }
+        req.retain();
+        router.config().timeout(TIMEOUT)
+                .flatMap(current -> Mono.fromCallable(() -> TraceSimulation.compare(trace, current.config(), proposed, agents))
+                        .subscribeOn(Schedulers.boundedElastic())) // minutes of routing in virtual time: CPU, never on the event loop
+                .timeout(SIMULATION_TIMEOUT)
+                .doFinally(signal -> simulating.set(false))
+                .subscribe(result -> {
+                    try {
+                        HttpResponses.json(ctx, req, HttpResponseStatus.OK, result);
+                    } finally {
+                        req.release();
+                    }
+                }, e -> unavailable(ctx, req));
+    }
+
+    /** The dry-run's trace: {@code "recorded"} (this node's own, the last {@code traceSeconds}) or JSON Lines text. */
+    private Trace trace(JsonNode body) {
+        JsonNode t = body.get("trace");
+        if (!t.isTextual()) {
+            throw new IllegalArgumentException("field 'trace' (expected: \"recorded\" for this node's own trace, or a trace as JSON Lines text)");
+        }
+        Trace parsed;
+        if ("recorded".equals(t.textValue())) {
+            int seconds = body.path("traceSeconds").asInt(3600);
+            if (seconds < 1 || seconds > 86_400) {
+                throw new IllegalArgumentException("field 'traceSeconds' (expected: 1..86400, how much of this node's trace)");
+            }
+            parsed = Trace.parse("this node's trace", traceRecorder.lines(seconds));
+        } else {
+            parsed = Trace.parse("field 'trace'", List.of(t.textValue().split("\n")));
+        }
+        if (parsed.arrivals() == 0) {
+            throw new IllegalArgumentException("the trace has no arrivals (expected: at least one new chat to simulate)");
+        }
+        if (parsed.arrivals() > MAX_SIMULATED_CHATS) {
+            throw new IllegalArgumentException("the trace has " + parsed.arrivals() + " arrivals (expected: at most " + MAX_SIMULATED_CHATS
+                    + "; replay bigger ones with chat-loadtest replay)");
+        }
+        return parsed;
     }
 
     /** {@code POST /admin/overflow {"group": "general", "mode": "on" | "off" | "auto"}}. */

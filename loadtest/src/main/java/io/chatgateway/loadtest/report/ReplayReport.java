@@ -3,7 +3,7 @@ package io.chatgateway.loadtest.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.loadtest.scenario.Replay;
-import io.chatgateway.loadtest.trace.Trace;
+import io.chatgateway.gateway.trace.Trace;
 import java.util.Arrays;
 import java.util.Locale;
 

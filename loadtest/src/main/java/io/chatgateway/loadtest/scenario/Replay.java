@@ -3,7 +3,7 @@ package io.chatgateway.loadtest.scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatgateway.loadtest.client.WsClient;
 import io.chatgateway.loadtest.metrics.LatencyRecorder;
-import io.chatgateway.loadtest.trace.Trace;
+import io.chatgateway.gateway.trace.Trace;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.chatgateway.loadtest.trace;
+package io.chatgateway.gateway.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,10 +31,15 @@ public record Trace(long startSecond, List<Second> seconds) {
     }
 
     public static Trace read(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file);
+        return parse(file.toString(), Files.readAllLines(file));
+    }
+
+    /** A trace from its lines; {@code source} names it in errors (a file, "the request body"). */
+    public static Trace parse(String source, List<String> lines) {
         if (lines.isEmpty()) {
-            throw new IllegalArgumentException(file + " is empty (expected: a chat-gateway trace, JSON Lines)");
+            throw new IllegalArgumentException(source + " is empty (expected: a chat-gateway trace, JSON Lines)");
         }
+        String file = source;
         JsonNode header = parse(file, lines.get(0), 1);
         if (!"chat-gateway".equals(header.path("trace").asText()) || header.path("version").asInt() != 1) {
             throw new IllegalArgumentException(file + " line 1 is not a trace header (expected: {\"trace\":\"chat-gateway\",\"version\":1,...})");
@@ -62,7 +67,7 @@ public record Trace(long startSecond, List<Second> seconds) {
         return new Trace(header.path("startSecond").asLong(), seconds);
     }
 
-    private static JsonNode parse(Path file, String line, int number) {
+    private static JsonNode parse(String file, String line, int number) {
         try {
             return JSON.readTree(line);
         } catch (IOException e) {
