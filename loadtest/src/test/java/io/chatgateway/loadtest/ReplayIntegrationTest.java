@@ -98,6 +98,26 @@ class ReplayIntegrationTest {
     }
 
     @Test
+    void theShippedDouble11TraceReplaysInTwentySecondsWithEveryShopperGreetedAndEveryChatAccountedFor() throws Exception {
+        Trace night = Trace.read(Path.of("traces", "double11-synthetic.ndjson"));
+        try (GatewayServer gateway = GatewayServer.start(GatewayOptions.from(Map.of("CHAT_GATEWAY_PORT", "0",
+                "CHAT_GATEWAY_ADMIN_PORT", "0", "CHAT_GATEWAY_HOST", "127.0.0.1", "CHAT_GATEWAY_JWT_SECRET", SECRET,
+                "CHAT_GATEWAY_ADMIN_TOKEN", "ops", "CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS", "0")));
+             Context ctx = new Context("http://127.0.0.1:" + gateway.port(), "http://127.0.0.1:" + gateway.adminPort(), "ops",
+                     SECRET, List.of(), 1)) {
+            // 600 s of trace at speed 30: 20 s; a tenth of the shoppers against 10 agents (100 slots): the midnight queue forms.
+            Replay.Result r = Replay.run(ctx, night, 30, 0.1, 10, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            assertThat(ctx.failureReasons()).isEmpty();
+            assertThat(r.arrivals()).isBetween(night.arrivals() / 10 - 1, night.arrivals() / 10 + 1);
+            assertThat(r.greeted()).isEqualTo(r.arrivals());
+            assertThat(r.closed() + r.unserved()).isEqualTo(r.arrivals());
+            assertThat(r.maxQueueDepth()).as("the rush outruns 100 slots").isPositive();
+            String table = ReplayReport.of(night, r).table();
+            assertThat(table).contains(String.valueOf(night.arrivals()), String.valueOf(r.arrivals()));
+        }
+    }
+
+    @Test
     void theShippedDouble11TraceIsAValidTraceShapedLikeTheNight() throws Exception {
         Trace t = Trace.read(Path.of("traces", "double11-synthetic.ndjson"));
         assertThat(t.duration()).isEqualTo(600);
