@@ -3,6 +3,7 @@ package io.chatgateway.gateway.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatgateway.gateway.http.HttpResponses;
+import io.chatgateway.gateway.http.StaticAssets;
 import io.chatgateway.gateway.trace.Trace;
 import io.chatgateway.gateway.trace.TraceRecorder;
 import io.chatgateway.gateway.trace.TraceSimulation;
@@ -88,7 +89,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             }
             case METRICS -> HttpResponses.send(ctx, req, HttpResponseStatus.OK,
                     Unpooled.copiedBuffer(prometheus.scrape(), StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
-            case OPENAPI -> HttpResponses.resource(ctx, req, "/contract/openapi.json", "application/json");
+            case OPENAPI -> StaticAssets.serve(ctx, req, "/contract/openapi.json", "application/json");
             case QUEUES -> reply(ctx, req, router.snapshot().map(s -> Map.of("configVersion", s.configVersion(), "groups", s.groups())));
             case AGENTS -> reply(ctx, req, router.snapshot().map(s -> Map.of("agents", s.agents())));
             case CONFIG -> reply(ctx, req, router.config().map(AdminHandler::configBody));

@@ -100,23 +100,20 @@ public final class HttpResponses {
         }
     }
 
-    public static void resource(ChannelHandlerContext ctx, FullHttpRequest req, String path, String contentType) {
-        try (InputStream in = HttpResponses.class.getResourceAsStream(path)) {
-            if (in == null) {
-                error(ctx, req, HttpResponseStatus.NOT_FOUND, "no page " + path);
-                return;
-            }
-            send(ctx, req, HttpResponseStatus.OK, Unpooled.wrappedBuffer(in.readAllBytes()), contentType);
-        } catch (IOException e) {
-            error(ctx, req, HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read " + path);
-        }
-    }
-
     public static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body,
                             String contentType) {
+        send(ctx, req, status, body, contentType, Map.of());
+    }
+
+    /** A response with these headers added (security headers of pages, CORS of embeddable scripts). */
+    public static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body,
+                            String contentType, Map<String, String> headers) {
         boolean head = HttpMethod.HEAD.equals(req.method());
         boolean keepAlive = HttpUtil.isKeepAlive(req) && status.code() < 500;
         FullHttpResponse res = response(status, body, contentType, keepAlive);
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            res.headers().set(h.getKey(), h.getValue());
+        }
         if (head) {
             res.content().release();
             res = res.replace(Unpooled.EMPTY_BUFFER); // the headers (Content-Length too) as for GET, no body

@@ -1,6 +1,7 @@
 package io.chatgateway.gateway.ws;
 
 import io.chatgateway.gateway.http.HttpResponses;
+import io.chatgateway.gateway.http.StaticAssets;
 import io.chatgateway.protocol.Role;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -76,21 +77,13 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
             HttpResponses.error(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET is served here (expected: GET " + path + ")");
             return;
         }
-        switch (path) {
-            case "/healthz":
-                HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
-                return;
-            case "/demo/token":
-                demoToken(ctx, req);
-                return;
-            case "/":
-            case "/demo":
-            case "/demo/":
-                HttpResponses.resource(ctx, req, "/demo/index.html", "text/html; charset=UTF-8");
-                return;
-            default:
-                HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND,
-                        "no such path " + path + " (expected: /ws/customer, /ws/agent, /healthz or /)");
+        if (path.equals("/healthz")) {
+            HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
+        } else if (path.equals("/demo/token")) {
+            demoToken(ctx, req);
+        } else if (!StaticAssets.servePublic(ctx, req, path)) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no such path " + path
+                    + " (expected: /ws/customer, /ws/agent, /healthz, " + StaticAssets.publicPaths() + ")");
         }
     }
 

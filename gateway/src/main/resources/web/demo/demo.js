@@ -1,45 +1,4 @@
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Chat gateway demo</title>
-<style>
-  body { font: 14px system-ui, sans-serif; margin: 0; display: flex; gap: 12px; padding: 12px; background: #f4f5f7; }
-  section { flex: 1; background: #fff; border-radius: 8px; padding: 12px; box-shadow: 0 1px 3px #0002; display: flex; flex-direction: column; height: 90vh; }
-  h2 { margin: 0 0 8px; font-size: 16px; }
-  .log { flex: 1; overflow-y: auto; border: 1px solid #ddd; border-radius: 6px; padding: 6px; margin: 8px 0; }
-  .log div { margin: 2px 0; white-space: pre-wrap; }
-  .sys { color: #666; font-style: italic; } .err { color: #b00; } .me { color: #05a; } .raw { color: #999; font-size: 11px; }
-  form { display: flex; gap: 6px; } input[type=text] { flex: 1; }
-  .row { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }
-</style>
-</head>
-<body>
-<section id="shopper">
-  <h2>Shopper widget</h2>
-  <div class="row">
-    id <input id="sid" size="8" value="shopper1">
-    tier <select id="tier"><option>regular</option><option>vip</option><option>new</option><option value="anon">anonymous</option></select>
-    lang <select id="lang"><option>en</option><option>zh-CN</option></select>
-    <button id="sconnect">Connect</button> <button id="sdrop">Drop network</button> <button id="sresume">Resume</button>
-  </div>
-  <div class="log" id="slog"></div>
-  <form id="sform"><input type="text" id="stext" placeholder="Type a message"><button>Send</button><button type="button" id="sclose">End chat</button></form>
-</section>
-<section id="agent">
-  <h2>Agent desktop</h2>
-  <div class="row">
-    id <input id="aid" size="8" value="agent1">
-    level <select id="level"><option>senior</option><option>regular</option><option>trainee</option></select>
-    <label><input type="checkbox" id="auto" checked> auto-accept</label>
-    <button id="aconnect">Connect</button>
-    status <select id="status"><option>online</option><option>away</option><option>offline</option></select>
-    chat <select id="chats"></select>
-  </div>
-  <div class="log" id="alog"></div>
-  <form id="aform"><input type="text" id="atext" placeholder="Reply to the selected chat"><button>Send</button><button type="button" id="aclose">Close chat</button></form>
-</section>
-<script>
+// The two-pane demo (README, "The demo page"): a raw protocol view of a shopper and an agent.
 const wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
 const $ = id => document.getElementById(id);
 function line(log, text, cls) { const d = document.createElement('div'); d.textContent = text; if (cls) d.className = cls; log.appendChild(d); log.scrollTop = log.scrollHeight; }
@@ -114,6 +73,3 @@ $('aconnect').onclick = async () => {
 $('status').onchange = () => aws && aws.send(JSON.stringify({type: 'status', status: $('status').value}));
 $('aform').onsubmit = e => { e.preventDefault(); if (!$('atext').value) return; aws.send(JSON.stringify({type: 'message', chatId: $('chats').value, text: $('atext').value})); $('atext').value = ''; };
 $('aclose').onclick = () => aws.send(JSON.stringify({type: 'close', chatId: $('chats').value}));
-</script>
-</body>
-</html>
