@@ -35,6 +35,8 @@ export class ChatClient extends EventTarget {
   typing(chatId?: string): void;
   close(): void;
   dropConnection(): void;
+  /** Agents: reconnect at once and resume every chat from what is held (0 for chats only the welcome listed). */
+  refetch(): void;
   addEventListener(type: 'state', listener: (e: CustomEvent<{ state: ClientState; code?: number; inMs?: number }>) => void): void;
   addEventListener(type: string, listener: (e: CustomEvent<ServerFrame>) => void): void;
 }

@@ -41,6 +41,7 @@ export class ChatClient extends EventTarget {
   #nextId = 1;
   #idPrefix = Math.random().toString(36).slice(2, 8);
   #resumeToken = null;
+  #refetching = false;
   #chatId = null; // shoppers: their chat
 
   constructor(options) {
@@ -112,6 +113,16 @@ export class ChatClient extends EventTarget {
     this.#setState('closed');
   }
 
+  /**
+   * Agents: reconnects at once and resumes every chat from what this client holds (nothing, for the chats a first
+   * `welcome` listed): how a desk opened on a new device gets the history of its open chats.
+   */
+  refetch() {
+    if (!this.#socket) return;
+    this.#refetching = true;
+    this.#socket.close(4001, 'refetching history');
+  }
+
   /** For tests and "drop network" buttons: cuts the socket as a lost network would; the client reconnects and resumes. */
   dropConnection() {
     if (this.#socket) this.#socket.close(4000, 'dropped by the page');
@@ -149,6 +160,11 @@ export class ChatClient extends EventTarget {
       if (this.#socket !== socket) return;
       this.#socket = null;
       if (this.#closedByUser) return;
+      if (this.#refetching) {
+        this.#refetching = false;
+        this.#open();
+        return;
+      }
       if (RETRY_NEVER.has(e.code)) {
         this.#setState('closed', { code: e.code, reason: e.reason });
         return;

@@ -39,6 +39,11 @@ public final class StaticAssets {
         PUBLIC.put("/demo/shop.html", new Asset("/web/demo/shop.html", "text/html; charset=UTF-8", page));
         PUBLIC.put("/demo/demo.js", new Asset("/web/demo/demo.js", "text/javascript; charset=UTF-8", local));
         PUBLIC.put("/demo/demo.css", new Asset("/web/demo/demo.css", "text/css; charset=UTF-8", local));
+        Asset console = new Asset("/web/console/index.html", "text/html; charset=UTF-8", page);
+        PUBLIC.put("/console", console);
+        PUBLIC.put("/console/", console);
+        PUBLIC.put("/console/console.js", new Asset("/web/console/console.js", "text/javascript; charset=UTF-8", local));
+        PUBLIC.put("/console/console.css", new Asset("/web/console/console.css", "text/css; charset=UTF-8", local));
         PUBLIC.put("/widget.js", new Asset("/web/widget.js", "text/javascript; charset=UTF-8", embeddable));
         PUBLIC.put("/client/chat-gateway-client.js", new Asset("/web/client/chat-gateway-client.js", "text/javascript; charset=UTF-8", embeddable));
         PUBLIC.put("/client/chat-gateway-client.d.ts", new Asset("/web/client/chat-gateway-client.d.ts", "text/plain; charset=UTF-8", embeddable));

@@ -3,6 +3,7 @@ package io.chatgateway.gateway.ws;
 import io.chatgateway.gateway.http.HttpResponses;
 import io.chatgateway.gateway.http.StaticAssets;
 import io.chatgateway.protocol.Role;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -79,6 +80,8 @@ final class PublicHttpHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
         if (path.equals("/healthz")) {
             HttpResponses.json(ctx, req, HttpResponseStatus.OK, "{\"status\":\"ok\"}");
+        } else if (path.equals("/favicon.ico")) {
+            HttpResponses.send(ctx, req, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER, "image/x-icon"); // browsers ask on every page
         } else if (path.equals("/demo/token")) {
             demoToken(ctx, req);
         } else if (!StaticAssets.servePublic(ctx, req, path)) {

@@ -23,13 +23,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * The embeddable widget in a real browser: Debian's chromium, driven by playwright-core
- * ({@code src/test/browser/widget.test.mjs}), on a shop page served from another origin with a
- * strict Content-Security-Policy of its own, against a real gateway that allows only that shop's
- * origin. Needs {@code node} and {@code chromium} on the PATH ({@code .ci/run} installs chromium);
- * installs playwright-core from its lock file the first time.
+ * The pages people work in, in a real browser: Debian's chromium driven by playwright-core
+ * ({@code src/test/browser/*.test.mjs}) against a real gateway. The widget runs on a shop page
+ * served from another origin with a strict Content-Security-Policy of its own, the gateway allowing
+ * only that shop's origin; the agent console on the gateway's own page. Needs {@code node} and
+ * {@code chromium} on the PATH ({@code .ci/run} installs both); installs playwright-core from its
+ * lock file the first time.
  */
-class WidgetBrowserIntegrationTest {
+class PagesBrowserIntegrationTest {
     private static final String SECRET = "widget-browser-secret-0123456789-0123456789";
     private static final Path BROWSER_TESTS = Path.of("src", "test", "browser");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -54,22 +55,8 @@ class WidgetBrowserIntegrationTest {
             String gatewayUrl = "http://127.0.0.1:" + g.port();
             everyChatIsSampled(g);
 
-            Path log = Files.createTempFile("widget-browser-test", ".log");
-            ProcessBuilder pb = new ProcessBuilder("node", "widget.test.mjs").directory(BROWSER_TESTS.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            pb.environment().putAll(Map.of("SHOP_URL", shopOrigin + "/", "GATEWAY_URL", gatewayUrl, "AGENT_TOKEN",
+            String output = runNode("widget.test.mjs", Map.of("SHOP_URL", shopOrigin + "/", "GATEWAY_URL", gatewayUrl, "AGENT_TOKEN",
                     g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1))));
-            Process node = pb.start();
-            boolean finished;
-            try {
-                finished = node.waitFor(3, TimeUnit.MINUTES);
-            } finally {
-                node.destroyForcibly().waitFor();
-            }
-            String output = Files.readString(log);
-            Files.delete(log);
-            assertThat(finished).as("the browser test finished within 3 minutes:%n%s", output).isTrue();
-            assertThat(node.exitValue()).as("browser test output:%n%s", output).isZero();
             assertThat(output).contains("ok phone: launcher opens a full-screen panel", "ok drop and resume: nothing lost, nothing twice",
                     "ok reload: history on return, once", "ok closed: CSAT stars and comment sent", "ok no page or console errors");
 
@@ -88,6 +75,43 @@ class WidgetBrowserIntegrationTest {
         } finally {
             shop.stop(0);
         }
+    }
+
+    @Test
+    void theAgentConsoleTakesAnOfferGuardsLanguageTransfersClosesAndNoticesASecondSignIn() throws Exception {
+        npmInstalled();
+        try (GatewayServer g = GatewayServer.start(GatewayOptions.from(Map.of("CHAT_GATEWAY_PORT", "0", "CHAT_GATEWAY_ADMIN_PORT", "0",
+                "CHAT_GATEWAY_HOST", "127.0.0.1", "CHAT_GATEWAY_JWT_SECRET", SECRET, "CHAT_GATEWAY_ADMIN_TOKEN", "ops")))) {
+            String output = runNode("console.test.mjs", Map.of("GATEWAY_URL", "http://127.0.0.1:" + g.port(),
+                    "AGENT_TOKEN", g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1)),
+                    "SHOPPER_TOKEN", g.tokens().mint("lee", Map.of("role", "customer", "tier", "vip", "name", "Lee",
+                            "tags", List.of("urgent_order")), Duration.ofHours(1))));
+            assertThat(output).contains("ok offer with a live countdown and the tier", "ok banned phrase: warning, suggestion, send anyway; sensitive request: blocked",
+                    "ok transfer to a group with a note", "ok signed in elsewhere", "ok no page or console errors");
+            HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/console")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
+        }
+    }
+
+    /** Runs one browser test script; returns its output once it passed (else the test fails with the output). */
+    private static String runNode(String script, Map<String, String> env) throws Exception {
+        Path log = Files.createTempFile("browser-test", ".log");
+        ProcessBuilder pb = new ProcessBuilder("node", script).directory(BROWSER_TESTS.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process node = pb.start();
+        boolean finished;
+        try {
+            finished = node.waitFor(3, TimeUnit.MINUTES);
+        } finally {
+            node.destroyForcibly().waitFor();
+        }
+        String output = Files.readString(log);
+        Files.delete(log);
+        assertThat(finished).as("%s finished within 3 minutes:%n%s", script, output).isTrue();
+        assertThat(node.exitValue()).as("%s output:%n%s", script, output).isZero();
+        return output;
     }
 
     /** The shop's page: the one-line embed, under a strict CSP of the shop's own that names the gateway. */

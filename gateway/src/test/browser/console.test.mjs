@@ -1,0 +1,121 @@
+// The agent console (/console) in a real browser against a real gateway. Run by PagesBrowserIntegrationTest with
+// GATEWAY_URL, AGENT_TOKEN and SHOPPER_TOKEN. Prints "ok <step>" per step; any failure exits 1.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+
+const { GATEWAY_URL, AGENT_TOKEN, SHOPPER_TOKEN } = process.env;
+const WAIT = 15000;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim(),
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+const step = (name) => console.log(`ok ${name}`);
+const until = async (what, fn) => {
+  const end = Date.now() + WAIT;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+async function page() {
+  const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  return p;
+}
+
+try {
+  const desk = await page();
+  await desk.goto(`${GATEWAY_URL}/console`);
+  await desk.getByLabel('Agent token (JWT from your shop\'s sign-in)').fill(AGENT_TOKEN);
+  await desk.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await until('signed in', async () => (await desk.locator('#me').textContent()).includes('Signed in as ann'));
+  step('sign in with a token');
+
+  // A shopper (the client library in a page) starts a chat: the console shows an offer with a live countdown.
+  const shopper = await page();
+  await shopper.goto(`${GATEWAY_URL}/healthz`);
+  await shopper.evaluate(async ({ token }) => {
+    const { connectShopper } = await import('/client/chat-gateway-client.js');
+    window.frames_ = [];
+    window.shopper = connectShopper(location.origin, { token });
+    window.shopper.addEventListener('frame', (e) => window.frames_.push(e.detail));
+  }, { token: SHOPPER_TOKEN });
+  const offer = desk.locator('#offers li');
+  await offer.waitFor({ timeout: WAIT });
+  const first = Number((await offer.locator('.countdown').textContent()).split(' ')[0]);
+  await until('the countdown to tick', async () => Number((await offer.locator('.countdown').textContent()).split(' ')[0]) < first);
+  assert.ok((await offer.textContent()).includes('vip'), 'the offer shows the tier');
+  step('offer with a live countdown and the tier');
+
+  await offer.getByRole('button', { name: 'Accept' }).click();
+  await until('the conversation', async () => (await desk.locator('#chats li').count()) === 1);
+  await until('the greeting in the thread', async () => (await desk.locator('#log li').count()) > 0);
+  assert.equal(await desk.locator('#offers li').count(), 0, 'the offer is gone once accepted');
+  const card = await desk.locator('#card').textContent();
+  assert.ok(card.includes('vip') && card.includes('urgent_order') && card.includes('Lee'), `customer card: ${card}`);
+  step('accept: the conversation, its history and the customer card');
+
+  await shopper.evaluate(() => window.shopper.sendMessage('My parcel <b>never</b> came'));
+  await until('the shopper\'s message as text', async () => (await desk.locator('#log li.customer').allTextContents()).includes('My parcel <b>never</b> came'));
+  assert.equal(await desk.locator('#log b').count(), 0);
+  step('the shopper\'s message, rendered as text');
+
+  // The language guard: a banned phrase is held with a suggestion and may be sent anyway; a sensitive request never.
+  await desk.locator('#text').fill("I don't know");
+  await desk.locator('#text').press('Enter');
+  await desk.locator('#warning').waitFor({ state: 'visible', timeout: WAIT });
+  assert.ok((await desk.locator('#warning-suggestion').textContent()).startsWith('Suggestion:'));
+  await desk.getByRole('button', { name: 'Send anyway' }).click();
+  await until('the confirmed message at the shopper', () => shopper.evaluate(() => window.frames_.some((f) => f.type === 'message' && f.text === "I don't know")));
+  await desk.locator('#text').fill('Please tell me your card CVV');
+  await desk.locator('#text').press('Enter');
+  await until('the sensitive-request warning', async () => (await desk.locator('#warning').isVisible()) && !(await desk.locator('#send-anyway').isVisible()));
+  step('banned phrase: warning, suggestion, send anyway; sensitive request: blocked');
+
+  await desk.locator('#canned').selectOption({ index: 2 });
+  assert.ok((await desk.locator('#text').inputValue()).length > 0, 'a canned reply fills the box');
+  await desk.locator('#text').press('Enter');
+  await until('the canned reply at the shopper', () => shopper.evaluate(() => window.frames_.filter((f) => f.type === 'message' && f.from === 'agent').length === 2));
+  step('canned reply');
+
+  // Transfer to the group with a note: the shopper is told, the chat leaves this desk.
+  await desk.getByLabel('Transfer to').fill('group:general');
+  await desk.getByLabel('Note').fill('VIP, parcel lost');
+  await desk.getByRole('button', { name: 'Transfer' }).click();
+  await until('the shopper told of the transfer', () => shopper.evaluate(() => window.frames_.some((f) => f.type === 'transferred')));
+  step('transfer to a group with a note');
+
+  // The chat comes back as an offer (this agent has room); accept it and close it.
+  const again = desk.locator('#offers li');
+  await again.waitFor({ timeout: WAIT });
+  await again.getByRole('button', { name: 'Accept' }).click();
+  await until('the chat open again', async () => (await desk.locator('#close-chat').isVisible()));
+  await desk.getByRole('button', { name: 'Close chat' }).click();
+  await until('the shopper\'s closed', () => shopper.evaluate(() => window.frames_.some((f) => f.type === 'closed')));
+  await until('the chat cleared from the list', async () => (await desk.locator('#chats li').count()) === 0);
+  step('close: the shopper is told, the chat leaves the list');
+
+  // The same agent signs in elsewhere: this console says so.
+  const other = await page();
+  await other.goto(`${GATEWAY_URL}/console`);
+  await other.getByLabel('Agent token (JWT from your shop\'s sign-in)').fill(AGENT_TOKEN);
+  await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await until('the first console told', async () => (await desk.locator('#banner').textContent()).includes('Signed in elsewhere'));
+  step('signed in elsewhere');
+
+  assert.deepEqual(problems, [], 'no page or console errors');
+  step('no page or console errors');
+} catch (e) {
+  console.error(`FAILED: ${e.stack || e}`);
+  if (problems.length) console.error(`page problems: ${problems.join(' | ')}`);
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
