@@ -1,5 +1,5 @@
 // The widget in a real browser (Debian's chromium through playwright-core), embedded in a shop page of another
-// origin, against a real gateway. Run by WidgetBrowserIntegrationTest, which starts the gateway and the shop and
+// origin, against a real gateway. Run by PagesBrowserIntegrationTest, which starts the gateway and the shop and
 // passes: SHOP_URL (the shop page), GATEWAY_URL, AGENT_TOKEN. Prints "ok <step>" per step; any failure exits 1.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
