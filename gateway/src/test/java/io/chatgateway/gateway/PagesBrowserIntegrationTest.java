@@ -94,6 +94,24 @@ class PagesBrowserIntegrationTest {
         }
     }
 
+    @Test
+    void theOpsDashboardShowsLiveFiguresEditsRoutingWithItsVersionSwitchesSurgeEditsScriptsAndListsAuditAndQa() throws Exception {
+        npmInstalled();
+        try (GatewayServer g = GatewayServer.start(GatewayOptions.from(Map.of("CHAT_GATEWAY_PORT", "0", "CHAT_GATEWAY_ADMIN_PORT", "0",
+                "CHAT_GATEWAY_HOST", "127.0.0.1", "CHAT_GATEWAY_JWT_SECRET", SECRET, "CHAT_GATEWAY_ADMIN_TOKEN", "ops-secret-token")))) {
+            String output = runNode("ops.test.mjs", Map.of("ADMIN_URL", "http://127.0.0.1:" + g.adminPort(),
+                    "GATEWAY_URL", "http://127.0.0.1:" + g.port(), "ADMIN_TOKEN", "ops-secret-token",
+                    "AGENT_TOKEN", g.tokens().mint("pat", Map.of("role", "agent", "level", "senior", "name", "Pat",
+                            "groups", List.of("pre-sales")), Duration.ofHours(1)),
+                    "SHOPPER_TOKEN", g.tokens().mint("lee", Map.of("role", "customer", "tier", "regular"), Duration.ofHours(1)),
+                    "SHOPPER2_TOKEN", g.tokens().mint("kim", Map.of("role", "customer", "tier", "vip", "groups", List.of("pre-sales")),
+                            Duration.ofHours(1))));
+            assertThat(output).contains("ok live queues per group and tier, agents board, SLA panel, chart",
+                    "ok routing: inline field error, dry run side by side, apply with the version", "ok a stale version: \"changed by someone else\", reload",
+                    "ok audit log and QA review (masked transcript, CSAT)", "ok no page or console errors");
+        }
+    }
+
     /** Runs one browser test script; returns its output once it passed (else the test fails with the output). */
     private static String runNode(String script, Map<String, String> env) throws Exception {
         Path log = Files.createTempFile("browser-test", ".log");

@@ -90,6 +90,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             case METRICS -> HttpResponses.send(ctx, req, HttpResponseStatus.OK,
                     Unpooled.copiedBuffer(prometheus.scrape(), StandardCharsets.UTF_8), "text/plain; version=0.0.4; charset=utf-8");
             case OPENAPI -> StaticAssets.serve(ctx, req, "/contract/openapi.json", "application/json");
+            case OPS_PAGE, OPS_SCRIPT, OPS_STYLE -> StaticAssets.serveAdmin(ctx, req, path);
             case QUEUES -> reply(ctx, req, router.snapshot().map(s -> Map.of("configVersion", s.configVersion(), "groups", s.groups())));
             case AGENTS -> reply(ctx, req, router.snapshot().map(s -> Map.of("agents", s.agents())));
             case CONFIG -> reply(ctx, req, router.config().map(AdminHandler::configBody));

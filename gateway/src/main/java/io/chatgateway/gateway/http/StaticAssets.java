@@ -27,6 +27,8 @@ public final class StaticAssets {
     }
 
     private static final Map<String, Asset> PUBLIC = new LinkedHashMap<>();
+    /** The ops dashboard on the admin port: the page and its files hold no data (every figure comes with the bearer token). */
+    private static final Map<String, Asset> ADMIN = new LinkedHashMap<>();
 
     static {
         Map<String, String> page = headers(Map.of("Content-Security-Policy", PAGE_POLICY, "X-Frame-Options", "DENY"));
@@ -46,6 +48,9 @@ public final class StaticAssets {
         PUBLIC.put("/console/console.css", new Asset("/web/console/console.css", "text/css; charset=UTF-8", local));
         PUBLIC.put("/widget.js", new Asset("/web/widget.js", "text/javascript; charset=UTF-8", embeddable));
         PUBLIC.put("/client/chat-gateway-client.js", new Asset("/web/client/chat-gateway-client.js", "text/javascript; charset=UTF-8", embeddable));
+        ADMIN.put("/ops", new Asset("/web/ops/index.html", "text/html; charset=UTF-8", page));
+        ADMIN.put("/ops/ops.js", new Asset("/web/ops/ops.js", "text/javascript; charset=UTF-8", local));
+        ADMIN.put("/ops/ops.css", new Asset("/web/ops/ops.css", "text/css; charset=UTF-8", local));
         PUBLIC.put("/client/chat-gateway-client.d.ts", new Asset("/web/client/chat-gateway-client.d.ts", "text/plain; charset=UTF-8", embeddable));
     }
 
@@ -68,6 +73,12 @@ public final class StaticAssets {
         }
         HttpResponses.send(ctx, req, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes(a.resource())), a.contentType(), a.headers());
         return true;
+    }
+
+    /** Serves one of the admin port's files (the ops dashboard). */
+    public static void serveAdmin(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+        Asset a = ADMIN.get(path);
+        HttpResponses.send(ctx, req, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes(a.resource())), a.contentType(), a.headers());
     }
 
     /** Serves a resource of the jar as is (e.g. the OpenAPI document on the admin port). */
