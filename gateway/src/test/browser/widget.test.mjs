@@ -5,7 +5,7 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 
-const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN } = process.env;
+const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN, ADMIN_URL, ADMIN_TOKEN } = process.env;
 const WAIT = 15000;
 const browser = await chromium.launch({
   // the chromium on the PATH (Debian's); no browser download
@@ -62,6 +62,19 @@ try {
   assert.equal(label, 'Your message', 'the message box is labelled');
   step('greeting, honest place in line, labelled input, live region');
 
+  // A surge: ops switch surge mode on; the widget shows the FAQ and the leave-a-message form; the shopper leaves one.
+  const surge = (mode) => fetch(`${ADMIN_URL}/admin/overflow`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ group: 'general', mode }) });
+  assert.equal((await surge('on')).status, 200);
+  await widget(shop, 'form.leave').waitFor({ state: 'visible', timeout: WAIT });
+  await widget(shop, 'details').waitFor({ state: 'visible', timeout: WAIT });
+  await widget(shop, 'form.leave textarea').fill('Please call me about my order');
+  await widget(shop, 'form.leave input[name="orderNo"]').fill('A-1');
+  await widget(shop, 'form.leave button').click();
+  await widget(shop, 'form.leave').waitFor({ state: 'hidden', timeout: WAIT });
+  assert.equal((await surge('auto')).status, 200);
+  step('surge: FAQ and leave-a-message form, message left');
+
   // An agent desktop (the client library in the agent role) takes the chat.
   const desk = await (await browser.newContext()).newPage();
   await desk.goto(`${GATEWAY_URL}/healthz`);
@@ -88,11 +101,14 @@ try {
 
   // The agent's text is shown as text, never as HTML.
   const hostile = '<img src=x onerror="window.__xss=1">It ships today';
-  await desk.evaluate(({ chatId, text }) => { window.agent.typing(chatId); window.agent.sendMessage(text, { chatId }); }, { chatId, text: hostile });
+  await desk.evaluate(({ chatId }) => window.agent.typing(chatId), { chatId });
+  await until('the typing notice', async () => (await widget(shop, '.typing').textContent()).includes('Ann is typing'));
+  await desk.evaluate(({ chatId, text }) => window.agent.sendMessage(text, { chatId }), { chatId, text: hostile });
   await until('the agent\'s answer', async () => (await logTexts(shop)).includes(hostile));
   assert.equal(await widget(shop, 'img').count(), 0);
   assert.equal(await shop.evaluate(() => window.__xss), undefined);
-  step('agent text rendered as text (no element, no script)');
+  assert.equal(await widget(shop, '.typing').textContent(), '', 'the typing notice goes with the message');
+  step('agent typing shown; agent text rendered as text (no element, no script)');
 
   // The network drops: the widget says so, and after the resume every message is there once.
   await shop.evaluate(() => window.__chatGatewayWidget.client.dropConnection());

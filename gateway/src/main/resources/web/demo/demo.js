@@ -34,8 +34,10 @@ $('sconnect').onclick = async () => {
 };
 $('sdrop').onclick = () => sws && sws.close();
 $('sresume').onclick = () => shopperOpen(true);
-$('sform').onsubmit = e => { e.preventDefault(); if (!$('stext').value) return; sws.send(JSON.stringify({type: 'message', id: 'm' + Date.now(), text: $('stext').value})); $('stext').value = ''; };
-$('sclose').onclick = () => sws.send(JSON.stringify({type: 'close'}));
+// Sending before Connect (or after a drop) says so instead of throwing.
+function connected(ws, log) { if (ws && ws.readyState === 1) return true; line(log, 'not connected: press Connect (or Resume) first', 'err'); return false; }
+$('sform').onsubmit = e => { e.preventDefault(); if (!$('stext').value || !connected(sws, $('slog'))) return; sws.send(JSON.stringify({type: 'message', id: 'm' + Date.now(), text: $('stext').value})); $('stext').value = ''; };
+$('sclose').onclick = () => connected(sws, $('slog')) && sws.send(JSON.stringify({type: 'close'}));
 
 // ---- agent
 let aws = null;
@@ -71,5 +73,5 @@ $('aconnect').onclick = async () => {
   aws.onclose = e => line($('alog'), 'connection closed ' + e.code + ' ' + e.reason, 'sys');
 };
 $('status').onchange = () => aws && aws.send(JSON.stringify({type: 'status', status: $('status').value}));
-$('aform').onsubmit = e => { e.preventDefault(); if (!$('atext').value) return; aws.send(JSON.stringify({type: 'message', chatId: $('chats').value, text: $('atext').value})); $('atext').value = ''; };
-$('aclose').onclick = () => aws.send(JSON.stringify({type: 'close', chatId: $('chats').value}));
+$('aform').onsubmit = e => { e.preventDefault(); if (!$('atext').value || !connected(aws, $('alog'))) return; aws.send(JSON.stringify({type: 'message', chatId: $('chats').value, text: $('atext').value})); $('atext').value = ''; };
+$('aclose').onclick = () => connected(aws, $('alog')) && aws.send(JSON.stringify({type: 'close', chatId: $('chats').value}));

@@ -56,9 +56,10 @@ class PagesBrowserIntegrationTest {
             everyChatIsSampled(g);
 
             String output = runNode("widget.test.mjs", Map.of("SHOP_URL", shopOrigin + "/", "GATEWAY_URL", gatewayUrl, "AGENT_TOKEN",
-                    g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1))));
+                    g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1)),
+                    "ADMIN_URL", "http://127.0.0.1:" + g.adminPort(), "ADMIN_TOKEN", "ops"));
             assertThat(output).contains("ok phone: launcher opens a full-screen panel", "ok drop and resume: nothing lost, nothing twice",
-                    "ok reload: history on return, once", "ok closed: CSAT stars and comment sent", "ok no page or console errors");
+                    "ok reload: history on return, once", "ok surge: FAQ and leave-a-message form, message left", "ok closed: CSAT stars and comment sent", "ok no page or console errors");
 
             // The rating the shopper gave in the browser reached the gateway.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(admin(g, "/admin/qa"))
