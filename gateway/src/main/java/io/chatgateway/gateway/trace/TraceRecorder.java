@@ -56,6 +56,7 @@ public final class TraceRecorder implements ChatActivity, AutoCloseable {
     private final ArrayDeque<String> kept = new ArrayDeque<>();
     private final BufferedWriter file;
     private long nextSecond;
+    private volatile Current current;
 
     /**
      * @param nowMillis  the clock (epoch ms)
@@ -85,8 +86,19 @@ public final class TraceRecorder implements ChatActivity, AutoCloseable {
         this.file = w;
     }
 
+    /** The bucket of the current second; the last one is kept at hand (a message's event should cost a counter, not a map lookup). */
     private Second now() {
-        return open.computeIfAbsent(nowMillis.getAsLong() / 1000, s -> new Second());
+        long second = nowMillis.getAsLong() / 1000;
+        Current c = current;
+        if (c != null && c.second == second) {
+            return c.bucket;
+        }
+        Second bucket = open.computeIfAbsent(second, s -> new Second());
+        current = new Current(second, bucket);
+        return bucket;
+    }
+
+    private record Current(long second, Second bucket) {
     }
 
     @Override

@@ -93,12 +93,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        MDC.put("conn", peer.connectionId()); // structured logs: mdc.conn
-        try {
-            read(ctx, frame);
-        } finally {
-            MDC.remove("conn");
-        }
+        read(ctx, frame); // the frame path logs nothing but refusals, which name the connection themselves (logged())
     }
 
     private void read(ChannelHandlerContext ctx, WebSocketFrame frame) {
@@ -171,7 +166,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
                 settings.router().agentHello(peer, who, hello.resume(), hello.autoAccept());
             }
         } catch (AuthenticationException e) {
-            log.info("{} hello refused: {}", role, e.getMessage());
+            logged(() -> log.info("{} hello refused: {}", role, e.getMessage()));
             peer.send(OutboundFrame.of(new ServerMessage.Error(hello.id(), ErrorCode.NOT_AUTHENTICATED.wire(), e.getMessage())));
             peer.close(1008, "not authenticated");
         }
@@ -203,8 +198,21 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
             errorsInWindow = 0;
         }
         if (++errorsInWindow > settings.maxErrorsPerMinute()) {
-            log.info("{} connection closed after {} errors in a minute", role, errorsInWindow);
+            logged(() -> log.info("{} connection closed after {} errors in a minute", role, errorsInWindow));
             peer.close(1008, "too many invalid frames");
+        }
+    }
+
+    /**
+     * Logs with this connection's id in the log context (structured logs: mdc.conn). Only where
+     * something is logged: setting the context on every frame costs the message path a map copy.
+     */
+    private void logged(Runnable logging) {
+        MDC.put("conn", peer.connectionId());
+        try {
+            logging.run();
+        } finally {
+            MDC.remove("conn");
         }
     }
 
@@ -230,12 +238,7 @@ final class ChatSocketHandler extends SimpleChannelInboundHandler<WebSocketFrame
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        MDC.put("conn", peer.connectionId());
-        try {
-            failed(ctx, cause);
-        } finally {
-            MDC.remove("conn");
-        }
+        logged(() -> failed(ctx, cause));
     }
 
     private void failed(ChannelHandlerContext ctx, Throwable cause) {

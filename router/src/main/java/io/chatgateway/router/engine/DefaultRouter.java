@@ -185,11 +185,12 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerFrame(Peer peer, ClientMessage message) {
-        Runnable task = () -> withIds(null, delivery.chatOf(peer), () -> customers.frame(peer, message));
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
-            run(peer, message.id(), task); // on this thread: it never blocks
+            // on this thread: it never blocks; and no log context (it logs nothing but failures, with their stack)
+            run(peer, message.id(), () -> customers.frame(peer, message));
         } else {
-            submit(laneOf(peer), peer, message.id(), task, ordered(message));
+            submit(laneOf(peer), peer, message.id(), () -> withIds(null, delivery.chatOf(peer), () -> customers.frame(peer, message)),
+                    ordered(message));
         }
     }
 
@@ -220,11 +221,11 @@ final class DefaultRouter implements Router {
 
     @Override
     public void agentFrame(Peer peer, ClientMessage message) {
-        Runnable task = () -> withIds(null, chatIdOf(message), () -> agents.frame(peer, message));
         if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
-            run(peer, message.id(), task); // on this thread: it never blocks
+            run(peer, message.id(), () -> agents.frame(peer, message)); // as customerFrame's hot path
         } else {
-            submit(laneOf(peer), peer, message.id(), task, ordered(message));
+            submit(laneOf(peer), peer, message.id(), () -> withIds(null, chatIdOf(message), () -> agents.frame(peer, message)),
+                    ordered(message));
         }
     }
 
@@ -359,7 +360,7 @@ final class DefaultRouter implements Router {
             ctx.lane(lane).schedule(() -> {
                 pending.decrementAndGet();
                 try {
-                    ctx.asLane(lane, () -> run(peer, ref, task));
+                    ctx.asLane(lane, () -> withIds(peer, null, () -> run(peer, ref, task))); // a lane's records name the connection
                 } finally {
                     dequeued(counted);
                 }
@@ -394,6 +395,9 @@ final class DefaultRouter implements Router {
             if (chatId != null) {
                 MDC.remove("chat");
             }
+            if (peer != null) {
+                MDC.remove("conn");
+            }
         }
     }
 
@@ -418,10 +422,6 @@ final class DefaultRouter implements Router {
     }
 
     private static void run(Peer peer, String ref, Runnable task) {
-        // Log records of this event name its connection (structured logs: mdc.conn); never its text.
-        if (peer != null) {
-            MDC.put("conn", peer.connectionId());
-        }
         try {
             task.run();
         } catch (StoreUnavailableException e) {
@@ -434,8 +434,6 @@ final class DefaultRouter implements Router {
             if (peer != null) {
                 Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
             }
-        } finally {
-            MDC.remove("conn");
         }
     }
 
