@@ -1,36 +1,13 @@
 // The agent console (/console) in a real browser against a real gateway. Run by PagesBrowserIntegrationTest with
 // GATEWAY_URL, AGENT_TOKEN and SHOPPER_TOKEN. Prints "ok <step>" per step; any failure exits 1.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
+import { browser, run, step, until, watch, WAIT } from './harness.mjs';
 
 const { GATEWAY_URL, AGENT_TOKEN, SHOPPER_TOKEN } = process.env;
-const WAIT = 15000;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim(),
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-const step = (name) => console.log(`ok ${name}`);
-const until = async (what, fn) => {
-  const end = Date.now() + WAIT;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
-async function page() {
-  const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  p.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  return p;
-}
+const page = async () => watch(await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage());
 
-try {
+await run(async () => {
   const desk = await page();
   await desk.goto(`${GATEWAY_URL}/console`);
   await desk.getByLabel('Agent token (JWT from your shop\'s sign-in)').fill(AGENT_TOKEN);
@@ -110,12 +87,4 @@ try {
   await until('the first console told', async () => (await desk.locator('#banner').textContent()).includes('Signed in elsewhere'));
   step('signed in elsewhere');
 
-  assert.deepEqual(problems, [], 'no page or console errors');
-  step('no page or console errors');
-} catch (e) {
-  console.error(`FAILED: ${e.stack || e}`);
-  if (problems.length) console.error(`page problems: ${problems.join(' | ')}`);
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+});

@@ -1,39 +1,15 @@
 // The ops dashboard (/ops on the admin port) in a real browser against a real gateway. Run by
 // PagesBrowserIntegrationTest with ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN (an agent of pre-sales),
 // SHOPPER_TOKEN (general) and SHOPPER2_TOKEN (pre-sales). Prints "ok <step>" per step; any failure exits 1.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
+import { browser, run, step, until, watch, WAIT } from './harness.mjs';
 
 const { ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN, SHOPPER_TOKEN, SHOPPER2_TOKEN } = process.env;
-const WAIT = 15000;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim(),
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-const step = (name) => console.log(`ok ${name}`);
-const until = async (what, fn) => {
-  const end = Date.now() + WAIT;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
-async function page() {
-  const p = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
-  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  p.on('console', (m) => {
-    // Answers of 400, 401 and 409 are part of the story (a bad field, a wrong token, a stale version): the page shows
-    // them, Chromium logs each as a failed load. Anything else is a problem.
-    if (m.type() === 'error' && !/status of 4(00|01|09) /.test(m.text())) problems.push(`console error: ${m.text()}`);
-  });
-  return p;
-}
+// Answers of 400, 401 and 409 are part of the story (a bad field, a wrong token, a stale version): the page shows
+// them, Chromium logs each as a failed load. Anything else is a problem.
+const page = async () => watch(await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage(),
+  (text) => /status of 4(00|01|09) /.test(text));
 
 /** A client-library participant in a page of the gateway's public origin. */
 async function participant(kind, token, name) {
@@ -50,7 +26,7 @@ async function participant(kind, token, name) {
   return p;
 }
 
-try {
+await run(async () => {
   const ops = await page();
   await ops.goto(`${ADMIN_URL}/ops`);
   await ops.getByLabel(/Admin token/).fill('wrong-token');
@@ -152,12 +128,4 @@ try {
   assert.ok(qa.includes('1111'), 'its last four digits stay');
   step('audit log and QA review (masked transcript, CSAT)');
 
-  assert.deepEqual(problems, [], 'no page or console errors');
-  step('no page or console errors');
-} catch (e) {
-  console.error(`FAILED: ${e.stack || e}`);
-  if (problems.length) console.error(`page problems: ${problems.join(' | ')}`);
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+});

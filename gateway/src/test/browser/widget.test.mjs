@@ -1,45 +1,21 @@
 // The widget in a real browser (Debian's chromium through playwright-core), embedded in a shop page of another
 // origin, against a real gateway. Run by PagesBrowserIntegrationTest, which starts the gateway and the shop and
 // passes: SHOP_URL (the shop page), GATEWAY_URL, AGENT_TOKEN. Prints "ok <step>" per step; any failure exits 1.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { execSync } from 'node:child_process';
+import { browser, run, step, until, watch, WAIT } from './harness.mjs';
 
 const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN, ADMIN_URL, ADMIN_TOKEN } = process.env;
-const WAIT = 15000;
-const browser = await chromium.launch({
-  // the chromium on the PATH (Debian's); no browser download
-  executablePath: process.env.CHROMIUM || execSync('command -v chromium', { shell: '/bin/sh' }).toString().trim(),
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
-const step = (name) => console.log(`ok ${name}`);
 
 async function shopPage(viewport, query = '') {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
+  const page = watch(await (await browser.newContext({ viewport })).newPage());
   await page.goto(SHOP_URL + query);
   return page;
 }
 
 const widget = (page, css) => page.locator(`[data-chat-gateway] ${css}`); // CSS locators pierce the open shadow root
 const logTexts = (page) => widget(page, 'ol.log li').allTextContents();
-const until = async (what, fn) => {
-  const end = Date.now() + WAIT;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
-try {
+await run(async () => {
   // A shopper on a phone: the launcher opens a full-screen panel, greeted at once, told their place in line.
   const shop = await shopPage({ width: 390, height: 844 });
   const launcher = widget(shop, 'button.launcher');
@@ -158,12 +134,4 @@ try {
   await until('the Chinese greeting', async () => (await logTexts(desktop)).some((t) => /[\u4e00-\u9fff]/.test(t)));
   step('desktop layout and zh-CN');
 
-  assert.deepEqual(problems, [], 'no page or console errors');
-  step('no page or console errors');
-} catch (e) {
-  console.error(`FAILED: ${e.stack || e}`);
-  if (problems.length) console.error(`page problems: ${problems.join(' | ')}`);
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+});
