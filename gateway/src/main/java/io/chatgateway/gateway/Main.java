@@ -63,7 +63,8 @@ public final class Main implements Callable<Integer> {
             }
             System.out.println("chat-gateway ready: ws://localhost:" + server.port() + "/ws/customer  ws://localhost:"
                     + server.port() + "/ws/agent  demo http://localhost:" + server.port() + "/  admin http://localhost:"
-                    + server.adminPort() + "/admin/queues");
+                    + server.adminPort() + "/admin/queues  console http://localhost:" + server.port() + "/console  ops http://localhost:"
+                    + server.adminPort() + "/ops  widget http://localhost:" + server.port() + "/demo/shop.html");
             // SIGTERM (orchestrators, systemd) drains, then exits 0; anything else that ends the JVM (Ctrl-C) stops at once.
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
             sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> new Thread(() -> {
