@@ -34,12 +34,17 @@ final class Contracts {
     private Contracts() {
     }
 
+    private static final ConcurrentHashMap<String, JsonNode> DOCUMENTS = new ConcurrentHashMap<>();
+
+    /** A document of docs/, read once (callers must not change it: deepCopy first). */
     static JsonNode read(String relative) {
-        try {
-            return JSON.readTree(Files.readString(DOCS.resolve(relative)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return DOCUMENTS.computeIfAbsent(relative, r -> {
+            try {
+                return JSON.readTree(Files.readString(DOCS.resolve(r)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** Problems of one frame against {@code docs/schema/<file>} (empty when it conforms). */

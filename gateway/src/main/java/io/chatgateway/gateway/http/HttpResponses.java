@@ -59,13 +59,8 @@ public final class HttpResponses {
 
     /** A 405 with the {@code Allow} header RFC 9110 asks for. */
     public static void error(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String message, String allow) {
-        FullHttpResponse res = response(status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8",
-                HttpUtil.isKeepAlive(req));
-        res.headers().set(HttpHeaderNames.ALLOW, allow);
-        ChannelFuture f = ctx.writeAndFlush(res);
-        if (!HttpUtil.isKeepAlive(req)) {
-            f.addListener(ChannelFutureListener.CLOSE);
-        }
+        send(ctx, req, status, Unpooled.wrappedBuffer(errorBody(status, message)), "application/json; charset=UTF-8",
+                Map.of(HttpHeaderNames.ALLOW.toString(), allow));
     }
 
     /**

@@ -39,19 +39,18 @@ public record Trace(long startSecond, List<Second> seconds) {
         if (lines.isEmpty()) {
             throw new IllegalArgumentException(source + " is empty (expected: a chat-gateway trace, JSON Lines)");
         }
-        String file = source;
-        JsonNode header = parse(file, lines.get(0), 1);
+        JsonNode header = parse(source, lines.get(0), 1);
         if (!"chat-gateway".equals(header.path("trace").asText()) || header.path("version").asInt() != 1) {
-            throw new IllegalArgumentException(file + " line 1 is not a trace header (expected: {\"trace\":\"chat-gateway\",\"version\":1,...})");
+            throw new IllegalArgumentException(source + " line 1 is not a trace header (expected: {\"trace\":\"chat-gateway\",\"version\":1,...})");
         }
         List<Second> seconds = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
             }
-            JsonNode s = parse(file, lines.get(i), i + 1);
+            JsonNode s = parse(source, lines.get(i), i + 1);
             if (!s.path("t").canConvertToLong()) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + " has no \"t\" (expected: seconds since the start)");
+                throw new IllegalArgumentException(source + " line " + (i + 1) + " has no \"t\" (expected: seconds since the start)");
             }
             List<Arrival> arrivals = new ArrayList<>();
             for (JsonNode a : s.path("arrivals")) {

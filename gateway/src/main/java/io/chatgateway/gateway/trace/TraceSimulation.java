@@ -130,8 +130,20 @@ public final class TraceSimulation {
         return out;
     }
 
+    /** What both simulated sides share: an id, and nothing to close. */
+    private abstract static class SimPeer implements Peer {
+        @Override
+        public String connectionId() {
+            return "sim-" + System.identityHashCode(this);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+    }
+
     /** A simulated shopper: notes when the chat got its first agent. */
-    private static final class SimShopper implements Peer {
+    private static final class SimShopper extends SimPeer {
         final VirtualTimeScheduler time;
         final long arrivedAt;
         volatile long assignedAt = -1;
@@ -142,24 +154,15 @@ public final class TraceSimulation {
         }
 
         @Override
-        public String connectionId() {
-            return "sim-" + System.identityHashCode(this);
-        }
-
-        @Override
         public void send(OutboundFrame frame) {
             if (frame.message() instanceof ServerMessage.Assigned && assignedAt < 0) {
                 assignedAt = time.now(TimeUnit.MILLISECONDS);
             }
         }
-
-        @Override
-        public void close(int code, String reason) {
-        }
     }
 
     /** A simulated agent desktop: takes every chat (auto-accept), answers at once, closes it after a recorded handling time. */
-    private static final class SimAgent implements Peer {
+    private static final class SimAgent extends SimPeer {
         final Router router;
         final VirtualTimeScheduler time;
         final long[] handled;
@@ -173,21 +176,12 @@ public final class TraceSimulation {
         }
 
         @Override
-        public String connectionId() {
-            return "sim-" + System.identityHashCode(this);
-        }
-
-        @Override
         public void send(OutboundFrame frame) {
             if (frame.message() instanceof ServerMessage.Assigned a) {
                 long took = handled[(int) Math.floorMod(next.getAndIncrement(), (long) handled.length)];
                 time.schedule(() -> router.agentFrame(this, new ClientMessage.SendText(null, a.chatId(), "Hello!", false)));
                 time.schedule(() -> router.agentFrame(this, new ClientMessage.Close(null, a.chatId())), took, TimeUnit.SECONDS);
             }
-        }
-
-        @Override
-        public void close(int code, String reason) {
         }
     }
 }

@@ -133,7 +133,7 @@ public final class Replay {
                     case "script" -> {
                         if (!greeted && "greeting".equals(m.path("kind").asText())) {
                             greeted = true;
-                            ctx.greeting.recordMicros(micros(due));
+                            ctx.greeting.recordMicros(Scenarios.micros(due));
                             ctx.count("greeted");
                             for (long k = 0; k < messages; k++) { // the trace's messages per chat, a second of trace time apart
                                 ctx.timer.schedule(() -> c.send("{\"type\":\"message\",\"text\":\"about my order\"}"),
@@ -144,12 +144,12 @@ public final class Replay {
                     case "queued" -> ctx.count("queued");
                     case "assigned" -> {
                         ctx.count("assigned");
-                        waits.recordMicros(micros(due));
+                        waits.recordMicros(Scenarios.micros(due));
                     }
                     case "message" -> {
                         if (!answered && "agent".equals(m.path("from").asText())) {
                             answered = true;
-                            firstReplies.recordMicros(micros(due));
+                            firstReplies.recordMicros(Scenarios.micros(due));
                         }
                     }
                     case "closed" -> {
@@ -174,9 +174,5 @@ public final class Replay {
                 ctx.fail("connect failed: " + e.getClass().getSimpleName());
             }
         });
-    }
-
-    private static long micros(long fromNanos) {
-        return (System.nanoTime() - fromNanos) / 1000;
     }
 }

@@ -35,7 +35,8 @@ public final class Scenarios {
         return bytes <= 0 ? "" : " " + "x".repeat(bytes);
     }
 
-    private static long micros(long fromNanos) {
+    /** Microseconds since {@code fromNanos} (a due time of the open schedule). */
+    static long micros(long fromNanos) {
         return (System.nanoTime() - fromNanos) / 1000;
     }
 
