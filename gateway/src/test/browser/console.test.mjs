@@ -1,9 +1,9 @@
 // The agent console (/console) in a real browser against a real gateway. Run by PagesBrowserIntegrationTest with
 // GATEWAY_URL, AGENT_TOKEN and SHOPPER_TOKEN. Prints "ok <step>" per step; any failure exits 1.
 import assert from 'node:assert/strict';
-import { browser, run, step, until, watch, WAIT } from './harness.mjs';
+import { browser, run, shot, step, until, watch, WAIT } from './harness.mjs';
 
-const { GATEWAY_URL, AGENT_TOKEN, SHOPPER_TOKEN } = process.env;
+const { GATEWAY_URL, AGENT_TOKEN, SHOPPER_TOKEN, SUPERVISOR_TOKEN } = process.env;
 
 const page = async () => watch(await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage());
 
@@ -35,8 +35,11 @@ await run(async () => {
   await until('the conversation', async () => (await desk.locator('#chats li').count()) === 1);
   await until('the greeting in the thread', async () => (await desk.locator('#log li').count()) > 0);
   assert.equal(await desk.locator('#offers li').count(), 0, 'the offer is gone once accepted');
-  const card = await desk.locator('#card').textContent();
+  const card = await desk.getByTestId('customer-card').textContent();
   assert.ok(card.includes('vip') && card.includes('urgent_order') && card.includes('Lee'), `customer card: ${card}`);
+  assert.match(card, /Language(en|zh-CN)/, 'the card shows the chat\'s language');
+  assert.match(card, /First contact\d/, 'the card shows when the shopper first got in touch');
+  assert.ok(await desk.getByTestId('all-chats').isHidden(), 'only supervisors see every chat');
   step('accept: the conversation, its history and the customer card');
 
   await shopper.evaluate(() => window.shopper.sendMessage('My parcel <b>never</b> came'));
@@ -60,7 +63,29 @@ await run(async () => {
   assert.ok((await desk.locator('#text').inputValue()).length > 0, 'a canned reply fills the box');
   await desk.locator('#text').press('Enter');
   await until('the canned reply at the shopper', () => shopper.evaluate(() => window.frames_.filter((f) => f.type === 'message' && f.from === 'agent').length === 2));
+  await shot(desk, 'console');
   step('canned reply');
+
+  // A supervisor, signed in through the address (#token=…, gone from it at once), sees every open chat, takes this one
+  // over and hands it back.
+  const sup = await page();
+  await sup.goto(`${GATEWAY_URL}/console#token=${SUPERVISOR_TOKEN}`);
+  await until('the supervisor signed in', async () => (await sup.locator('#me').textContent()).includes('Signed in as sue'));
+  assert.ok(!sup.url().includes('token'), `the token stays out of the address bar: ${sup.url()}`);
+  const listed = sup.getByTestId('all-chats').getByTestId('all-chat');
+  await until('the open chat in "All chats"', async () => (await listed.count()) === 1 && (await listed.textContent()).includes('assigned · ann'));
+  await sup.getByTestId('status').selectOption('away'); // looks on: takes no new chat
+  await listed.getByTestId('take-over').click();
+  await until('the chat on the supervisor\'s desk', async () => (await sup.getByTestId('chat-item').count()) === 1);
+  await until('the agent told it moved', async () => (await desk.locator('#log').textContent()).includes('Transferred to sue'));
+  assert.ok(await desk.getByTestId('send').isDisabled(), 'the agent can no longer write in it');
+  await shot(sup, 'console-supervisor');
+  step('supervisor: every open chat, take one over');
+  await sup.getByLabel('Transfer to').fill('ann');
+  await sup.getByTestId('transfer').click();
+  await until('the chat back at the agent', async () => !(await desk.getByTestId('send').isDisabled()));
+  await sup.close();
+  step('supervisor hands the chat back');
 
   // Transfer to the group with a note: the shopper is told, the chat leaves this desk.
   await desk.getByLabel('Transfer to').fill('group:general');

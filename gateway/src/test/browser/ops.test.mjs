@@ -2,7 +2,7 @@
 // PagesBrowserIntegrationTest with ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN (an agent of pre-sales),
 // SHOPPER_TOKEN (general) and SHOPPER2_TOKEN (pre-sales). Prints "ok <step>" per step; any failure exits 1.
 import assert from 'node:assert/strict';
-import { browser, run, step, until, watch, WAIT } from './harness.mjs';
+import { browser, run, shot, step, until, watch, WAIT } from './harness.mjs';
 
 const { ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN, SHOPPER_TOKEN, SHOPPER2_TOKEN } = process.env;
 
@@ -48,12 +48,13 @@ await run(async () => {
       window[name] = c;
     }
   }, { s1: SHOPPER_TOKEN, s2: SHOPPER2_TOKEN });
-  await until('the waiting shopper in the queue table', async () => (await ops.locator('#queues').textContent()).includes('general'));
-  const rows = await ops.locator('#queues tr').allTextContents();
+  await until('the waiting shopper in the queue table', async () => (await ops.getByTestId('queues-table').textContent()).includes('general'));
+  const rows = await ops.getByTestId('queues-table').locator('tbody tr').allTextContents();
   assert.ok(rows.some((r) => r.startsWith('general') && r.includes('regular1')), `queues: ${rows}`);
-  await until('the agent on the board', async () => (await ops.locator('#agents').textContent()).includes('pre-sales'));
+  await until('the agent on the board', async () => (await ops.getByTestId('agents-table').textContent()).includes('pre-sales'));
   await until('the SLA panel', async () => (await ops.locator('#sla').textContent()).includes('100.0 % of 2'));
   assert.ok((await ops.locator('#chart polyline').getAttribute('points')).length > 0);
+  await shot(ops, 'ops-live');
   step('live queues per group and tier, agents board, SLA panel, chart');
 
   // Routing: an invalid field is shown where it is; a valid change is dry-run, then applied with its version.
@@ -67,12 +68,13 @@ await run(async () => {
   await ops.getByLabel('VIP weight').dispatchEvent('change');
   await ops.getByLabel('QA sample rate (0..1)').fill('1');
   await ops.getByLabel('QA sample rate (0..1)').dispatchEvent('change');
-  await ops.getByRole('button', { name: 'Dry run' }).click();
+  await ops.getByTestId('dry-run').click();
   await ops.locator('#dryrun-result').waitFor({ state: 'visible', timeout: WAIT });
   assert.ok((await ops.locator('#then').textContent()).includes('regular'));
-  await ops.getByRole('button', { name: 'Apply' }).click();
+  await ops.getByTestId('apply-config').click();
   await until('applied', async () => (await ops.locator('#banner').textContent()).includes('Applied as version 2'));
   assert.equal(await ops.getByLabel('VIP weight').getAttribute('aria-invalid'), null);
+  await shot(ops, 'ops-routing');
   step('routing: inline field error, dry run side by side, apply with the version');
 
   // Someone else changes the document meanwhile: the next apply is told so and offers a reload.
@@ -92,7 +94,7 @@ await run(async () => {
   step('a stale version: "changed by someone else", reload');
 
   // Surge switch per group.
-  await ops.getByLabel('Surge mode of general').selectOption('on');
+  await ops.getByTestId('overflow-switch').and(ops.getByLabel('Surge mode of general')).selectOption('on');
   await ops.getByRole('button', { name: 'Live' }).click();
   await until('surge on in the queue table', async () => (await ops.locator('#queues').textContent()).includes('on (on)'));
   step('surge mode switched on for a group');
@@ -116,8 +118,8 @@ await run(async () => {
   await until('closed', () => people.evaluate(() => window.frames_.shopper2.some((f) => f.type === 'closed')));
   await people.evaluate(() => window.shopper2.send({ type: 'csat', score: 5, comment: 'great' }));
   await ops.getByRole('button', { name: 'Audit' }).click();
-  await until('the audit entries', async () => (await ops.locator('#audit-list li').count()) >= 2);
-  assert.ok((await ops.locator('#audit-list').textContent()).includes('ops-dashboard'));
+  await until('the audit entries', async () => (await ops.getByTestId('audit-log').locator('li').count()) >= 2);
+  assert.ok((await ops.getByTestId('audit-log').textContent()).includes('ops-dashboard'));
   await ops.getByRole('button', { name: 'QA' }).click();
   await until('the QA review with its rating', async () => {
     await ops.getByRole('button', { name: 'QA' }).click();
@@ -127,5 +129,13 @@ await run(async () => {
   assert.ok(!qa.includes('4111 1111 1111 1111'), `the card number is masked: ${qa}`);
   assert.ok(qa.includes('1111'), 'its last four digits stay');
   step('audit log and QA review (masked transcript, CSAT)');
+
+  // A token handed over in the address (single sign-on, scripts) opens the dashboard and leaves the address bar.
+  const handed = await page();
+  await handed.goto(`${ADMIN_URL}/ops#token=${encodeURIComponent(ADMIN_TOKEN)}`);
+  await until('the dashboard open', async () => (await handed.getByTestId('queues-table').textContent()).includes('general'));
+  assert.ok(!handed.url().includes('token'), `the token stays out of the address bar: ${handed.url()}`);
+  assert.equal(await handed.getByTestId('config-editor').count(), 1);
+  step('a token in the address fragment, read once');
 
 });

@@ -2,7 +2,7 @@
 // origin, against a real gateway. Run by PagesBrowserIntegrationTest, which starts the gateway and the shop and
 // passes: SHOP_URL (the shop page), GATEWAY_URL, AGENT_TOKEN. Prints "ok <step>" per step; any failure exits 1.
 import assert from 'node:assert/strict';
-import { browser, run, step, until, watch, WAIT } from './harness.mjs';
+import { browser, run, shot, step, until, watch, WAIT } from './harness.mjs';
 
 const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN, ADMIN_URL, ADMIN_TOKEN } = process.env;
 
@@ -36,6 +36,10 @@ await run(async () => {
     'the message box has the focus');
   const label = await widget(shop, 'label[for="cg-input"]').textContent();
   assert.equal(label, 'Your message', 'the message box is labelled');
+  for (const id of ['launcher', 'composer', 'send', 'messages', 'queue-status']) {
+    assert.ok(await shop.getByTestId(id).isVisible(), `the ${id} test hook`);
+  }
+  for (const id of ['leave-message-form', 'csat']) assert.equal(await shop.getByTestId(id).count(), 1, `the ${id} test hook`);
   step('greeting, honest place in line, labelled input, live region');
 
   // A surge: ops switch surge mode on; the widget shows the FAQ and the leave-a-message form; the shopper leaves one.
@@ -95,6 +99,7 @@ await run(async () => {
     assert.equal(texts.filter((x) => x === t).length, 1, `"${t}" shown once`);
   }
   assert.ok(!(await widget(shop, '.status').textContent()).includes('Reconnecting'), 'the reconnecting notice is gone');
+  await shot(shop, 'widget-phone');
   step('drop and resume: nothing lost, nothing twice');
 
   // A reload: the chat continues with its history, once.
@@ -132,6 +137,7 @@ await run(async () => {
   await zhPanel.waitFor({ state: 'visible', timeout: WAIT });
   assert.equal((await zhPanel.boundingBox()).width, 360, 'a side panel on a desktop');
   await until('the Chinese greeting', async () => (await logTexts(desktop)).some((t) => /[\u4e00-\u9fff]/.test(t)));
+  await shot(desktop, 'widget-desktop-zh');
   step('desktop layout and zh-CN');
 
 });

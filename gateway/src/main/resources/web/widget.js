@@ -104,21 +104,21 @@
     return e;
   };
 
-  const launcher = el('button', { class: 'launcher', type: 'button', text: TEXT.launcher, 'aria-expanded': 'false', 'aria-controls': 'cg-panel' });
+  const launcher = el('button', { class: 'launcher', 'data-testid': 'launcher', type: 'button', text: TEXT.launcher, 'aria-expanded': 'false', 'aria-controls': 'cg-panel' });
   const who = el('div', { class: 'who' });
   const minimise = el('button', { type: 'button', 'aria-label': TEXT.minimise, text: '×' });
-  const status = el('div', { class: 'status', role: 'status' });
-  const log = el('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': TEXT.title });
+  const status = el('div', { class: 'status', role: 'status', 'data-testid': 'queue-status' });
+  const log = el('ol', { class: 'log', 'data-testid': 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': TEXT.title });
   const typing = el('div', { class: 'typing', 'aria-live': 'polite' });
   const faq = el('details', { hidden: true }, el('summary', { text: TEXT.faq }));
-  const input = el('textarea', { id: 'cg-input', name: 'text', maxLength: 4000, rows: 2 });
-  const send = el('button', { class: 'primary', type: 'submit', text: TEXT.send });
+  const input = el('textarea', { id: 'cg-input', 'data-testid': 'composer', name: 'text', maxLength: 4000, rows: 2 });
+  const send = el('button', { class: 'primary', 'data-testid': 'send', type: 'submit', text: TEXT.send });
   const compose = el('form', { class: 'compose' }, el('label', { class: 'sr', for: 'cg-input', text: TEXT.input }), input, send);
 
   const leaveText = el('textarea', { name: 'text', maxLength: 4000, required: true, rows: 3 });
   const leaveOrder = el('input', { name: 'orderNo', maxLength: 64 });
   const leaveTopic = el('input', { name: 'topic', maxLength: 64 });
-  const leave = el('form', { class: 'card leave', hidden: true, 'aria-label': TEXT.leave },
+  const leave = el('form', { class: 'card leave', 'data-testid': 'leave-message-form', hidden: true, 'aria-label': TEXT.leave },
     el('strong', { text: TEXT.leave }),
     el('label', {}, TEXT.leaveText, leaveText), el('label', {}, TEXT.order, leaveOrder), el('label', {}, TEXT.topic, leaveTopic),
     el('button', { class: 'primary', type: 'submit', text: TEXT.leaveSend }));
@@ -129,7 +129,7 @@
       el('span', { 'aria-hidden': 'true', text: '★' }), el('span', { class: 'sr', text: TEXT.star(n) })));
   }
   const csatComment = el('textarea', { name: 'comment', maxLength: 1000, rows: 2 });
-  const csat = el('form', { class: 'card csat', hidden: true, 'aria-label': TEXT.rate },
+  const csat = el('form', { class: 'card csat', 'data-testid': 'csat', hidden: true, 'aria-label': TEXT.rate },
     stars, el('label', {}, TEXT.comment, csatComment), el('button', { class: 'primary', type: 'submit', text: TEXT.rateSend }));
   const again = el('button', { class: 'primary', type: 'button', text: TEXT.again, hidden: true });
 

@@ -26,6 +26,8 @@ let selected = null;
 let held = null; // the message the language guard held: {chatId, text}
 let faq = [];
 let fetchedHistory = false;
+let supervisor = false;
+let allChats = null; // the last `chats` answer (supervisors)
 
 // ---- sign in
 const TOKEN_KEY = 'chat-gateway-console-token';
@@ -40,7 +42,23 @@ $('demo-signin').addEventListener('click', async () => {
   if (!r.ok) return banner(j.message);
   start(j.token);
 });
+// A token handed over in the address (/console#token=…, scripted tests and single sign-on): read once, then removed
+// from the address bar and the tab's history so it is not bookmarked, shared or sent on.
+const handed = new URLSearchParams(location.hash.slice(1)).get('token');
+if (handed) {
+  sessionStorage.setItem(TOKEN_KEY, handed);
+  history.replaceState(null, '', location.pathname + location.search);
+}
 if (sessionStorage.getItem(TOKEN_KEY)) start(sessionStorage.getItem(TOKEN_KEY));
+
+/** The token's claims, for what the page shows (the gateway checks the signature; the page only reads the role). */
+function claims(token) {
+  try {
+    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+  } catch (e) {
+    return {};
+  }
+}
 
 function banner(text) {
   $('banner').textContent = text || '';
@@ -52,6 +70,7 @@ function start(token) {
   $('signin').hidden = true;
   $('desk').hidden = false;
   client = connectAgent(location.origin, { token, autoAccept: $('auto').checked });
+  supervisor = claims(token).role === 'supervisor';
   window.consoleClient = client; // for tests and the browser's console
   client.addEventListener('state', (e) => {
     const s = e.detail;
@@ -63,7 +82,10 @@ function start(token) {
       sessionStorage.removeItem(TOKEN_KEY);
       $('signin').hidden = false;
       $('desk').hidden = true;
-    } else if (s.state === 'open') banner('');
+    } else if (s.state === 'open') {
+      banner('');
+      listAll();
+    }
   });
   client.addEventListener('welcome', (e) => {
     me = e.detail.agentId;
@@ -90,8 +112,9 @@ function start(token) {
   });
   client.addEventListener('assigned', (e) => {
     const f = e.detail;
-    offers.delete(f.chatId);
     const chat = ensureChat(f.chatId, f.customer);
+    chat.group = offers.get(f.chatId)?.group || chat.group;
+    offers.delete(f.chatId);
     chat.closed = false;
     if (!selected) selected = f.chatId;
     render();
@@ -117,8 +140,9 @@ function start(token) {
     const f = e.detail;
     const chat = ensureChat(f.chatId);
     chat.items.push({ key: f.seq, from: 'system', text: `Transferred to ${f.to}${f.from ? ` by ${f.from}` : ''}${f.note ? `: ${f.note}` : ''}` });
-    if (f.to !== me) chat.closed = true; // handed on: no longer this agent's
+    chat.closed = f.to !== me; // handed on: no longer this agent's (or handed back to them)
     render();
+    listAll(); // the supervisor's list shows the move at once
   });
   client.addEventListener('closed', (e) => {
     const chat = ensureChat(e.detail.chatId);
@@ -155,6 +179,10 @@ function start(token) {
     render();
   });
   client.addEventListener('typing', () => {});
+  client.addEventListener('chats', (e) => {
+    allChats = e.detail;
+    renderAll();
+  });
   client.addEventListener('error', (e) => {
     const f = e.detail;
     if (f.code === 'not_found' && /not assigned to you/.test(f.message)) return; // a resumed chat that moved on meanwhile
@@ -214,15 +242,15 @@ $('close-chat').addEventListener('click', () => selected && client.send({ type: 
 // ---- rendering
 function render() {
   const now = Date.now();
-  $('offers').replaceChildren(...[...offers.values()].map((o) => el('li', { 'data-chat': o.chatId },
+  $('offers').replaceChildren(...[...offers.values()].map((o) => el('li', { 'data-chat': o.chatId, 'data-testid': 'offer' },
     el('div', {}, el('strong', { text: o.customer?.name || o.customer?.id || o.chatId }), ...badges(o.customer),
       el('span', { class: 'badge', text: o.group })),
     el('div', {}, 'Expires in ', el('span', { class: 'countdown', 'data-until': String(o.expiresAt), text: secondsLeft(o.expiresAt, now) })),
-    el('button', { type: 'button', text: 'Accept', onclick: () => client.send({ type: 'accept', chatId: o.chatId }) }),
-    el('button', { type: 'button', text: 'Reject', onclick: () => { client.send({ type: 'reject', chatId: o.chatId }); offers.delete(o.chatId); render(); } }))));
+    el('button', { type: 'button', text: 'Accept', 'data-testid': 'accept', onclick: () => client.send({ type: 'accept', chatId: o.chatId }) }),
+    el('button', { type: 'button', text: 'Reject', 'data-testid': 'reject', onclick: () => { client.send({ type: 'reject', chatId: o.chatId }); offers.delete(o.chatId); render(); } }))));
 
   $('chats').replaceChildren(...[...chats.values()].map((c) => {
-    const li = el('li', { class: c.closed ? 'closed' : '', 'data-chat': c.chatId, 'aria-current': String(c.chatId === selected) });
+    const li = el('li', { class: c.closed ? 'closed' : '', 'data-chat': c.chatId, 'data-testid': 'chat-item', 'aria-current': String(c.chatId === selected) });
     const pick = el('button', { class: 'pick', type: 'button', onclick: () => { selected = c.chatId; c.unread = 0; render(); $('text').focus(); } },
       el('strong', { text: c.customer?.name || c.customer?.id || c.chatId }), ...badges(c.customer));
     if (c.unread) pick.append(el('span', { class: 'badge unread', 'aria-label': `${c.unread} unread`, text: String(c.unread) }));
@@ -238,7 +266,9 @@ function render() {
   if (!chat) return;
   const c = chat.customer || {};
   $('card').replaceChildren(el('dt', { text: 'Customer' }), el('dd', { text: `${c.name || ''} (${c.id || '?'})` }),
-    el('dt', { text: 'Tier' }), el('dd', { text: c.tier || '–' }), el('dt', { text: 'Tags' }), el('dd', { text: (c.tags || []).join(', ') || '–' }));
+    el('dt', { text: 'Tier' }), el('dd', { text: c.tier || '–' }), el('dt', { text: 'Tags' }), el('dd', { text: (c.tags || []).join(', ') || '–' }),
+    el('dt', { text: 'Group' }), el('dd', { text: chat.group || '–' }), el('dt', { text: 'Language' }), el('dd', { text: c.lang || '–' }),
+    el('dt', { text: 'First contact' }), el('dd', { text: c.firstContact ? new Date(c.firstContact).toLocaleString() : '–' }));
   $('nudge').hidden = !chat.nudged;
   $('nudge').textContent = chat.nudged ? `The customer has waited ${chat.nudged} s for your reply.` : '';
   const log = $('log');
@@ -254,6 +284,30 @@ function badges(customer) {
     ...(customer.tags || []).map((t) => el('span', { class: 'badge', text: t }))];
 }
 
+// ---- supervisors: every open chat, asked for every few seconds while connected; "Take over" moves it to this desk
+function listAll() {
+  if (supervisor && client) client.send({ type: 'list_chats' });
+}
+setInterval(listAll, 5000);
+
+function renderAll() {
+  $('all').hidden = !supervisor;
+  if (!allChats) return;
+  $('all-count').textContent = `${allChats.chats.length}${allChats.truncated ? '+' : ''}`;
+  const now = Date.now();
+  $('all-chats').replaceChildren(...allChats.chats.map((c) => el('li', { 'data-chat': c.chatId, 'data-testid': 'all-chat' },
+    el('div', {}, el('strong', { text: c.customer?.name || c.customer?.id || c.chatId }), ...badges(c.customer),
+      el('span', { class: 'badge', text: c.group })),
+    el('div', { class: 'hint', text: `${c.state}${c.agentId ? ` · ${c.agentId}` : ''}`
+      + `${c.customer?.firstContact ? ` · ${waitedFor(c.customer.firstContact, now)}` : ''}` }),
+    c.agentId === me ? '' : el('button', { type: 'button', text: 'Take over', 'data-testid': 'take-over',
+      onclick: () => {
+        ensureChat(c.chatId, c.customer).group = c.group;
+        client.send({ type: 'transfer', chatId: c.chatId, to: me });
+      } }))));
+}
+
+const waitedFor = (since, now) => `${Math.max(0, Math.round((now - since) / 60000))} min`;
 const secondsLeft = (until, now) => `${Math.max(0, Math.ceil((until - now) / 1000))} s`;
 const waited = (since, now) => `waiting ${Math.max(0, Math.round((now - since) / 1000))} s`;
 

@@ -25,6 +25,13 @@ let history = []; // [ms, waiting] of the last 15 minutes
 let liveTimer = null;
 
 const token = () => sessionStorage.getItem(TOKEN_KEY);
+// A token handed over in the address (/ops#token=…, scripted tests and single sign-on): read once, then removed from
+// the address bar and the tab's history so it is not bookmarked, shared or sent on.
+const handed = new URLSearchParams(location.hash.slice(1)).get('token');
+if (handed) {
+  sessionStorage.setItem(TOKEN_KEY, handed);
+  window.history.replaceState(null, '', location.pathname + location.search);
+}
 function banner(text) {
   $('banner').textContent = text || '';
   $('banner').hidden = !text;
@@ -141,7 +148,7 @@ function renderOverflow(groups) {
   }
   box.dataset.groups = groups.map((g) => g.group).join(',');
   box.replaceChildren(...groups.map((g) => {
-    const select = el('select', { 'aria-label': `Surge mode of ${g.group}` }, ...['auto', 'on', 'off'].map((m) => el('option', { value: m, text: m, selected: m === g.overflowMode })));
+    const select = el('select', { 'aria-label': `Surge mode of ${g.group}`, 'data-testid': 'overflow-switch', 'data-group': g.group }, ...['auto', 'on', 'off'].map((m) => el('option', { value: m, text: m, selected: m === g.overflowMode })));
     select.addEventListener('change', async () => {
       const r = await api('POST', '/admin/overflow', { group: g.group, mode: select.value });
       banner(r.status === 200 ? '' : r.json.message);

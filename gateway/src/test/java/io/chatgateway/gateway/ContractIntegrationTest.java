@@ -218,10 +218,21 @@ class ContractIntegrationTest {
         a1.send("{\"type\":\"transfer\",\"chatId\":\"" + next + "\",\"to\":\"group:general\",\"note\":\"order question\"}");
         a1.await("transferred");
 
+        // A supervisor lists every open chat (the agent may not), away so as to take none.
+        WsClient sup = connect("/ws/agent", "{\"type\":\"hello\",\"token\":\"" + gateway.tokens().mint("sup",
+                Map.of("role", "supervisor", "level", "senior", "name", "Sue"), Duration.ofHours(1)) + "\"}");
+        sup.send("{\"type\":\"status\",\"status\":\"away\"}");
+        sup.send("{\"type\":\"list_chats\",\"id\":\"l1\"}");
+        JsonNode listed = sup.await("chats");
+        assertThat(listed.path("ref").asText()).isEqualTo("l1");
+        assertThat(listed.path("chats").findValuesAsText("chatId")).contains(next);
+        a1.send("{\"type\":\"list_chats\",\"id\":\"l2\"}");
+        assertThat(a1.awaitError("forbidden").path("ref").asText()).isEqualTo("l2");
+
         TreeSet<String> seen = new TreeSet<>();
         clients.forEach(c -> c.all().forEach(f -> seen.add(f.path("type").asText())));
         assertThat(seen).contains("welcome", "script", "offer", "assigned", "typing", "warning", "message", "nudge",
-                "offer_withdrawn", "status", "queued", "faq", "queue", "transferred", "closed", "error");
+                "offer_withdrawn", "status", "queued", "faq", "queue", "transferred", "closed", "error", "chats");
         clients.forEach(c -> assertThat(c.offContract()).isEmpty());
     }
 }

@@ -79,16 +79,18 @@ class PagesBrowserIntegrationTest {
     }
 
     @Test
-    void theAgentConsoleTakesAnOfferGuardsLanguageTransfersClosesAndNoticesASecondSignIn() throws Exception {
+    void theAgentConsoleTakesAnOfferGuardsLanguageLetsASupervisorTakeOverTransfersClosesAndNoticesASecondSignIn() throws Exception {
         npmInstalled();
         try (GatewayServer g = GatewayServer.start(GatewayOptions.from(Map.of("CHAT_GATEWAY_PORT", "0", "CHAT_GATEWAY_ADMIN_PORT", "0",
                 "CHAT_GATEWAY_HOST", "127.0.0.1", "CHAT_GATEWAY_JWT_SECRET", SECRET, "CHAT_GATEWAY_ADMIN_TOKEN", "ops")))) {
             String output = runNode("console.test.mjs", Map.of("GATEWAY_URL", "http://127.0.0.1:" + g.port(),
                     "AGENT_TOKEN", g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1)),
                     "SHOPPER_TOKEN", g.tokens().mint("lee", Map.of("role", "customer", "tier", "vip", "name", "Lee",
-                            "tags", List.of("urgent_order")), Duration.ofHours(1))));
+                            "tags", List.of("urgent_order")), Duration.ofHours(1)),
+                    "SUPERVISOR_TOKEN", g.tokens().mint("sue", Map.of("role", "supervisor", "level", "senior", "name", "Sue"), Duration.ofHours(1))));
             assertThat(output).contains("ok offer with a live countdown and the tier", "ok banned phrase: warning, suggestion, send anyway; sensitive request: blocked",
-                    "ok transfer to a group with a note", "ok signed in elsewhere", "ok no page or console errors");
+                    "ok transfer to a group with a note", "ok signed in elsewhere",
+                    "ok supervisor: every open chat, take one over", "ok supervisor hands the chat back", "ok no page or console errors");
             HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port() + "/console")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
@@ -109,7 +111,7 @@ class PagesBrowserIntegrationTest {
                             Duration.ofHours(1))));
             assertThat(output).contains("ok live queues per group and tier, agents board, SLA panel, chart",
                     "ok routing: inline field error, dry run side by side, apply with the version", "ok a stale version: \"changed by someone else\", reload",
-                    "ok audit log and QA review (masked transcript, CSAT)", "ok no page or console errors");
+                    "ok audit log and QA review (masked transcript, CSAT)", "ok a token in the address fragment, read once", "ok no page or console errors");
         }
     }
 
@@ -119,6 +121,12 @@ class PagesBrowserIntegrationTest {
         ProcessBuilder pb = new ProcessBuilder("node", script).directory(BROWSER_TESTS.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().putAll(env);
+        // On a failure the script saves what each open page showed here; -DdocsScreenshots=<dir> saves the README's.
+        pb.environment().put("FAILURE_SCREENSHOTS", Path.of("target", "browser-failures").toAbsolutePath().toString());
+        String docs = System.getProperty("docsScreenshots");
+        if (docs != null && !docs.isBlank()) {
+            pb.environment().put("DOCS_SCREENSHOTS", Path.of(docs).toAbsolutePath().toString());
+        }
         Process node = pb.start();
         boolean finished;
         try {

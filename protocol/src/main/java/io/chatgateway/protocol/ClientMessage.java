@@ -120,4 +120,12 @@ public sealed interface ClientMessage {
             return "transfer";
         }
     }
+
+    /** {@code list_chats} (addition to v1, supervisors only): asks for every open chat, answered by {@code chats}. */
+    record ListChats(String id) implements ClientMessage {
+        @Override
+        public String type() {
+            return "list_chats";
+        }
+    }
 }

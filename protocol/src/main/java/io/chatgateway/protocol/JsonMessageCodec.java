@@ -25,7 +25,7 @@ final class JsonMessageCodec implements MessageCodec {
     private static final Set<String> CUSTOMER_TYPES =
             Set.of("hello", "message", "typing", "ack", "leave_message", "csat", "close");
     private static final Set<String> AGENT_TYPES =
-            Set.of("hello", "status", "accept", "reject", "message", "typing", "transfer", "ack", "close");
+            Set.of("hello", "status", "accept", "reject", "message", "typing", "transfer", "ack", "close", "list_chats");
 
     private final ProtocolLimits limits;
     private final ObjectMapper mapper;
@@ -79,7 +79,8 @@ final class JsonMessageCodec implements MessageCodec {
                 c.path("tags").forEach(t -> tags.add(t.asText()));
                 return new ServerMessage.Assigned(chatId, seq,
                         a.isMissingNode() ? null : new ServerMessage.AgentInfo(a.path("id").asText(), text(a, "name")),
-                        c.isMissingNode() ? null : new ServerMessage.CustomerInfo(c.path("id").asText(), text(c, "name"), text(c, "tier"), tags));
+                        c.isMissingNode() ? null : new ServerMessage.CustomerInfo(c.path("id").asText(), text(c, "name"), text(c, "tier"), tags,
+                                text(c, "lang"), c.hasNonNull("firstContact") ? c.get("firstContact").asLong() : null));
             }
             default:
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, "not a chat event: type '" + safe(n.path("type").asText()) + "'");
@@ -144,6 +145,8 @@ final class JsonMessageCodec implements MessageCodec {
             case "transfer":
                 return new ClientMessage.Transfer(id, f.reqString("chatId", 128), f.reqString("to", 128),
                         f.optString("note", limits.maxNoteChars()));
+            case "list_chats":
+                return new ClientMessage.ListChats(id);
             default:
                 throw new IllegalStateException("type table and switch disagree on " + type);
         }

@@ -32,11 +32,43 @@ public sealed interface ServerMessage {
         ChatEvent withSeq(long seq);
     }
 
-    /** What an agent sees of a customer: never more than the token said. */
+    /**
+     * What an agent sees of a customer: never more than the token said. Additions to v1 (omitted when
+     * unknown): {@code lang}, the chat's language, and {@code firstContact}, when the shopper first got
+     * in touch about this chat (epoch ms; kept when the chat is handed on).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record CustomerInfo(String id, String name, String tier, List<String> tags) {
+    record CustomerInfo(String id, String name, String tier, List<String> tags, String lang, Long firstContact) {
         public CustomerInfo {
             tags = tags == null ? List.of() : List.copyOf(tags);
+        }
+
+        public CustomerInfo(String id, String name, String tier, List<String> tags) {
+            this(id, name, tier, tags, null, null);
+        }
+    }
+
+    /**
+     * One open chat in a supervisor's {@code chats} list (addition to v1): {@code state} is
+     * {@code waiting}, {@code offered} or {@code assigned}; {@code agentId} is set unless it waits.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ChatSummary(String chatId, String state, String group, CustomerInfo customer, String agentId) {
+    }
+
+    /**
+     * {@code chats} (addition to v1): every open chat, for supervisors, answering their
+     * {@code list_chats}; {@code truncated} when there were more than the list holds.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ChatList(String ref, List<ChatSummary> chats, boolean truncated) implements ServerMessage {
+        public ChatList {
+            chats = List.copyOf(chats);
+        }
+
+        @Override
+        public String type() {
+            return "chats";
         }
     }
 

@@ -230,6 +230,45 @@ class RoutingEngineTest {
         assertThat(a.last(ServerMessage.Error.class).code()).isEqualTo("forbidden");
     }
 
+    @Test
+    void aSupervisorSeesEveryOpenChatAndOthersMayNot() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer sup = fx.agent("sup", AgentLevel.SENIOR, false, Set.of("elsewhere"), Set.of(), true);
+        send(sup, new ClientMessage.SetStatus(null, AgentStatus.AWAY)); // looks on, takes no chat
+        RecordingPeer gone = fx.customer("gone", Tier.NEW);
+        fx.router.customerGone(gone);
+        fx.advance(Duration.ofMinutes(3)); // the shopper who left is closed as abandoned
+        assertThat(fx.store.chat(chatId(gone)).orElseThrow().state()).isEqualTo(ChatState.CLOSED);
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer b = fx.agent("b", AgentLevel.SENIOR);
+        RecordingPeer held = fx.customer("held", Tier.VIP, "urgent_order"); // seniors first: b takes it at once
+        RecordingPeer offered = fx.customer("offered", Tier.REGULAR); // only a has room: offered
+        RecordingPeer waiting = fx.customer("waiting", Tier.NEW); // nobody has room
+        assertThat(assignedChats(b)).containsExactly(chatId(held));
+        assertThat(offeredChats(a)).containsExactly(chatId(offered));
+
+        send(sup, new ClientMessage.ListChats("l1"));
+        ServerMessage.ChatList list = sup.last(ServerMessage.ChatList.class);
+        assertThat(list.ref()).isEqualTo("l1");
+        assertThat(list.truncated()).isFalse();
+        assertThat(list.chats()).extracting(ServerMessage.ChatSummary::chatId)
+                .as("waiting first, then by first contact; closed chats not listed")
+                .containsExactly(chatId(waiting), chatId(held), chatId(offered));
+        assertThat(list.chats()).extracting(ServerMessage.ChatSummary::state).containsExactly("waiting", "assigned", "offered");
+        assertThat(list.chats()).extracting(ServerMessage.ChatSummary::agentId).containsExactly(null, "b", "a");
+        ServerMessage.CustomerInfo card = list.chats().get(1).customer();
+        assertThat(card.id()).isEqualTo("held");
+        assertThat(card.tier()).isEqualTo("vip");
+        assertThat(card.tags()).containsExactly("urgent_order");
+        assertThat(card.lang()).isEqualTo("en");
+        assertThat(card.firstContact()).isEqualTo(fx.store.chat(chatId(held)).orElseThrow().queuedAt());
+
+        send(b, new ClientMessage.ListChats("l2"));
+        assertThat(b.last(ServerMessage.Error.class).code()).isEqualTo("forbidden");
+        assertThat(b.last(ServerMessage.Error.class).ref()).isEqualTo("l2");
+        assertThat(b.all(ServerMessage.ChatList.class)).isEmpty();
+    }
+
     // ---------------------------------------------------------------- transfers and handover
 
     @Test

@@ -21,6 +21,7 @@ import io.chatgateway.router.config.RoutingConfig;
 import io.chatgateway.router.config.VersionedConfig;
 import io.chatgateway.router.guard.LanguageGuard;
 import io.chatgateway.router.handover.SignOff;
+import io.chatgateway.router.handover.ChatOverview;
 import io.chatgateway.router.handover.Transfers;
 import io.chatgateway.router.internal.ChatHooks;
 import io.chatgateway.router.internal.Delivery;
@@ -118,7 +119,8 @@ final class DefaultRouter implements Router {
         Transfers transfers = new Transfers(ctx, delivery, hooks, assignment);
         ChatLog chatLog = new ChatLog(ctx, delivery);
         customers = new CustomerSessions(ctx, delivery, chatLog, closing, assignment, positions, intake, qa);
-        agents = new AgentSessions(ctx, delivery, hooks, chatLog, closing, assignment, signOff, transfers, board, new LanguageGuard());
+        agents = new AgentSessions(ctx, delivery, hooks, chatLog, closing, assignment, signOff, transfers, board, new LanguageGuard(),
+                new ChatOverview(ctx));
         live = new LiveConfig(ctx, assignment, positions);
         if (ctx.shared()) {
             // The first beat happens here, before this node holds anyone: a node dying early is still found.

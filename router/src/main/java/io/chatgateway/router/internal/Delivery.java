@@ -329,7 +329,9 @@ public final class Delivery {
         peer.send(frame(new ServerMessage.Error(ref, code.wire(), message)));
     }
 
+    /** The customer card of a chat: who the token says they are, the chat's language and when they first got in touch. */
     public static ServerMessage.CustomerInfo customerInfo(ChatRecord c) {
-        return new ServerMessage.CustomerInfo(c.customerId(), c.customerName(), c.tier().wire(), c.tags());
+        return new ServerMessage.CustomerInfo(c.customerId(), c.customerName(), c.tier().wire(), c.tags(), c.lang(),
+                c.queuedAt() > 0 ? c.queuedAt() : null);
     }
 }

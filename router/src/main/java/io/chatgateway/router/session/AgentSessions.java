@@ -9,6 +9,7 @@ import io.chatgateway.router.Peer;
 import io.chatgateway.router.assignment.Assignment;
 import io.chatgateway.router.guard.LanguageGuard;
 import io.chatgateway.router.handover.SignOff;
+import io.chatgateway.router.handover.ChatOverview;
 import io.chatgateway.router.handover.Transfers;
 import io.chatgateway.router.internal.ChatHooks;
 import io.chatgateway.router.internal.Delivery;
@@ -43,9 +44,12 @@ public final class AgentSessions {
     private final Transfers transfers;
     private final QueueBoard board;
     private final LanguageGuard guard;
+    private final ChatOverview overview;
 
     public AgentSessions(NodeContext ctx, Delivery delivery, ChatHooks hooks, ChatLog chatLog, ChatClosing closing,
-                         Assignment assignment, SignOff signOff, Transfers transfers, QueueBoard board, LanguageGuard guard) {
+                         Assignment assignment, SignOff signOff, Transfers transfers, QueueBoard board, LanguageGuard guard,
+                         ChatOverview overview) {
+        this.overview = overview;
         this.ctx = ctx;
         this.delivery = delivery;
         this.hooks = hooks;
@@ -125,6 +129,8 @@ public final class AgentSessions {
             assignment.offers().reject(peer, agentId, r);
         } else if (message instanceof ClientMessage.Transfer t) {
             transfers.transfer(peer, agentId, t);
+        } else if (message instanceof ClientMessage.ListChats l) {
+            overview.list(peer, agentId, l);
         } else {
             Delivery.error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for agents");
         }
