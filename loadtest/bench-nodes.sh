@@ -19,6 +19,10 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}   # rounds 0..WARMUP-1 warm the JITs up and are not counted
+# Before any round, each system is driven this long, not counted: a gateway node's JIT (C2) needs 60-90 s of this
+# load before it stops compiling (measured: in the first 20 s the compiler threads take as much CPU as the node's
+# work, still 10 % in the third 20 s); B0's small relay is warm in seconds, so short warm-ups flatter B0.
+WARMUP_SECONDS=${WARMUP_SECONDS:-90}
 PAIRS=${PAIRS:-200}
 RATE=${RATE:-4}
 WINDOW=${WINDOW:-15}
@@ -84,6 +88,12 @@ steady() { # $1 system, $2 round
 
 if [[ " $PHASES " == *" steady "* ]]; then
 echo "system,round,msgs_per_s,routed_per_cpu_s,p50_ms,p99_ms,p999_ms,failures,lost,doubled" > "$OUT/rounds.csv"
+for sys in $SYSTEMS; do
+  [ "$WARMUP_SECONDS" -gt 0 ] || break
+  echo "warming $sys up for $WARMUP_SECONDS s (not counted)"
+  WINDOW=$WARMUP_SECONDS steady "$sys" warm >/dev/null
+done
+sed -i '/,warm,/d' "$OUT/rounds.csv"
 for round in $(seq 0 "$ROUNDS"); do
   for sys in $SYSTEMS; do steady "$sys" "$round"; done
 done
