@@ -37,6 +37,7 @@ await run(async () => {
   assert.equal(await desk.locator('#offers li').count(), 0, 'the offer is gone once accepted');
   const card = await desk.getByTestId('customer-card').textContent();
   assert.ok(card.includes('vip') && card.includes('urgent_order') && card.includes('Lee'), `customer card: ${card}`);
+  assert.match(card, /Groupgeneral/, 'the card shows the chat\'s group');
   assert.match(card, /Language(en|zh-CN)/, 'the card shows the chat\'s language');
   assert.match(card, /First contact\d/, 'the card shows when the shopper first got in touch');
   assert.ok(await desk.getByTestId('all-chats').isHidden(), 'only supervisors see every chat');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { browser, run, shot, step, until, watch, WAIT } from './harness.mjs';
 
-const { ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN, SHOPPER_TOKEN, SHOPPER2_TOKEN } = process.env;
+const { ADMIN_URL, GATEWAY_URL, ADMIN_TOKEN, AGENT_TOKEN, AGENT2_TOKEN, SHOPPER_TOKEN, SHOPPER2_TOKEN, SHOPPER3_TOKEN } = process.env;
 
 // Answers of 400, 401 and 409 are part of the story (a bad field, a wrong token, a stale version): the page shows
 // them, Chromium logs each as a failed load. Anything else is a problem.
@@ -39,20 +39,21 @@ await run(async () => {
 
   // Live: a shopper waits in general; an agent serves pre-sales only.
   const people = await participant('agent', AGENT_TOKEN, 'agent');
-  await people.evaluate(async ({ s1, s2 }) => {
+  await people.evaluate(async ({ s1, s2, s3 }) => {
     const lib = await import('/client/chat-gateway-client.js');
-    for (const [name, token] of [['shopper', s1], ['shopper2', s2]]) {
+    for (const [name, token] of [['shopper', s1], ['shopper2', s2], ['shopper3', s3]]) {
       const c = lib.connectShopper(location.origin, { token });
       window.frames_[name] = [];
       c.addEventListener('frame', (e) => window.frames_[name].push(e.detail));
       window[name] = c;
     }
-  }, { s1: SHOPPER_TOKEN, s2: SHOPPER2_TOKEN });
+  }, { s1: SHOPPER_TOKEN, s2: SHOPPER2_TOKEN, s3: SHOPPER3_TOKEN });
   await until('the waiting shopper in the queue table', async () => (await ops.getByTestId('queues-table').textContent()).includes('general'));
   const rows = await ops.getByTestId('queues-table').locator('tbody tr').allTextContents();
   assert.ok(rows.some((r) => r.startsWith('general') && r.includes('regular1')), `queues: ${rows}`);
+  assert.ok(rows.some((r) => r.startsWith('general') && r.includes('new1')), `queues: ${rows}`);
   await until('the agent on the board', async () => (await ops.getByTestId('agents-table').textContent()).includes('pre-sales'));
-  await until('the SLA panel', async () => (await ops.locator('#sla').textContent()).includes('100.0 % of 2'));
+  await until('the SLA panel', async () => (await ops.locator('#sla').textContent()).includes('100.0 % of 3'));
   assert.ok((await ops.locator('#chart polyline').getAttribute('points')).length > 0);
   await shot(ops, 'ops-live');
   step('live queues per group and tier, agents board, SLA panel, chart');
@@ -66,6 +67,8 @@ await run(async () => {
   assert.ok((await ops.locator('#e-tierWeights\\.vip').textContent()).includes('tierWeights.vip'));
   await ops.getByLabel('VIP weight').fill('350');
   await ops.getByLabel('VIP weight').dispatchEvent('change');
+  await ops.getByLabel('New weight').fill('5000'); // new shoppers ahead of regular ones
+  await ops.getByLabel('New weight').dispatchEvent('change');
   await ops.getByLabel('QA sample rate (0..1)').fill('1');
   await ops.getByLabel('QA sample rate (0..1)').dispatchEvent('change');
   await ops.getByTestId('dry-run').click();
@@ -76,6 +79,13 @@ await run(async () => {
   assert.equal(await ops.getByLabel('VIP weight').getAttribute('aria-invalid'), null);
   await shot(ops, 'ops-routing');
   step('routing: inline field error, dry run side by side, apply with the version');
+
+  // The queue order follows: an agent of general now gets the new shopper first, though the regular one came first.
+  const desk2 = await participant('agent', AGENT2_TOKEN, 'agent2');
+  const firstServed = await until('the general agent\'s first chat', () => desk2.evaluate(() => window.frames_.agent2.find((f) => f.type === 'assigned')?.chatId));
+  const newcomer = await people.evaluate(() => window.frames_.shopper3.find((f) => f.type === 'welcome').chatId);
+  assert.equal(firstServed, newcomer, 'the new-tier shopper is served first after the weight change');
+  step('the applied weight changes the queue order');
 
   // Someone else changes the document meanwhile: the next apply is told so and offers a reload.
   await ops.evaluate(async ({ token }) => {

@@ -75,7 +75,8 @@ await run(async () => {
   await widget(shop, '#cg-input').fill('Where is my order?');
   await widget(shop, '#cg-input').press('Enter');
   await until('the message at the desk', () => desk.evaluate(() => window.frames_.some((f) => f.type === 'message' && f.text === 'Where is my order?')));
-  assert.ok(await desk.evaluate(() => window.frames_.some((f) => f.type === 'typing' && f.from === 'customer')));
+  // typing is not ordered with messages (it takes no seq): wait for it rather than expect it first
+  await until('the shopper\'s typing at the desk', () => desk.evaluate(() => window.frames_.some((f) => f.type === 'typing' && f.from === 'customer')));
   await until('the echo in the widget', async () => (await logTexts(shop)).includes('Where is my order?'));
   step('shopper writes (Enter sends), the agent sees the text and the typing');
 

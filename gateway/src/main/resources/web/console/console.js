@@ -113,7 +113,6 @@ function start(token) {
   client.addEventListener('assigned', (e) => {
     const f = e.detail;
     const chat = ensureChat(f.chatId, f.customer);
-    chat.group = offers.get(f.chatId)?.group || chat.group;
     offers.delete(f.chatId);
     chat.closed = false;
     if (!selected) selected = f.chatId;
@@ -267,7 +266,7 @@ function render() {
   const c = chat.customer || {};
   $('card').replaceChildren(el('dt', { text: 'Customer' }), el('dd', { text: `${c.name || ''} (${c.id || '?'})` }),
     el('dt', { text: 'Tier' }), el('dd', { text: c.tier || '–' }), el('dt', { text: 'Tags' }), el('dd', { text: (c.tags || []).join(', ') || '–' }),
-    el('dt', { text: 'Group' }), el('dd', { text: chat.group || '–' }), el('dt', { text: 'Language' }), el('dd', { text: c.lang || '–' }),
+    el('dt', { text: 'Group' }), el('dd', { text: c.group || '–' }), el('dt', { text: 'Language' }), el('dd', { text: c.lang || '–' }),
     el('dt', { text: 'First contact' }), el('dd', { text: c.firstContact ? new Date(c.firstContact).toLocaleString() : '–' }));
   $('nudge').hidden = !chat.nudged;
   $('nudge').textContent = chat.nudged ? `The customer has waited ${chat.nudged} s for your reply.` : '';
@@ -301,10 +300,7 @@ function renderAll() {
     el('div', { class: 'hint', text: `${c.state}${c.agentId ? ` · ${c.agentId}` : ''}`
       + `${c.customer?.firstContact ? ` · ${waitedFor(c.customer.firstContact, now)}` : ''}` }),
     c.agentId === me ? '' : el('button', { type: 'button', text: 'Take over', 'data-testid': 'take-over',
-      onclick: () => {
-        ensureChat(c.chatId, c.customer).group = c.group;
-        client.send({ type: 'transfer', chatId: c.chatId, to: me });
-      } }))));
+      onclick: () => client.send({ type: 'transfer', chatId: c.chatId, to: me }) }))));
 }
 
 const waitedFor = (since, now) => `${Math.max(0, Math.round((now - since) / 60000))} min`;

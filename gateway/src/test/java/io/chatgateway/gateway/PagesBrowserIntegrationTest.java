@@ -108,9 +108,13 @@ class PagesBrowserIntegrationTest {
                             "groups", List.of("pre-sales")), Duration.ofHours(1)),
                     "SHOPPER_TOKEN", g.tokens().mint("lee", Map.of("role", "customer", "tier", "regular"), Duration.ofHours(1)),
                     "SHOPPER2_TOKEN", g.tokens().mint("kim", Map.of("role", "customer", "tier", "vip", "groups", List.of("pre-sales")),
-                            Duration.ofHours(1))));
+                            Duration.ofHours(1)),
+                    "SHOPPER3_TOKEN", g.tokens().mint("noa", Map.of("role", "customer", "tier", "new"), Duration.ofHours(1)),
+                    "AGENT2_TOKEN", g.tokens().mint("gus", Map.of("role", "agent", "level", "senior", "name", "Gus",
+                            "groups", List.of("general")), Duration.ofHours(1))));
             assertThat(output).contains("ok live queues per group and tier, agents board, SLA panel, chart",
-                    "ok routing: inline field error, dry run side by side, apply with the version", "ok a stale version: \"changed by someone else\", reload",
+                    "ok routing: inline field error, dry run side by side, apply with the version",
+                    "ok the applied weight changes the queue order", "ok a stale version: \"changed by someone else\", reload",
                     "ok audit log and QA review (masked transcript, CSAT)", "ok a token in the address fragment, read once", "ok no page or console errors");
         }
     }

@@ -80,7 +80,7 @@ final class JsonMessageCodec implements MessageCodec {
                 return new ServerMessage.Assigned(chatId, seq,
                         a.isMissingNode() ? null : new ServerMessage.AgentInfo(a.path("id").asText(), text(a, "name")),
                         c.isMissingNode() ? null : new ServerMessage.CustomerInfo(c.path("id").asText(), text(c, "name"), text(c, "tier"), tags,
-                                text(c, "lang"), c.hasNonNull("firstContact") ? c.get("firstContact").asLong() : null));
+                                text(c, "group"), text(c, "lang"), c.hasNonNull("firstContact") ? c.get("firstContact").asLong() : null));
             }
             default:
                 throw new ProtocolException(ErrorCode.INVALID_FIELD, "not a chat event: type '" + safe(n.path("type").asText()) + "'");

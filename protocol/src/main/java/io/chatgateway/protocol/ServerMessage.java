@@ -34,17 +34,18 @@ public sealed interface ServerMessage {
 
     /**
      * What an agent sees of a customer: never more than the token said. Additions to v1 (omitted when
-     * unknown): {@code lang}, the chat's language, and {@code firstContact}, when the shopper first got
-     * in touch about this chat (epoch ms; kept when the chat is handed on).
+     * unknown): {@code group}, the group the chat is served in; {@code lang}, the chat's language; and
+     * {@code firstContact}, when the shopper first got in touch about this chat (epoch ms; kept when the
+     * chat is handed on).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record CustomerInfo(String id, String name, String tier, List<String> tags, String lang, Long firstContact) {
+    record CustomerInfo(String id, String name, String tier, List<String> tags, String group, String lang, Long firstContact) {
         public CustomerInfo {
             tags = tags == null ? List.of() : List.copyOf(tags);
         }
 
         public CustomerInfo(String id, String name, String tier, List<String> tags) {
-            this(id, name, tier, tags, null, null);
+            this(id, name, tier, tags, null, null, null);
         }
     }
 

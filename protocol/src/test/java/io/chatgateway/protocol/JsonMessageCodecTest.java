@@ -145,7 +145,7 @@ class JsonMessageCodecTest {
                 new ServerMessage.ChatText("c", 1, "customer", "hi \"there\" 你好", 5L),
                 new ServerMessage.Script("c", 2, "greeting", "Hello"),
                 new ServerMessage.Assigned("c", 3, new ServerMessage.AgentInfo("a", "Ann"), new ServerMessage.CustomerInfo("u", null, "vip", List.of("urgent_order"))),
-                new ServerMessage.Assigned("c", 3, null, new ServerMessage.CustomerInfo("u", "Lee", "new", List.of(), "zh-CN", 1_765_000_000_000L)),
+                new ServerMessage.Assigned("c", 3, null, new ServerMessage.CustomerInfo("u", "Lee", "new", List.of(), "after-sales", "zh-CN", 1_765_000_000_000L)),
                 new ServerMessage.Transferred("c", 4, "group:x", "a", "note"),
                 new ServerMessage.Transferred("c", 5, "b"),
                 new ServerMessage.Closed("c", 6, "agent"));
@@ -169,8 +169,8 @@ class JsonMessageCodecTest {
         assertThatThrownBy(() -> codec.decode(Role.CUSTOMER, "{\"type\":\"list_chats\"}"))
                 .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
         String json = new String(codec.encode(new ServerMessage.ChatList("l1", List.of(new ServerMessage.ChatSummary("c", "waiting", "general",
-                new ServerMessage.CustomerInfo("u", null, "vip", List.of(), "en", 5L), null)), false)), StandardCharsets.UTF_8);
+                new ServerMessage.CustomerInfo("u", null, "vip", List.of(), "general", "en", 5L), null)), false)), StandardCharsets.UTF_8);
         assertThat(json).isEqualTo("{\"type\":\"chats\",\"ref\":\"l1\",\"chats\":[{\"chatId\":\"c\",\"state\":\"waiting\",\"group\":\"general\","
-                + "\"customer\":{\"id\":\"u\",\"tier\":\"vip\",\"tags\":[],\"lang\":\"en\",\"firstContact\":5}}],\"truncated\":false}");
+                + "\"customer\":{\"id\":\"u\",\"tier\":\"vip\",\"tags\":[],\"group\":\"general\",\"lang\":\"en\",\"firstContact\":5}}],\"truncated\":false}");
     }
 }

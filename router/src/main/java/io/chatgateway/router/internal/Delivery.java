@@ -329,9 +329,9 @@ public final class Delivery {
         peer.send(frame(new ServerMessage.Error(ref, code.wire(), message)));
     }
 
-    /** The customer card of a chat: who the token says they are, the chat's language and when they first got in touch. */
+    /** The customer card of a chat: who the token says they are, its group and language, and when they first got in touch. */
     public static ServerMessage.CustomerInfo customerInfo(ChatRecord c) {
-        return new ServerMessage.CustomerInfo(c.customerId(), c.customerName(), c.tier().wire(), c.tags(), c.lang(),
+        return new ServerMessage.CustomerInfo(c.customerId(), c.customerName(), c.tier().wire(), c.tags(), c.group(), c.lang(),
                 c.queuedAt() > 0 ? c.queuedAt() : null);
     }
 }
