@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { browser, run, shot, step, until, watch, WAIT } from './harness.mjs';
 
-const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN, ADMIN_URL, ADMIN_TOKEN } = process.env;
+const { SHOP_URL, GATEWAY_URL, AGENT_TOKEN, CONSOLE_AGENT_TOKEN, ADMIN_URL, ADMIN_TOKEN } = process.env;
 
 async function shopPage(viewport, query = '') {
   const page = watch(await (await browser.newContext({ viewport })).newPage());
@@ -128,6 +128,8 @@ await run(async () => {
   await until('the thanks', async () => (await widget(shop, 'form.csat').textContent()).includes('Thank you'));
   step('closed: CSAT stars and comment sent');
 
+  await desk.close(); // the client-library agent leaves: from here on the console's agent (below) is the only one
+
   // Desktop layout and the Chinese widget.
   const desktop = await shopPage({ width: 1280, height: 800 }, '?lang=zh-CN');
   const zhLauncher = widget(desktop, 'button.launcher');
@@ -140,5 +142,32 @@ await run(async () => {
   await until('the Chinese greeting', async () => (await logTexts(desktop)).some((t) => /[\u4e00-\u9fff]/.test(t)));
   await shot(desktop, 'widget-desktop-zh');
   step('desktop layout and zh-CN');
+
+  // The whole story in the two real pages: the shopper in the widget on the shop's origin, the agent in the console.
+  const agentPage = watch(await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage());
+  await agentPage.goto(`${GATEWAY_URL}/console#token=${CONSOLE_AGENT_TOKEN}`);
+  await agentPage.getByTestId('offer').waitFor({ timeout: WAIT });
+  await agentPage.getByTestId('accept').click();
+  await agentPage.getByTestId('chat-item').waitFor({ timeout: WAIT });
+  await widget(desktop, '#cg-input').fill('我的包裹在哪里？');
+  await widget(desktop, '#cg-input').press('Enter');
+  await until('the shopper\'s words in the console', async () => (await agentPage.locator('#log').textContent()).includes('我的包裹在哪里？'));
+  await agentPage.locator('#canned').selectOption({ index: 2 });
+  const canned = await agentPage.getByTestId('composer').inputValue();
+  await agentPage.getByTestId('send').click();
+  await until('the canned reply in the widget', async () => (await logTexts(desktop)).includes(canned));
+  await agentPage.getByLabel('Transfer to').fill('group:general');
+  await agentPage.getByLabel('Note').fill('parcel question');
+  await agentPage.getByTestId('transfer').click();
+  await agentPage.getByTestId('offer').waitFor({ timeout: WAIT }); // back in the group: offered again to its only agent
+  await agentPage.getByTestId('accept').click();
+  await until('the chat open again', async () => !(await agentPage.getByTestId('send').isDisabled()));
+  await agentPage.getByTestId('close-chat').click();
+  await widget(desktop, 'form.csat').waitFor({ state: 'visible', timeout: WAIT });
+  await widget(desktop, 'form.csat label:nth-of-type(5)').click();
+  await widget(desktop, 'form.csat button').click();
+  await until('the thanks', async () => (await widget(desktop, 'form.csat').textContent()).length > 0
+    && (await widget(desktop, 'form.csat p').count()) === 1);
+  step('widget and console together: canned reply, transfer with a note, close, rating');
 
 });

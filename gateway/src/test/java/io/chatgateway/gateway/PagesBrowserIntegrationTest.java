@@ -57,13 +57,15 @@ class PagesBrowserIntegrationTest {
 
             String output = runNode("widget.test.mjs", Map.of("SHOP_URL", shopOrigin + "/", "GATEWAY_URL", gatewayUrl, "AGENT_TOKEN",
                     g.tokens().mint("ann", Map.of("role", "agent", "level", "senior", "name", "Ann"), Duration.ofHours(1)),
-                    "ADMIN_URL", "http://127.0.0.1:" + g.adminPort(), "ADMIN_TOKEN", "ops"));
+                    "ADMIN_URL", "http://127.0.0.1:" + g.adminPort(), "ADMIN_TOKEN", "ops",
+                    "CONSOLE_AGENT_TOKEN", g.tokens().mint("bo", Map.of("role", "agent", "level", "senior", "name", "Bo"), Duration.ofHours(1))));
             assertThat(output).contains("ok phone: launcher opens a full-screen panel", "ok drop and resume: nothing lost, nothing twice",
+                    "ok widget and console together: canned reply, transfer with a note, close, rating",
                     "ok reload: history on return, once", "ok surge: FAQ and leave-a-message form, message left", "ok closed: CSAT stars and comment sent", "ok no page or console errors");
 
             // The rating the shopper gave in the browser reached the gateway.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(admin(g, "/admin/qa"))
-                    .contains("\"score\":4").contains("quick and kind"));
+                    .contains("\"score\":4").contains("quick and kind").contains("\"score\":5"));
 
             // The gateway's own pages allow no inline script and no framing; the embeddable files may be loaded cross-origin.
             HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/")).build(), HttpResponse.BodyHandlers.ofString());
