@@ -23,6 +23,7 @@ WARMUP=${WARMUP:-1}   # rounds 0..WARMUP-1 warm the JITs up and are not counted
 # load before it stops compiling (measured: in the first 20 s the compiler threads take as much CPU as the node's
 # work, still 10 % in the third 20 s); B0's small relay is warm in seconds, so short warm-ups flatter B0.
 WARMUP_SECONDS=${WARMUP_SECONDS:-90}
+# WARMUP_PAIRS (default PAIRS): the warm-up's load; e.g. PAIRS=1 RATE=1 WARMUP_PAIRS=100 measures idle latency on warm servers.
 PAIRS=${PAIRS:-200}
 RATE=${RATE:-4}
 WINDOW=${WINDOW:-15}
@@ -91,7 +92,7 @@ echo "system,round,msgs_per_s,routed_per_cpu_s,p50_ms,p99_ms,p999_ms,failures,lo
 for sys in $SYSTEMS; do
   [ "$WARMUP_SECONDS" -gt 0 ] || break
   echo "warming $sys up for $WARMUP_SECONDS s (not counted)"
-  WINDOW=$WARMUP_SECONDS steady "$sys" warm >/dev/null
+  PAIRS=${WARMUP_PAIRS:-$PAIRS} WINDOW=$WARMUP_SECONDS steady "$sys" warm >/dev/null
 done
 sed -i '/,warm,/d' "$OUT/rounds.csv"
 for round in $(seq 0 "$ROUNDS"); do
