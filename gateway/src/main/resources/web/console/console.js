@@ -112,8 +112,8 @@ function start(token) {
   });
   client.addEventListener('assigned', (e) => {
     const f = e.detail;
-    const chat = ensureChat(f.chatId, f.customer);
     offers.delete(f.chatId);
+    const chat = ensureChat(f.chatId, f.customer);
     chat.closed = false;
     if (!selected) selected = f.chatId;
     render();
@@ -296,7 +296,7 @@ function renderAll() {
   const now = Date.now();
   $('all-chats').replaceChildren(...allChats.chats.map((c) => el('li', { 'data-chat': c.chatId, 'data-testid': 'all-chat' },
     el('div', {}, el('strong', { text: c.customer?.name || c.customer?.id || c.chatId }), ...badges(c.customer),
-      el('span', { class: 'badge', text: c.group })),
+      el('span', { class: 'badge', text: c.customer?.group || '' })),
     el('div', { class: 'hint', text: `${c.state}${c.agentId ? ` · ${c.agentId}` : ''}`
       + `${c.customer?.firstContact ? ` · ${waitedFor(c.customer.firstContact, now)}` : ''}` }),
     c.agentId === me ? '' : el('button', { type: 'button', text: 'Take over', 'data-testid': 'take-over',

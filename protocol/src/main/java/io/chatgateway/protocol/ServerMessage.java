@@ -51,10 +51,11 @@ public sealed interface ServerMessage {
 
     /**
      * One open chat in a supervisor's {@code chats} list (addition to v1): {@code state} is
-     * {@code waiting}, {@code offered} or {@code assigned}; {@code agentId} is set unless it waits.
+     * {@code waiting}, {@code offered} or {@code assigned}; {@code agentId} is set unless it waits; the
+     * customer card names the group.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ChatSummary(String chatId, String state, String group, CustomerInfo customer, String agentId) {
+    record ChatSummary(String chatId, String state, CustomerInfo customer, String agentId) {
     }
 
     /**

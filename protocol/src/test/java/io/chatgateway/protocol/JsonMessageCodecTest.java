@@ -168,9 +168,9 @@ class JsonMessageCodecTest {
         assertThat(codec.decode(Role.AGENT, "{\"type\":\"list_chats\",\"id\":\"l1\"}")).isEqualTo(new ClientMessage.ListChats("l1"));
         assertThatThrownBy(() -> codec.decode(Role.CUSTOMER, "{\"type\":\"list_chats\"}"))
                 .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
-        String json = new String(codec.encode(new ServerMessage.ChatList("l1", List.of(new ServerMessage.ChatSummary("c", "waiting", "general",
+        String json = new String(codec.encode(new ServerMessage.ChatList("l1", List.of(new ServerMessage.ChatSummary("c", "waiting",
                 new ServerMessage.CustomerInfo("u", null, "vip", List.of(), "general", "en", 5L), null)), false)), StandardCharsets.UTF_8);
-        assertThat(json).isEqualTo("{\"type\":\"chats\",\"ref\":\"l1\",\"chats\":[{\"chatId\":\"c\",\"state\":\"waiting\",\"group\":\"general\","
+        assertThat(json).isEqualTo("{\"type\":\"chats\",\"ref\":\"l1\",\"chats\":[{\"chatId\":\"c\",\"state\":\"waiting\","
                 + "\"customer\":{\"id\":\"u\",\"tier\":\"vip\",\"tags\":[],\"group\":\"general\",\"lang\":\"en\",\"firstContact\":5}}],\"truncated\":false}");
     }
 }

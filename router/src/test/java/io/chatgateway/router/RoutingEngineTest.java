@@ -261,7 +261,7 @@ class RoutingEngineTest {
         assertThat(card.tier()).isEqualTo("vip");
         assertThat(card.tags()).containsExactly("urgent_order");
         assertThat(card.lang()).isEqualTo("en");
-        assertThat(card.group()).isEqualTo(list.chats().get(1).group()).isNotBlank();
+        assertThat(card.group()).isEqualTo(fx.store.chat(chatId(held)).orElseThrow().group()).isNotBlank();
         assertThat(card.firstContact()).isEqualTo(fx.store.chat(chatId(held)).orElseThrow().queuedAt());
 
         send(b, new ClientMessage.ListChats("l2"));

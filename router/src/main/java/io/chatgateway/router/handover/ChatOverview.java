@@ -66,8 +66,8 @@ public final class ChatOverview {
                 truncated = true;
                 break;
             }
-            out.add(new ServerMessage.ChatSummary(c.chatId(), c.state().name().toLowerCase(Locale.ROOT), c.group(),
-                    Delivery.customerInfo(c), c.agentId()));
+            out.add(new ServerMessage.ChatSummary(c.chatId(), c.state().name().toLowerCase(Locale.ROOT), Delivery.customerInfo(c),
+                    c.agentId()));
         }
         Delivery.send(peer, new ServerMessage.ChatList(request.id(), out, truncated));
     }
