@@ -26,6 +26,8 @@
       leaveSend: 'Send message', rate: 'How did we do?', star: (n) => `${n} star${n > 1 ? 's' : ''}`, comment: 'Comment (optional)',
       rateSend: 'Send rating', thanks: 'Thank you for your rating.', ended: 'The chat has ended.', again: 'Start a new chat',
       faq: 'Answers to common questions', offline: 'Messages will be sent when the connection is back.',
+      noAgents: (n) => `No agent is online right now (you are number ${n} in line). You can leave a message.`,
+      closed: (m) => `We are closed; we open in about ${m >= 120 ? `${Math.round(m / 60)} hours` : `${m} min`}. You can leave a message.`,
     },
     'zh-CN': {
       launcher: '联系客服', title: '在线客服', minimise: '收起对话', input: '输入消息', send: '发送',
@@ -34,6 +36,8 @@
       leave: '留言', order: '订单号（可选）', topic: '主题（可选）', leaveText: '留言内容', leaveSend: '提交留言',
       rate: '请为本次服务评分', star: (n) => `${n} 星`, comment: '评价（可选）', rateSend: '提交评价', thanks: '感谢您的评价。',
       ended: '对话已结束。', again: '开始新的对话', faq: '常见问题', offline: '连接恢复后将自动发送。',
+      noAgents: (n) => `客服暂时都不在线（您排在第 ${n} 位），您可以先留言。`,
+      closed: (m) => `当前不在服务时间，约 ${m >= 120 ? `${Math.round(m / 60)} 小时` : `${m} 分钟`}后开始服务，您可以先留言。`,
     },
   }[lang];
 
@@ -208,7 +212,7 @@
     client.addEventListener('script', (e) => {
       const f = e.detail;
       add('system', f.text, `${f.chatId}:${f.seq}`);
-      if (f.kind === 'overflow') leave.hidden = false;
+      if (f.kind === 'overflow' || f.kind === 'no_agents' || f.kind === 'after_hours') leave.hidden = false;
       if (f.kind === 'leave_message_ack') leave.hidden = true;
     });
     client.addEventListener('message', (e) => {
@@ -217,7 +221,13 @@
       if (f.from === 'agent') typing.textContent = '';
     });
     client.addEventListener('queued', (e) => {
-      setStatus(TEXT.position(e.detail.position, Math.max(1, Math.round(e.detail.etaSeconds / 60))));
+      const { position, etaSeconds, reason } = e.detail;
+      const minutes = Math.max(1, Math.round(etaSeconds / 60));
+      // Nobody can come now: say so (no made-up minutes) and offer the message form.
+      if (reason === 'no_agents') setStatus(TEXT.noAgents(position));
+      else if (reason === 'closed') setStatus(TEXT.closed(minutes));
+      else setStatus(TEXT.position(position, minutes));
+      if (reason) leave.hidden = false;
     });
     client.addEventListener('assigned', (e) => {
       agentName = e.detail.agent?.name || e.detail.agent?.id || '';

@@ -113,8 +113,16 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** {@code queued}: the customer's place (1 = next) and an estimated wait. */
-    record Queued(String chatId, int position, long etaSeconds) implements ServerMessage {
+    /**
+     * {@code queued}: the customer's place (1 = next) and an estimated wait; {@code reason}
+     * (addition, absent normally): {@code "closed"} outside business hours (the wait counts to the
+     * opening), {@code "no_agents"} when no agent who may take the chat is online (a guess).
+     */
+    record Queued(String chatId, int position, long etaSeconds, String reason) implements ServerMessage {
+        public Queued(String chatId, int position, long etaSeconds) {
+            this(chatId, position, etaSeconds, null);
+        }
+
         @Override
         public String type() {
             return "queued";

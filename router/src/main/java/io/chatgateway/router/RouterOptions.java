@@ -7,8 +7,6 @@ import java.time.Duration;
  * in the live {@link io.chatgateway.router.config.RoutingConfig}). Defaults (DOMAIN.md):
  * <ul>
  *   <li>{@link #DEFAULT_GROUP} {@code general}: for shoppers who name no group and agents who serve none.</li>
- *   <li>{@link #DEFAULT_OWNERSHIP_RETENTION} 24 h: how long a returning shopper goes back to the agent
- *       who first answered them. Longer keeps relationships, shorter spreads load.</li>
  *   <li>{@link #DEFAULT_AGENT_RECONNECT_GRACE} 15 s: an agent whose connection drops keeps their chats
  *       this long (not offered new ones); then the chats go back to the queue at their original place.
  *       Zero re-queues at once; longer spares flaky desktops but lets shoppers wait on a dead agent.</li>
@@ -27,7 +25,6 @@ import java.time.Duration;
  */
 public final class RouterOptions {
     public static final String DEFAULT_GROUP = "general";
-    public static final Duration DEFAULT_OWNERSHIP_RETENTION = Duration.ofHours(24);
     public static final Duration DEFAULT_AGENT_RECONNECT_GRACE = Duration.ofSeconds(15);
     public static final Duration DEFAULT_ABANDON_AFTER = Duration.ofMinutes(2);
     public static final Duration DEFAULT_AVERAGE_HANDLE_TIME = Duration.ofMinutes(5);
@@ -38,7 +35,6 @@ public final class RouterOptions {
     public static final int MAX_WORKERS = 64;
 
     private final String defaultGroup;
-    private final Duration ownershipRetention;
     private final Duration agentReconnectGrace;
     private final Duration abandonAfter;
     private final Duration averageHandleTime;
@@ -51,7 +47,6 @@ public final class RouterOptions {
 
     private RouterOptions(Builder b) {
         this.defaultGroup = b.defaultGroup;
-        this.ownershipRetention = b.ownershipRetention;
         this.agentReconnectGrace = b.agentReconnectGrace;
         this.abandonAfter = b.abandonAfter;
         this.averageHandleTime = b.averageHandleTime;
@@ -67,7 +62,6 @@ public final class RouterOptions {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.defaultGroup = defaultGroup;
-        b.ownershipRetention = ownershipRetention;
         b.agentReconnectGrace = agentReconnectGrace;
         b.abandonAfter = abandonAfter;
         b.averageHandleTime = averageHandleTime;
@@ -90,10 +84,6 @@ public final class RouterOptions {
 
     public String defaultGroup() {
         return defaultGroup;
-    }
-
-    public Duration ownershipRetention() {
-        return ownershipRetention;
     }
 
     public Duration agentReconnectGrace() {
@@ -137,7 +127,6 @@ public final class RouterOptions {
     /** Builder starting from the defaults. */
     public static final class Builder {
         private String defaultGroup = DEFAULT_GROUP;
-        private Duration ownershipRetention = DEFAULT_OWNERSHIP_RETENTION;
         private Duration agentReconnectGrace = DEFAULT_AGENT_RECONNECT_GRACE;
         private Duration abandonAfter = DEFAULT_ABANDON_AFTER;
         private Duration averageHandleTime = DEFAULT_AVERAGE_HANDLE_TIME;
@@ -159,10 +148,6 @@ public final class RouterOptions {
             return this;
         }
 
-        public Builder ownershipRetention(Duration d) {
-            this.ownershipRetention = nonNegative("ownershipRetention", d);
-            return this;
-        }
 
         public Builder agentReconnectGrace(Duration d) {
             this.agentReconnectGrace = nonNegative("agentReconnectGrace", d);

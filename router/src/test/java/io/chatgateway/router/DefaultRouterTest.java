@@ -55,6 +55,9 @@ class DefaultRouterTest {
 
     @Test
     void newChatIsGreetedAtOnceAndQueuedWithPositionWhenNoAgentIsFree() {
+        restart(RouterFixture.capacity(1));
+        agent("a", AgentLevel.REGULAR);
+        customer("u0", Tier.REGULAR); // a is full from now on
         RecordingPeer c = customer("u1", Tier.REGULAR);
         assertThat(c.received.get(0)).isInstanceOf(ServerMessage.CustomerWelcome.class);
         ServerMessage.Script greeting = (ServerMessage.Script) c.received.get(1);
@@ -137,6 +140,7 @@ class DefaultRouterTest {
         time.advanceTime();
         assertThat(assignedChats(a)).hasSize(3).contains(chatId(shoppers.get(2)));
         assertThat(store.agent("a").orElseThrow().load()).isEqualTo(2);
+        time.advanceTimeBy(Duration.ofSeconds(1)); // places are re-sent at most once a second
         assertThat(shoppers.get(3).last(ServerMessage.Queued.class).position()).as("the queue moved up").isEqualTo(1);
     }
 

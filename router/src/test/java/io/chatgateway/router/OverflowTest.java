@@ -127,8 +127,10 @@ class OverflowTest {
     }
 
     @Test
-    void leaveMessageOutsideOverflowIsRefusedWithAReason() {
+    void leaveMessageOutsideOverflowIsRefusedWithAReasonWhileAnAgentCanTakeTheChat() {
+        RecordingPeer agent = fx.agent("a", AgentLevel.REGULAR, false, Set.of(), Set.of(), false); // online: the chat is offered
         RecordingPeer s = fx.customer("s", Tier.REGULAR);
+        fx.router.agentFrame(agent, new ClientMessage.Reject(null, RouterFixture.chatId(s))); // waiting again, agent online
         fx.router.customerFrame(s, new ClientMessage.LeaveMessage("x", "hello", null, null));
         fx.time.advanceTime();
         assertThat(s.last(ServerMessage.Error.class).code()).isEqualTo("unavailable");

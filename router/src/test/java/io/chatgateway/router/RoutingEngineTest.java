@@ -115,13 +115,83 @@ class RoutingEngineTest {
     @Test
     void answeringAnOfferResetsTheMissedCount() {
         RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
-        fx.customer("u1", Tier.REGULAR);
-        fx.advance(Duration.ofSeconds(15));
+        RecordingPeer c1 = fx.customer("u1", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(15)); // u1 lapses once (and is offered to a again: nobody else may take it)
+        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).isEqualTo(1);
         RecordingPeer c2 = fx.customer("u2", Tier.REGULAR);
         send(a, new ClientMessage.Accept(null, chatId(c2)));
-        fx.advance(Duration.ofSeconds(15)); // u1 offered again after the escalation, lapses once more
-        fx.advance(Duration.ofMinutes(3));
-        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).isLessThan(2);
+        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).isZero();
+        fx.advance(Duration.ofSeconds(15)); // u1 lapses again: one in a row, not two
+        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).isEqualTo(1);
+        assertThat(fx.store.agent("a").orElseThrow().status()).isEqualTo(AgentStatus.ONLINE);
+        assertThat(offeredChats(a)).as("offered again after each lapse").containsExactly(chatId(c1), chatId(c1), chatId(c2), chatId(c1));
+    }
+
+    @Test
+    void anAgentWhoseOfferLapsedIsOfferedTheNextWaitingChatAtOnce() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer c1 = fx.customer("u1", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(1));
+        RecordingPeer c2 = fx.customer("u2", Tier.REGULAR); // waits: a's one slot is reserved by the offer of u1
+        assertThat(offeredChats(a)).containsExactly(chatId(c1));
+        fx.advance(Duration.ofSeconds(14)); // u1's offer lapses
+        assertThat(offeredChats(a)).as("the freed slot takes the next shopper at once, not after u1's escalation step")
+                .containsExactly(chatId(c1), chatId(c2));
+        send(a, new ClientMessage.Accept(null, chatId(c2)));
+        assertThat(c2.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("a");
+        assertThat(fx.store.chat(chatId(c1)).orElseThrow().state()).isEqualTo(ChatState.WAITING);
+    }
+
+    @Test
+    void aLapsedChatIsOfferedAgainWhenNobodyElseMayTakeIt() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        fx.advance(Duration.ofSeconds(15));
+        assertThat(a.last(ServerMessage.OfferWithdrawn.class).reason()).contains("expired");
+        assertThat(offeredChats(a)).as("the only agent with room is offered it again at once, not after 120 s")
+                .containsExactly(chatId(c), chatId(c));
+        send(a, new ClientMessage.Accept(null, chatId(c)));
+        assertThat(c.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("a");
+    }
+
+    @Test
+    void aReturningShoppersOwnerHasAShortWindowThenAFreeColleagueGetsThem() {
+        RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
+        RecordingPeer first = fx.customer("u", Tier.REGULAR);
+        send(a, new ClientMessage.Accept(null, chatId(first)));
+        send(a, new ClientMessage.SendText(null, chatId(first), "hello, how can I help?", false)); // a owns u now
+        send(a, new ClientMessage.Close(null, chatId(first)));
+        RecordingPeer b = manualAgent("b", AgentLevel.REGULAR);
+        RecordingPeer back = fx.customer("u", Tier.REGULAR);
+        ServerMessage.Offer toOwner = a.last(ServerMessage.Offer.class);
+        assertThat(toOwner.chatId()).isEqualTo(chatId(back));
+        assertThat(toOwner.expiresInSeconds()).as("the owner window, not the 15 s offer").isEqualTo(5);
+        assertThat(offeredChats(b)).isEmpty();
+        fx.advance(Duration.ofSeconds(5));
+        assertThat(a.last(ServerMessage.OfferWithdrawn.class).reason()).contains("colleague");
+        assertThat(offeredChats(b)).containsExactly(chatId(back));
+        assertThat(fx.store.agent("a").orElseThrow().missedOffers()).as("passing on a window is not a missed offer").isZero();
+        send(b, new ClientMessage.Accept(null, chatId(back)));
+        assertThat(back.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("b");
+    }
+
+    @Test
+    void anAutoAcceptingOwnerGetsTheReturningShopperAtOnceAndOwnershipEndsAfterItsRetention() {
+        restart(RouterFixture.config(j -> j.putObject("ownership").put("windowSeconds", 5).put("retentionHours", 1)));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer b = fx.agent("b", AgentLevel.REGULAR);
+        RecordingPeer first = fx.customer("u", Tier.REGULAR); // a tie: a by id
+        assertThat(first.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("a");
+        send(a, new ClientMessage.SendText(null, chatId(first), "hello", false));
+        send(a, new ClientMessage.Close(null, chatId(first)));
+        fx.customer("x", Tier.REGULAR); // a tie again: a, who is now the more loaded
+        RecordingPeer back = fx.customer("u", Tier.REGULAR);
+        assertThat(back.last(ServerMessage.Assigned.class).agent().id()).as("the owner, though b is less loaded").isEqualTo("a");
+        long now = fx.time.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+        assertThat(fx.store.ownerOf("u", now)).contains("a");
+        assertThat(fx.store.ownerOf("u", now + Duration.ofHours(1).plusSeconds(1).toMillis())).as("retention: 1 h").isEmpty();
+        assertThat(b.all(ServerMessage.Assigned.class)).isEmpty();
     }
 
     @Test
@@ -412,7 +482,7 @@ class RoutingEngineTest {
             j.with("capacity").put("regular", 1); // keep the capacity: only the order may change
         });
         assertThat(fx.router.updateConfig(1, favourNew, "ops").block(Duration.ofSeconds(1)).applied()).isTrue();
-        fx.time.advanceTime();
+        fx.advance(Duration.ofSeconds(1)); // places are re-sent at most once a second
         assertThat(newbie.last(ServerMessage.Queued.class).position()).isEqualTo(1);
         assertThat(reg.last(ServerMessage.Queued.class).position()).isEqualTo(2);
         assertThat(fx.store.chat(chatId(assigned)).orElseThrow().agentId()).isEqualTo("a");

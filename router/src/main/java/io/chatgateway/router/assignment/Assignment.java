@@ -57,7 +57,10 @@ public final class Assignment {
     private final QueuePositions positions;
     private final OverflowMode overflow;
     private final LeaveMessageIntake intake;
-    private final Map<String, Set<String>> excluded = NodeContext.perChat(); // chatId -> agents not to offer to on this step
+    /** chatId -> agents who refused it (or left) on this step: not offered it again until the next step. */
+    private final Map<String, Set<String>> refused = NodeContext.perChat();
+    /** chatId -> agents who let its offer lapse on this step: offered it again only when nobody else may take it. */
+    private final Map<String, Set<String>> lapsed = NodeContext.perChat();
     private final Offers offers;
     private final Escalation escalation;
 
@@ -81,21 +84,46 @@ public final class Assignment {
         return escalation;
     }
 
-    /** The agent may not be offered this chat again until its next escalation step. */
+    /** The agent refused the chat (or left): not offered it again until its next escalation step. */
     public void exclude(String chatId, String agentId) {
-        excluded.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(agentId);
+        refused.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(agentId);
+    }
+
+    /**
+     * The agent let the chat's offer lapse: everyone else eligible comes first, but when nobody else
+     * may take it the agent is offered it again rather than idling beside a waiting shopper (a
+     * second lapse counts towards {@code maxMissedOffers}, which sets them away).
+     */
+    void lapsed(String chatId, String agentId) {
+        lapsed.computeIfAbsent(chatId, k -> ConcurrentHashMap.newKeySet()).add(agentId);
     }
 
     /** A new step (or the chat's end): every agent gets a fresh chance. */
     void forgetExcluded(String chatId) {
-        excluded.remove(chatId);
+        refused.remove(chatId);
+        lapsed.remove(chatId);
+    }
+
+    /** Agents not to offer the chat to: those who refused it, and those who let it lapse unless {@code lapsedToo} is false. */
+    private Set<String> passedOn(String chatId, boolean lapsedToo) {
+        Set<String> r = refused.getOrDefault(chatId, Set.of());
+        Set<String> l = lapsedToo ? lapsed.getOrDefault(chatId, Set.of()) : Set.of();
+        if (l.isEmpty()) {
+            return r;
+        }
+        if (r.isEmpty()) {
+            return l;
+        }
+        Set<String> both = new java.util.HashSet<>(r);
+        both.addAll(l);
+        return both;
     }
 
     /** The chat closed: forget what routing noted about it. */
     public void closed(String chatId, String agentId) {
         escalation.cancel(chatId);
         offers.cancel(chatId, agentId);
-        excluded.remove(chatId);
+        forgetExcluded(chatId);
     }
 
     /**
@@ -103,41 +131,62 @@ public final class Assignment {
      * offered or assigned, false when nobody eligible has room (it stays waiting).
      */
     public boolean routeChat(ChatRecord chat) {
+        return routeChat(chat, true);
+    }
+
+    /**
+     * As above; {@code lapsedLast}: agents who let this chat's offer lapse are offered it again
+     * when nobody else may take it (false: only others, the lapse is still being handled).
+     */
+    boolean routeChat(ChatRecord chat, boolean lapsedLast) {
         long t0 = System.nanoTime();
         try {
             RoutingConfig c = ctx.cfg();
             long now = ctx.now();
-            Set<String> excl = excluded.getOrDefault(chat.chatId(), Set.of());
-            Optional<String> owner = ctx.store().ownerOf(chat.customerId(), now);
-            if (owner.isPresent() && !excl.contains(owner.get()) && !chat.hasTag(c.supervisorTag())) {
-                Optional<AgentRecord> o = ctx.store().agent(owner.get()).filter(AgentRecord::hasRoom);
-                if (o.isPresent() && offer(chat, o.get())) {
-                    return true;
-                }
-            }
-            for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
-                AgentRecord best = null;
-                var pref = Matching.preference(c, chat);
-                boolean inOverflow = overflow.isOn(chat.group());
-                for (AgentRecord a : candidates(c, chat, now)) {
-                    if (Matching.eligible(c, a, chat, now, excl, inOverflow) && (best == null || pref.compare(a, best) < 0)) {
-                        best = a;
+            Set<String> excl = passedOn(chat.chatId(), true);
+            if (c.ownership().retentionHours() > 0 && !chat.hasTag(c.supervisorTag())) {
+                Optional<String> owner = ctx.store().ownerOf(chat.customerId(), now);
+                if (owner.isPresent() && !excl.contains(owner.get())) {
+                    Optional<AgentRecord> o = ctx.store().agent(owner.get()).filter(AgentRecord::hasRoom);
+                    // The owner first: at once when auto-accepting, else for the owner window only (0: no window).
+                    if (o.isPresent() && (o.get().autoAccept() || c.ownership().windowSeconds() > 0)
+                            && offer(chat, o.get(), Math.min(c.ownership().windowSeconds(), c.offerTimeoutSeconds()), true)) {
+                        return true;
                     }
                 }
-                if (best == null) {
-                    return false;
-                }
-                if (offer(chat, best)) {
-                    return true;
-                }
-                if (ctx.store().chat(chat.chatId()).map(r -> r.state() != ChatState.WAITING).orElse(true)) {
-                    return false;
-                }
             }
-            return false;
+            Boolean offered = offerToBest(c, chat, now, excl);
+            if (offered == null && lapsedLast && lapsed.containsKey(chat.chatId())) {
+                offered = offerToBest(c, chat, now, passedOn(chat.chatId(), false));
+            }
+            return Boolean.TRUE.equals(offered);
         } finally {
             ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** True: offered or assigned; false: the chat is no longer waiting; null: nobody eligible has room. */
+    private Boolean offerToBest(RoutingConfig c, ChatRecord chat, long now, Set<String> excl) {
+        var pref = Matching.preference(c, chat);
+        for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
+            AgentRecord best = null;
+            boolean inOverflow = overflow.isOn(chat.group());
+            for (AgentRecord a : candidates(c, chat, now)) {
+                if (Matching.eligible(c, a, chat, now, excl, inOverflow) && (best == null || pref.compare(a, best) < 0)) {
+                    best = a;
+                }
+            }
+            if (best == null) {
+                return null;
+            }
+            if (offer(chat, best)) {
+                return true;
+            }
+            if (ctx.store().chat(chat.chatId()).map(r -> r.state() != ChatState.WAITING).orElse(true)) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** As {@link #routeChat}; when nobody takes it, the shopper hears their place and the next step is armed. */
@@ -189,7 +238,10 @@ public final class Assignment {
                 return;
             }
             long t0 = System.nanoTime();
-            ChatRecord best = bestChatFor(a.get());
+            ChatRecord best = bestChatFor(a.get(), true);
+            if (best == null && !lapsed.isEmpty()) {
+                best = bestChatFor(a.get(), false); // nothing else: a chat whose offer they let lapse, rather than idling
+            }
             ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             if (best == null) {
                 return;
@@ -200,7 +252,8 @@ public final class Assignment {
         }
     }
 
-    private ChatRecord bestChatFor(AgentRecord agent) {
+    /** The best chat the agent may take; {@code lapsedToo}: not one whose offer they let lapse on this step. */
+    private ChatRecord bestChatFor(AgentRecord agent, boolean lapsedToo) {
         RoutingConfig c = ctx.cfg();
         long now = ctx.now();
         Set<String> groups = agent.groups();
@@ -211,9 +264,9 @@ public final class Assignment {
         for (String g : groups) {
             for (Tier t : Tier.values()) {
                 List<ChatRecord> heads = ctx.store().waiting(g, t, HEAD_FIRST);
-                ChatRecord head = firstEligible(c, agent, g, now, heads);
+                ChatRecord head = firstEligible(c, agent, g, now, heads, lapsedToo);
                 if (head == null && heads.size() == HEAD_FIRST) { // the queue goes on: look further down
-                    head = firstEligible(c, agent, g, now, ctx.store().waiting(g, t, HEAD_SCAN));
+                    head = firstEligible(c, agent, g, now, ctx.store().waiting(g, t, HEAD_SCAN), lapsedToo);
                 }
                 if (head != null && (best == null || MemoryChatStore.QUEUE_ORDER.compare(head, best) < 0)) {
                     best = head;
@@ -227,9 +280,9 @@ public final class Assignment {
     private static final int HEAD_FIRST = 2;
 
     /** The first of a tier queue's heads the agent may take (the rest of that queue ranks lower). */
-    private ChatRecord firstEligible(RoutingConfig c, AgentRecord agent, String group, long now, List<ChatRecord> heads) {
+    private ChatRecord firstEligible(RoutingConfig c, AgentRecord agent, String group, long now, List<ChatRecord> heads, boolean lapsedToo) {
         for (ChatRecord ch : heads) {
-            if (Matching.eligible(c, agent, ch, now, excluded.getOrDefault(ch.chatId(), Set.of()), overflow.isOn(group))) {
+            if (Matching.eligible(c, agent, ch, now, passedOn(ch.chatId(), lapsedToo), overflow.isOn(group))) {
                 return ch;
             }
         }
@@ -238,6 +291,11 @@ public final class Assignment {
 
     /** Offers the chat to the agent (or assigns it, for auto-accepting agents); false when the store refused. */
     boolean offer(ChatRecord chat, AgentRecord agent) {
+        return offer(chat, agent, ctx.cfg().offerTimeoutSeconds(), false);
+    }
+
+    /** As above, the offer open for {@code timeout} seconds; {@code ownerWindow}: the returning shopper's owner's window. */
+    private boolean offer(ChatRecord chat, AgentRecord agent, int timeout, boolean ownerWindow) {
         if (agent.autoAccept()) {
             if (ctx.store().tryAssign(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
                 return false;
@@ -250,8 +308,7 @@ public final class Assignment {
         }
         ctx.metrics().offers.increment();
         escalation.cancel(chat.chatId());
-        int timeout = ctx.cfg().offerTimeoutSeconds();
-        offers.armExpiry(chat.chatId(), agent.agentId(), timeout); // before the agent can answer it (on their own lane)
+        offers.armExpiry(chat.chatId(), agent.agentId(), timeout, ownerWindow); // before the agent can answer it (on their own lane)
         delivery.toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), Delivery.customerInfo(chat), chat.group(), timeout));
         log.debug("chat {} offered to agent {}", chat.chatId(), agent.agentId());
         return true;
@@ -264,9 +321,9 @@ public final class Assignment {
     public void onAssigned(ChatRecord chat, AgentRecord agent) {
         escalation.cancel(chat.chatId());
         offers.cancel(chat.chatId(), agent.agentId());
-        excluded.remove(chat.chatId());
+        forgetExcluded(chat.chatId());
         intake.forget(chat.chatId());
-        overflow.forget(chat.chatId());
+        positions.forget(chat.chatId());
         long now = ctx.now();
         positions.startedHandling(chat.chatId(), now);
         ctx.metrics().assigned.increment();
@@ -302,6 +359,9 @@ public final class Assignment {
 
     /** First-contact ownership: the first agent who answers owns the shopper (renewed with each chat). */
     public void claimOwnership(ChatRecord chat, String agentId) {
-        ctx.store().claimOwnership(chat.customerId(), agentId, ctx.now() + ctx.options().ownershipRetention().toMillis());
+        int hours = ctx.cfg().ownership().retentionHours();
+        if (hours > 0) {
+            ctx.store().claimOwnership(chat.customerId(), agentId, ctx.now() + TimeUnit.HOURS.toMillis(hours));
+        }
     }
 }

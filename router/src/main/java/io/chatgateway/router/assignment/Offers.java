@@ -22,7 +22,10 @@ import reactor.core.Disposable;
  * Offers: {@code offer} → {@code accept} assigns; {@code reject} or no answer within
  * {@code offerTimeoutSeconds} offers the chat to the next agent at once, and it keeps its place.
  * An open offer reserves a slot of the agent's capacity. An agent who lets
- * {@code maxMissedOffers} lapse in a row is set away and told why.
+ * {@code maxMissedOffers} lapse in a row is set away and told why. An agent whose offer lapsed
+ * is offered the best other chat they may take at once (their slot is free again), and the lapsed
+ * chat goes to others first. A returning shopper's owner gets a shorter offer (the owner window);
+ * letting it pass is not a missed offer.
  */
 public final class Offers {
     private final NodeContext ctx;
@@ -38,13 +41,13 @@ public final class Offers {
         this.assignment = assignment;
     }
 
-    /** Starts the accept timeout of an offer just made. */
-    void armExpiry(String chatId, String agentId, int timeoutSeconds) {
+    /** Starts the accept timeout of an offer just made ({@code ownerWindow}: the owner's shorter window). */
+    void armExpiry(String chatId, String agentId, int timeoutSeconds, boolean ownerWindow) {
         if (ctx.shared()) {
             // Whichever node is alive expires it.
-            ctx.store().armTimer(SharedTimers.offer(chatId, agentId), ctx.now() + timeoutSeconds * 1000L);
+            ctx.store().armTimer(SharedTimers.offer(chatId, agentId, ownerWindow), ctx.now() + timeoutSeconds * 1000L);
         } else {
-            timers.put(chatId, ctx.later(() -> expired(chatId, agentId), timeoutSeconds, TimeUnit.SECONDS));
+            timers.put(chatId, ctx.later(() -> expired(chatId, agentId, ownerWindow), timeoutSeconds, TimeUnit.SECONDS));
         }
     }
 
@@ -74,23 +77,37 @@ public final class Offers {
         assignment.fillAgent(agentId);
     }
 
-    /** The accept timeout of an offer ended (a local timer, or a shared deadline this node claimed). */
-    public void expired(String chatId, String agentId) {
+    /**
+     * The accept timeout of an offer ended (a local timer, or a shared deadline this node claimed);
+     * {@code ownerWindow}: it was the returning shopper's owner's window.
+     */
+    public void expired(String chatId, String agentId, boolean ownerWindow) {
         timers.remove(chatId);
         Optional<ChatRecord> back = ctx.store().withdrawOffer(chatId, agentId);
         if (back.isEmpty()) {
             return;
         }
         ctx.metrics().expired.increment();
-        delivery.toAgent(agentId, new ServerMessage.OfferWithdrawn(chatId, "expired: not accepted within "
-                + ctx.cfg().offerTimeoutSeconds() + " s"));
-        assignment.exclude(chatId, agentId);
-        Optional<AgentRecord> a = ctx.store().updateAgent(agentId, r -> r.withMissedOffers(r.missedOffers() + 1));
-        if (a.isPresent() && a.get().missedOffers() >= ctx.cfg().maxMissedOffers() && a.get().status() == AgentStatus.ONLINE) {
-            hooks.setAway(agentId, a.get().missedOffers()
-                    + " offers in a row were not answered, so you were set away; set your status to online when you are back");
+        delivery.toAgent(agentId, new ServerMessage.OfferWithdrawn(chatId, ownerWindow
+                ? "passed on: your returning shopper was offered to a colleague after your " + ownerWindowSeconds() + " s window"
+                : "expired: not accepted within " + ctx.cfg().offerTimeoutSeconds() + " s"));
+        assignment.lapsed(chatId, agentId);
+        if (!ownerWindow) {
+            Optional<AgentRecord> a = ctx.store().updateAgent(agentId, r -> r.withMissedOffers(r.missedOffers() + 1));
+            if (a.isPresent() && a.get().missedOffers() >= ctx.cfg().maxMissedOffers() && a.get().status() == AgentStatus.ONLINE) {
+                hooks.setAway(agentId, a.get().missedOffers()
+                        + " offers in a row were not answered, so you were set away; set your status to online when you are back");
+            }
         }
-        backInQueue(back.get());
+        // Others first; then the agent's free slot takes the best chat they may take (this one only if nobody else can).
+        if (!assignment.routeChat(back.get(), false)) {
+            assignment.fillAgent(agentId);
+            ctx.store().chat(chatId).filter(c -> c.state() == ChatState.WAITING).ifPresent(this::backInQueue);
+        }
+    }
+
+    private int ownerWindowSeconds() {
+        return Math.min(ctx.cfg().ownership().windowSeconds(), ctx.cfg().offerTimeoutSeconds());
     }
 
     /** The offer of a chat is over (accepted, withdrawn, chat closed): its timeout no longer runs. */
@@ -100,7 +117,7 @@ public final class Offers {
             d.dispose();
         }
         if (ctx.shared() && agentId != null) {
-            ctx.store().disarmTimer(SharedTimers.offer(chatId, agentId));
+            ctx.store().disarmTimer(SharedTimers.offer(chatId, agentId, false), SharedTimers.offer(chatId, agentId, true));
         }
     }
 

@@ -42,7 +42,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                             Map<Tier, List<AgentLevel>> preferredLevels, Map<Tier, List<EscalationStep>> escalation,
                             Map<AgentLevel, Integer> capacity, String complaintSkill, String supervisorTag,
                             int offerTimeoutSeconds, int maxMissedOffers, Map<String, GroupConfig> groups,
-                            Care care, List<BannedPhrase> bannedPhrases, double qaSampleRate, Overflow overflow) {
+                            Care care, List<BannedPhrase> bannedPhrases, double qaSampleRate, Overflow overflow,
+                            Ownership ownership) {
 
     public RoutingConfig {
         bannedPhrases = List.copyOf(bannedPhrases);
@@ -73,6 +74,17 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
      * {@code agentReofferSeconds} the chat is offered to another agent.
      */
     public record Care(int silencePromptSeconds, int silenceCloseSeconds, int agentNudgeSeconds, int agentReofferSeconds) {
+    }
+
+    /**
+     * First-contact ownership: the first agent who answers a shopper owns them for
+     * {@code retentionHours}; a returning shopper goes to the owner when the owner has room, at once
+     * when the owner auto-accepts, else as an offer open for {@code windowSeconds} (shorter than a
+     * normal offer, so a busy owner does not keep the shopper from a free colleague); 0 = no window,
+     * the owner competes like anyone else.
+     */
+    public record Ownership(int windowSeconds, int retentionHours) {
+        public static final Ownership DEFAULTS = new Ownership(5, 72);
     }
 
     /** A phrase agents must not send, and the positive wording suggested instead. */
@@ -151,7 +163,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                 new Overflow(200, 100, 600, 300, 30, 0.2, List.of(
                         new Faq("When will my order ship?", "Orders placed today ship within 48 hours; presale items on the date shown on the product page."),
                         new Faq("How do the discounts stack?", "Store coupons and platform coupons stack; the price at checkout is final."),
-                        new Faq("Can I get my deposit back?", "Presale deposits are refunded in full if the final payment is not made."))));
+                        new Faq("Can I get my deposit back?", "Presale deposits are refunded in full if the final payment is not made."))),
+                Ownership.DEFAULTS);
     }
 
     /** Phrases that refuse or deflect, in en and zh-CN, with a positive wording (DOMAIN.md). */
@@ -216,7 +229,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("tierWeights", "ageingPerSecond", "urgentOrderBoost", "preferredLevels",
             "escalation", "capacity", "complaintSkill", "supervisorTag", "offerTimeoutSeconds", "maxMissedOffers", "groups",
-            "care", "bannedPhrases", "qaSampleRate", "overflow");
+            "care", "bannedPhrases", "qaSampleRate", "overflow", "ownership");
 
     /** The document as JSON (lower-case wire names for tiers and levels). */
     public ObjectNode toJson() {
@@ -280,6 +293,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         ov.put("vipReservedSeniorShare", overflow.vipReservedSeniorShare());
         ArrayNode faq = ov.putArray("faq");
         overflow.faq().forEach(f -> faq.addObject().put("question", f.question()).put("answer", f.answer()));
+        o.putObject("ownership").put("windowSeconds", ownership.windowSeconds()).put("retentionHours", ownership.retentionHours());
         return o;
     }
 
@@ -433,11 +447,16 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         if (overflowCfg.exitDepth() >= overflowCfg.enterDepth() || overflowCfg.exitWaitSeconds() >= overflowCfg.enterWaitSeconds()) {
             p.add("overflow exit thresholds (expected: exitDepth < enterDepth and exitWaitSeconds < enterWaitSeconds, so the mode does not flap)");
         }
+        // Added after v1: a document without it (an older ops tool's) keeps the defaults.
+        JsonNode own = o.get("ownership");
+        Ownership ownership = own == null || own.isNull() ? Ownership.DEFAULTS
+                : new Ownership((int) number(own, "windowSeconds", 0, 600, p, "an integer 0..600 (0: no owner window)", "ownership."),
+                (int) number(own, "retentionHours", 0, 8760, p, "an integer 0..8760 (0: no ownership)", "ownership."));
         if (!p.isEmpty()) {
             throw new ConfigException(p);
         }
         return new RoutingConfig(weights, ageing, boost, pref, esc, cap, skill, supTag, offerTimeout, maxMissed, groups,
-                careCfg, banned, qa, overflowCfg);
+                careCfg, banned, qa, overflowCfg, ownership);
     }
 
     private static List<Faq> faq(JsonNode a, List<String> p) {

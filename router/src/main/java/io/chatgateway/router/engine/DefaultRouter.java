@@ -109,11 +109,11 @@ final class DefaultRouter implements Router {
         delivery = new Delivery(ctx);
         positions = new QueuePositions(ctx, delivery);
         overflow = new OverflowMode(ctx, delivery, positions);
-        intake = new LeaveMessageIntake(ctx, delivery, overflow);
+        intake = new LeaveMessageIntake(ctx, delivery, overflow, positions);
         board = new QueueBoard(ctx, delivery, positions, overflow);
         qa = new QaSampling(ctx);
         assignment = new Assignment(ctx, delivery, hooks, positions, overflow, intake);
-        closing = new ChatClosing(ctx, delivery, hooks, assignment, positions, overflow, intake, qa);
+        closing = new ChatClosing(ctx, delivery, hooks, assignment, positions, intake, qa);
         care = new ChatCare(ctx, delivery, assignment, positions, closing);
         signOff = new SignOff(ctx, delivery, hooks, assignment, positions);
         Transfers transfers = new Transfers(ctx, delivery, hooks, assignment);
@@ -451,6 +451,7 @@ final class DefaultRouter implements Router {
         ctx.guarded(this::runDueTimers);
         assignment.escalation().advance();
         ctx.guarded(overflow::check);
+        ctx.guarded(() -> positions.tick(ctx.lastDepths().keySet())); // places changed by other nodes' events
         ctx.guarded(board::tick);
     }
 
@@ -463,7 +464,8 @@ final class DefaultRouter implements Router {
             int bar = name.indexOf('|');
             String kind = name.substring(0, bar + 1);
             String id = name.substring(bar + 1);
-            String key = SharedTimers.OFFER.equals(kind) ? id.substring(id.indexOf('|') + 1) : id; // an offer's: its agent
+            boolean offer = SharedTimers.OFFER.equals(kind) || SharedTimers.OWNER_OFFER.equals(kind);
+            String key = offer ? id.substring(id.indexOf('|') + 1) : id; // an offer's: its agent
             submit(ctx.laneOf(key), null, null, () -> runDue(name, kind, id));
         }
     }
@@ -475,9 +477,9 @@ final class DefaultRouter implements Router {
                 case SharedTimers.ESCALATE -> assignment.escalation().due(id);
                 case SharedTimers.GRACE -> signOff.graceOver(id);
                 case SharedTimers.ABANDON -> closing.sharedAbandonDue(id);
-                case SharedTimers.OFFER -> {
+                case SharedTimers.OFFER, SharedTimers.OWNER_OFFER -> {
                     int split = id.indexOf('|');
-                    assignment.offers().expired(id.substring(0, split), id.substring(split + 1));
+                    assignment.offers().expired(id.substring(0, split), id.substring(split + 1), SharedTimers.OWNER_OFFER.equals(kind));
                 }
                 default -> log.warn("unknown shared timer kind {}", kind);
             }

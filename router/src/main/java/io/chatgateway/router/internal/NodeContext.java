@@ -169,6 +169,11 @@ public final class NodeContext {
         return d;
     }
 
+    /** Waiting chats per group and tier as last read by {@link #depths()} (at the latest on the last tick). */
+    public Map<String, Map<Tier, Integer>> lastDepths() {
+        return depths;
+    }
+
     /** Registers the queue-depth gauges of a group once. */
     public void gaugeQueue(String group) {
         if (gaugedQueues.add(group)) {

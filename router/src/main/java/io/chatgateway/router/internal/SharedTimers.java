@@ -9,13 +9,15 @@ public final class SharedTimers {
     public static final String ESCALATE = "esc|";
     /** + chatId|agentId */
     public static final String OFFER = "offer|";
+    /** + chatId|agentId: a returning shopper's owner's window */
+    public static final String OWNER_OFFER = "owner|";
     public static final String GRACE = "grace|";
     public static final String ABANDON = "abandon|";
 
     private SharedTimers() {
     }
 
-    public static String offer(String chatId, String agentId) {
-        return OFFER + chatId + "|" + agentId;
+    public static String offer(String chatId, String agentId, boolean ownerWindow) {
+        return (ownerWindow ? OWNER_OFFER : OFFER) + chatId + "|" + agentId;
     }
 }

@@ -16,7 +16,7 @@ public final class ScriptLibrary {
 
     /** The script kinds of PROTOCOL.md v1. */
     public enum Kind {
-        GREETING, QUEUED, OVERFLOW, LEAVE_MESSAGE_ACK, SILENCE_CARE, CLOSING, CSAT_INVITE, AGENT_LEFT, TRANSFER;
+        GREETING, QUEUED, OVERFLOW, LEAVE_MESSAGE_ACK, SILENCE_CARE, CLOSING, CSAT_INVITE, AGENT_LEFT, TRANSFER, NO_AGENTS, AFTER_HOURS;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);
@@ -24,16 +24,18 @@ public final class ScriptLibrary {
     }
 
     /** The placeholders each kind may use. */
-    public static final Map<Kind, java.util.Set<String>> PLACEHOLDERS = Map.of(
-            Kind.GREETING, java.util.Set.of("name", "shop"),
-            Kind.QUEUED, java.util.Set.of("position", "eta", "shop"),
-            Kind.OVERFLOW, java.util.Set.of("position", "eta", "shop"),
-            Kind.LEAVE_MESSAGE_ACK, java.util.Set.of("ref", "shop"),
-            Kind.SILENCE_CARE, java.util.Set.of("shop"),
-            Kind.CLOSING, java.util.Set.of("shop"),
-            Kind.CSAT_INVITE, java.util.Set.of("shop"),
-            Kind.AGENT_LEFT, java.util.Set.of("shop"),
-            Kind.TRANSFER, java.util.Set.of("shop"));
+    public static final Map<Kind, java.util.Set<String>> PLACEHOLDERS = Map.ofEntries(
+            Map.entry(Kind.GREETING, java.util.Set.of("name", "shop")),
+            Map.entry(Kind.QUEUED, java.util.Set.of("position", "eta", "shop")),
+            Map.entry(Kind.OVERFLOW, java.util.Set.of("position", "eta", "shop")),
+            Map.entry(Kind.LEAVE_MESSAGE_ACK, java.util.Set.of("ref", "shop")),
+            Map.entry(Kind.SILENCE_CARE, java.util.Set.of("shop")),
+            Map.entry(Kind.CLOSING, java.util.Set.of("shop")),
+            Map.entry(Kind.CSAT_INVITE, java.util.Set.of("shop")),
+            Map.entry(Kind.AGENT_LEFT, java.util.Set.of("shop")),
+            Map.entry(Kind.TRANSFER, java.util.Set.of("shop")),
+            Map.entry(Kind.NO_AGENTS, java.util.Set.of("position", "shop")),
+            Map.entry(Kind.AFTER_HOURS, java.util.Set.of("eta", "shop")));
 
     public static final String EN = "en";
     public static final String ZH = "zh-CN";
@@ -81,6 +83,12 @@ public final class ScriptLibrary {
         put(t, Kind.TRANSFER,
                 "We're passing you to a colleague who can help with this; they'll see everything so far.",
                 "正在为您转接更合适的同事，对方能看到之前的全部对话。");
+        put(t, Kind.NO_AGENTS,
+                "No agent of {shop} is online right now, so we can't say how long it will take. Leave us a message here and we'll answer it in order as soon as someone is back, or stay: you are number {position} in line.",
+                "{shop}客服暂时都不在线，无法预估等待时间。您可以直接在这里留言，客服回来后会按顺序回复；也可以继续等待，您目前排在第{position}位。");
+        put(t, Kind.AFTER_HOURS,
+                "{shop} customer service is closed right now and opens again in about {eta}. Leave us a message here and we'll answer it in order when we open.",
+                "{shop}客服当前不在服务时间，约{eta}后开始服务。您可以在这里留言，我们上班后会按顺序回复。");
         return new ScriptLibrary(t, defaultLang);
     }
 
@@ -134,6 +142,10 @@ public final class ScriptLibrary {
             return zh ? "1分钟以内" : "under a minute";
         }
         long minutes = (seconds + 59) / 60;
+        if (minutes >= 120) { // "540 minutes" reads worse than "9 hours" (a night outside business hours)
+            long hours = (minutes + 30) / 60;
+            return zh ? hours + "小时" : hours + " hours";
+        }
         if (zh) {
             return minutes + "分钟";
         }

@@ -11,7 +11,6 @@ import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.LeaveMessageIntake;
-import io.chatgateway.router.surge.OverflowMode;
 import io.chatgateway.router.surge.QueuePositions;
 import java.util.Map;
 import java.util.Optional;
@@ -38,19 +37,17 @@ public final class ChatClosing {
     private final ChatHooks hooks;
     private final Assignment assignment;
     private final QueuePositions positions;
-    private final OverflowMode overflow;
     private final LeaveMessageIntake intake;
     private final QaSampling qa;
     private final Map<String, Disposable> abandonTimers = new ConcurrentHashMap<>(); // memory store
 
     public ChatClosing(NodeContext ctx, Delivery delivery, ChatHooks hooks, Assignment assignment, QueuePositions positions,
-                       OverflowMode overflow, LeaveMessageIntake intake, QaSampling qa) {
+                       LeaveMessageIntake intake, QaSampling qa) {
         this.ctx = ctx;
         this.delivery = delivery;
         this.hooks = hooks;
         this.assignment = assignment;
         this.positions = positions;
-        this.overflow = overflow;
         this.intake = intake;
         this.qa = qa;
     }
@@ -90,7 +87,7 @@ public final class ChatClosing {
             abandon.dispose();
         }
         intake.forget(chatId);
-        overflow.forget(chatId);
+        positions.forget(chatId);
         ctx.metrics().closed(reason);
         log.debug("chat {} closed ({})", chatId, reason);
         if (before.isPresent() && before.get().agentId() != null) {

@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.QaReview.Csat;
@@ -126,8 +127,50 @@ public interface ChatStore {
      */
     GroupLoad groupLoad(String group);
 
-    /** Capacity slots, free slots and number of online, connected agents of a group. */
-    record GroupLoad(int slots, int free, int online) {
+    /**
+     * Capacity slots, free slots and number of online, connected agents of a group, in all and per
+     * level (for waits that respect an escalation step's levels).
+     */
+    record GroupLoad(int slots, int free, int online, Map<AgentLevel, Load> byLevel) {
+        public static final GroupLoad NONE = new GroupLoad(0, 0, 0, Map.of());
+
+        /** Length of {@link #fromInts}'s input: slots, free, online, then the same per level in level order. */
+        public static final int INTS = 3 * (1 + AgentLevel.values().length);
+
+        public GroupLoad {
+            byLevel = Map.copyOf(byLevel);
+        }
+
+        /** From slots, free, online of all agents, then of each level in level order (as stores keep them). */
+        static GroupLoad fromInts(int[] l) {
+            Map<AgentLevel, Load> byLevel = new java.util.EnumMap<>(AgentLevel.class);
+            for (AgentLevel level : AgentLevel.values()) {
+                int at = 3 * (1 + level.ordinal());
+                byLevel.put(level, new Load(l[at], l[at + 1], l[at + 2]));
+            }
+            return new GroupLoad(l[0], l[1], l[2], byLevel);
+        }
+
+        /** Slots, free slots and agents of one level (or of all). */
+        public record Load(int slots, int free, int online) {
+            public static final Load NONE = new Load(0, 0, 0);
+
+            public Load plus(Load o) {
+                return new Load(slots + o.slots, free + o.free, online + o.online);
+            }
+        }
+
+        /** The load of agents of these levels (empty: every level). */
+        public Load of(java.util.Collection<AgentLevel> levels) {
+            if (levels.isEmpty()) {
+                return new Load(slots, free, online);
+            }
+            Load sum = Load.NONE;
+            for (AgentLevel l : levels) {
+                sum = sum.plus(byLevel.getOrDefault(l, Load.NONE));
+            }
+            return sum;
+        }
     }
 
     // ---- first-contact ownership
@@ -246,8 +289,8 @@ public interface ChatStore {
     /** Arms a named deadline (epoch ms); when it is armed already, the earlier deadline is kept. */
     void armTimer(String name, long dueMillis);
 
-    /** Removes a named deadline, if armed. */
-    void disarmTimer(String name);
+    /** Removes named deadlines, those armed (one step for several names). */
+    void disarmTimer(String... names);
 
     /**
      * Atomically removes and returns up to {@code max} deadlines due by {@code nowMillis}, earliest

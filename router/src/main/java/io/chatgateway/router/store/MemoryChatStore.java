@@ -48,7 +48,7 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, Map<Tier, RankIndex<ChatRecord>>> ranks = new HashMap<>();
     private final Map<String, AgentRecord> agents = new TreeMap<>();
     private final Map<String, Map<String, AgentRecord>> roomByGroup = new HashMap<>();
-    private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online
+    private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online; then the same per level
     private final Map<String, Owner> owners = new HashMap<>();
     private final MemoryChatLogs logs;
     private final MemorySettings settings;
@@ -390,10 +390,7 @@ public final class MemoryChatStore implements ChatStore {
             for (String g : old.groups()) {
                 roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).remove(old.agentId());
                 if (counts(old)) {
-                    int[] l = loadByGroup.computeIfAbsent(g, k -> new int[3]);
-                    l[0] -= old.capacity();
-                    l[1] -= Math.max(0, old.capacity() - old.load());
-                    l[2]--;
+                    addLoad(loadByGroup.computeIfAbsent(g, k -> new int[GroupLoad.INTS]), old, -1);
                 }
             }
         }
@@ -402,11 +399,17 @@ public final class MemoryChatStore implements ChatStore {
                 roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).put(a.agentId(), a);
             }
             if (counts(a)) {
-                int[] l = loadByGroup.computeIfAbsent(g, k -> new int[3]);
-                l[0] += a.capacity();
-                l[1] += Math.max(0, a.capacity() - a.load());
-                l[2]++;
+                addLoad(loadByGroup.computeIfAbsent(g, k -> new int[GroupLoad.INTS]), a, 1);
             }
+        }
+    }
+
+    /** Adds ({@code sign} 1) or removes (-1) an agent's slots in a group's load, in all and at its level. */
+    private static void addLoad(int[] l, AgentRecord a, int sign) {
+        for (int at : new int[] {0, 3 * (1 + a.level().ordinal())}) {
+            l[at] += sign * a.capacity();
+            l[at + 1] += sign * Math.max(0, a.capacity() - a.load());
+            l[at + 2] += sign;
         }
     }
 
@@ -423,7 +426,7 @@ public final class MemoryChatStore implements ChatStore {
     @Override
     public synchronized GroupLoad groupLoad(String group) {
         int[] l = loadByGroup.get(group);
-        return l == null ? new GroupLoad(0, 0, 0) : new GroupLoad(l[0], l[1], l[2]);
+        return l == null ? GroupLoad.NONE : GroupLoad.fromInts(l);
     }
 
     // ------------------------------------------------------------------ ownership
@@ -575,8 +578,10 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public void disarmTimer(String name) {
-        timers.disarm(name);
+    public void disarmTimer(String... names) {
+        for (String name : names) {
+            timers.disarm(name);
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.chatgateway.router.store;
 
+import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.router.QaReview.Csat;
 import io.chatgateway.router.QaReview.QaSample;
 import io.chatgateway.protocol.MessageCodec;
@@ -377,6 +378,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      */
     private static final long GROUP_LOAD_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
     private final Map<String, Map.Entry<Long, GroupLoad>> groupLoads = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final String[] LEVEL_NAMES = java.util.Arrays.stream(AgentLevel.values()).map(Enum::name).toArray(String[]::new);
 
     @Override
     public GroupLoad groupLoad(String group) {
@@ -385,8 +387,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         if (cached != null && now - cached.getKey() < GROUP_LOAD_REUSE_NANOS) {
             return cached.getValue();
         }
-        List<Object> r = call(() -> LuaScripts.eval(redis, GROUP_LOAD, ScriptOutputType.MULTI, new String[] {P + "members:" + group}));
-        GroupLoad load = new GroupLoad(((Long) r.get(0)).intValue(), ((Long) r.get(1)).intValue(), ((Long) r.get(2)).intValue());
+        List<Object> r = call(() -> LuaScripts.eval(redis, GROUP_LOAD, ScriptOutputType.MULTI, new String[] {P + "members:" + group},
+                LEVEL_NAMES));
+        GroupLoad load = GroupLoad.fromInts(r.stream().mapToInt(v -> ((Long) v).intValue()).toArray());
         groupLoads.put(group, Map.entry(now, load));
         return load;
     }
@@ -522,8 +525,8 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
-    public void disarmTimer(String name) {
-        call(() -> redis.zrem(P + "timers", name));
+    public void disarmTimer(String... names) {
+        call(() -> redis.zrem(P + "timers", names));
     }
 
     @Override

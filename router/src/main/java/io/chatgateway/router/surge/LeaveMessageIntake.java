@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The overflow intake: while its group is in overflow mode a waiting shopper may leave the request
- * as a message. It is kept in the chat's log and the chat keeps its place (urgent orders rank
+ * Leave-a-message intake: while its group is in overflow mode, outside its business hours, or with
+ * no agent online who may take the chat, a waiting shopper may leave the request as a message. It is kept in the chat's log and the chat keeps its place (urgent orders rank
  * first), so it re-enters live routing in order when capacity frees; the shopper may leave and
  * reads the answer on their next visit. A chat that left a message is never given up as abandoned.
  */
@@ -24,21 +24,24 @@ public final class LeaveMessageIntake {
     private final NodeContext ctx;
     private final Delivery delivery;
     private final OverflowMode overflow;
+    private final QueuePositions positions;
     private final Set<String> left = Collections.newSetFromMap(NodeContext.perChat()); // waiting chats that left a message
 
-    public LeaveMessageIntake(NodeContext ctx, Delivery delivery, OverflowMode overflow) {
+    public LeaveMessageIntake(NodeContext ctx, Delivery delivery, OverflowMode overflow, QueuePositions positions) {
         this.ctx = ctx;
         this.delivery = delivery;
         this.overflow = overflow;
+        this.positions = positions;
     }
 
     public void leaveMessage(Peer peer, ChatRecord chat, ClientMessage.LeaveMessage lm) {
-        if (!overflow.isOn(chat.group())) {
-            Delivery.error(peer, lm.id(), ErrorCode.UNAVAILABLE, "leave_message is taken only while overflow mode is on; please stay in the queue");
-            return;
-        }
         if (chat.state() != ChatState.WAITING) {
             Delivery.error(peer, lm.id(), ErrorCode.CONFLICT, "an agent is already with you in chat " + chat.chatId() + "; just write here");
+            return;
+        }
+        if (!overflow.isOn(chat.group()) && !positions.unstaffed(chat)) {
+            Delivery.error(peer, lm.id(), ErrorCode.UNAVAILABLE, "leave_message is taken while overflow mode is on, outside business hours"
+                    + " or while no agent is online; an agent can take your chat now, please stay in the queue");
             return;
         }
         StringBuilder text = new StringBuilder(lm.text());

@@ -32,7 +32,6 @@ public final class OverflowMode {
     // Switched on lane 0 (ticks, admin calls), read by every lane.
     private final Set<String> on = ConcurrentHashMap.newKeySet(); // groups in overflow mode
     private volatile Map<String, Boolean> forced = Map.of(); // group -> forced on/off by ops (absent: automatic), from the store
-    private final Map<String, Integer> positionSent = NodeContext.perChat(); // chatId -> last position told during overflow
     private long lastUpdate;
 
     public OverflowMode(NodeContext ctx, Delivery delivery, QueuePositions positions) {
@@ -64,16 +63,6 @@ public final class OverflowMode {
                 .map(f -> new ServerMessage.FaqEntry(f.question(), f.answer())).toList());
     }
 
-    /** A shopper was told this position during overflow (so an unchanged place is not re-sent). */
-    void toldPosition(String chatId, int position) {
-        positionSent.put(chatId, position);
-    }
-
-    /** The chat left the queue. */
-    public void forget(String chatId) {
-        positionSent.remove(chatId);
-    }
-
     /** Once a second: switch groups on or off; while on, re-send changed positions every update period. */
     public void check() {
         RoutingConfig.Overflow o = ctx.cfg().overflow();
@@ -84,7 +73,8 @@ public final class OverflowMode {
         for (String g : groups) {
             int depth = depths.getOrDefault(g, Map.of()).values().stream().mapToInt(Integer::intValue).sum();
             // Without online agents there is no capacity to project from: only the depth counts then.
-            long projected = depth == 0 || ctx.store().groupLoad(g).slots() == 0 ? 0 : positions.etaSeconds(g, depth);
+            QueuePositions.GroupWaits waits = depth == 0 ? null : positions.waits(g);
+            long projected = waits == null || !waits.staffed() ? 0 : waits.eta(depth);
             boolean now = on.contains(g);
             Boolean f = forced.get(g);
             boolean next = f != null ? f
@@ -98,7 +88,7 @@ public final class OverflowMode {
         if (!on.isEmpty() && now - lastUpdate >= o.updateSeconds() * 1000L) {
             lastUpdate = now;
             for (String g : on) {
-                updatePositions(g);
+                positions.update(g, Integer.MAX_VALUE, false); // each waiting shopper whose place changed
             }
         }
     }
@@ -112,7 +102,6 @@ public final class OverflowMode {
         log.info("overflow mode {} for group {} ({})", next ? "on" : "off", group, why);
         ctx.metrics().registry.counter("chat.overflow.switches", "group", group, "to", next ? "on" : "off").increment();
         if (!next) {
-            positionSent.keySet().removeIf(id -> ctx.store().chat(id).map(c -> c.group().equals(group)).orElse(true));
             positions.sendPositions(group);
             return;
         }
@@ -125,40 +114,20 @@ public final class OverflowMode {
             }
         }
         // Everyone waiting is told honestly: volume is high, where they stand, how long, and that they may leave a message.
-        QueuePositions.GroupCapacity cap = positions.capacity(group);
+        QueuePositions.GroupWaits waits = positions.waits(group);
         int position = 0;
         for (ChatRecord c : ctx.store().waiting(group, Integer.MAX_VALUE)) {
             position++;
             if (ctx.shared() && !delivery.customerHere(c.chatId())) {
                 continue; // every node switches on by itself and tells its own shoppers: one announcement per chat
             }
-            int pos = position;
-            long eta = cap.eta(pos);
-            Kind kind = eta >= o.enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
+            QueuePositions.Wait w = waits.of(c, position);
+            Kind kind = w.etaSeconds() >= o.enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
             delivery.appendAndSend(c, null, seq -> new ServerMessage.Script(c.chatId(), seq, kind.wire(),
-                    ctx.scripts().render(kind, c.lang(), Map.of("position", Integer.toString(pos),
-                            "eta", ctx.scripts().formatWait(eta, c.lang()), "shop", ctx.options().shopName()))));
-            Peer p = delivery.customerPeer(c.chatId());
-            if (p != null) {
-                p.send(Delivery.frame(new ServerMessage.Queued(c.chatId(), pos, eta)));
-                p.send(faqFrame);
-            }
-            positionSent.put(c.chatId(), pos);
-        }
-    }
-
-    /** During overflow: each waiting shopper whose place changed hears it, at most once per update period. */
-    private void updatePositions(String group) {
-        QueuePositions.GroupCapacity cap = positions.capacity(group);
-        int position = 0;
-        for (String chatId : ctx.store().waitingIds(group, Integer.MAX_VALUE)) {
-            position++;
-            Integer last = positionSent.get(chatId);
-            Peer p = delivery.customerPeer(chatId);
-            if (p != null && (last == null || last != position)) {
-                p.send(Delivery.frame(new ServerMessage.Queued(chatId, position, cap.eta(position))));
-                positionSent.put(chatId, position);
-            }
+                    ctx.scripts().render(kind, c.lang(), Map.of("position", Integer.toString(w.position()),
+                            "eta", ctx.scripts().formatWait(w.etaSeconds(), c.lang()), "shop", ctx.options().shopName()))));
+            positions.tell(c.chatId(), w);
+            delivery.toCustomer(c.chatId(), faqFrame);
         }
     }
 }

@@ -114,6 +114,7 @@ public final class QueueBoard {
             long handle = positions.handleSeconds(group);
             long closedFor = ctx.cfg().group(group).secondsUntilOpen(Instant.ofEpochMilli(now));
             Map<Tier, long[]> byTier = new EnumMap<>(Tier.class); // count, oldest queuedAt, last position
+            Map<Tier, ChatRecord> lastOfTier = new EnumMap<>(Tier.class);
             long oldest = now;
             int position = 0;
             for (ChatRecord c : waiting) {
@@ -122,14 +123,17 @@ public final class QueueBoard {
                 f[0]++;
                 f[1] = Math.min(f[1], c.queuedAt());
                 f[2] = position;
+                lastOfTier.put(c.tier(), c);
                 oldest = Math.min(oldest, c.queuedAt());
             }
+            QueuePositions.GroupWaits waits = waiting.isEmpty() ? null : positions.waits(group);
             List<RouterSnapshot.TierFigures> tiers = new ArrayList<>();
             for (Tier t : Tier.values()) {
                 long[] f = byTier.get(t);
+                // The wait the last of the tier was told: by its ladder, the levels it allows, the agents online.
                 tiers.add(f == null ? new RouterSnapshot.TierFigures(t.wire(), 0, 0, 0)
                         : new RouterSnapshot.TierFigures(t.wire(), (int) f[0], (now - f[1]) / 1000,
-                        closedFor + Matching.projectedWaitSeconds((int) f[2], slots, free, handle)));
+                        waits.of(lastOfTier.get(t), (int) f[2]).etaSeconds()));
             }
             out.add(new RouterSnapshot.GroupFigures(group, closedFor == 0, overflow.isOn(group), overflow.forcedMode(group),
                     waiting.size(), (now - oldest) / 1000,

@@ -96,7 +96,10 @@ abstract class ChatStoreContract {
         assertThat(s.tryOffer("c2", "a")).isEqualTo(AssignOutcome.AGENT_FULL);
         assertThat(s.tryOffer("c1", "a")).isEqualTo(AssignOutcome.CHAT_NOT_WAITING);
         assertThat(s.agentsWithRoom("general")).isEmpty();
-        assertThat(s.groupLoad("general")).isEqualTo(new ChatStore.GroupLoad(1, 0, 1));
+        ChatStore.GroupLoad load = s.groupLoad("general");
+        assertThat(List.of(load.slots(), load.free(), load.online())).containsExactly(1, 0, 1);
+        assertThat(load.of(List.of(AgentLevel.REGULAR))).isEqualTo(new ChatStore.GroupLoad.Load(1, 0, 1));
+        assertThat(load.of(List.of(AgentLevel.SENIOR, AgentLevel.TRAINEE))).as("no senior or trainee online").isEqualTo(ChatStore.GroupLoad.Load.NONE);
         assertThat(s.acceptOffer("c1", "someone-else")).isEmpty();
         assertThat(s.acceptOffer("c1", "a").orElseThrow().state()).isEqualTo(ChatState.ASSIGNED);
         assertThat(s.chatsOf("a")).extracting(ChatRecord::chatId).containsExactly("c1");

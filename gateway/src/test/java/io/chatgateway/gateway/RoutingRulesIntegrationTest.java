@@ -1,0 +1,198 @@
+package io.chatgateway.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The routing rules of lapsed offers, owners, honest waits and out-of-hours intake, through the
+ * WebSocket endpoints and the ops API of a real gateway (memory store, real time: the timeouts are
+ * set short through the ops API).
+ */
+class RoutingRulesIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OPS = "ops-token";
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private GatewayServer gateway;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    private void start() {
+        gateway = GatewayServer.start(GatewayOptions.from(Map.of(
+                "CHAT_GATEWAY_PORT", "0", "CHAT_GATEWAY_ADMIN_PORT", "0", "CHAT_GATEWAY_HOST", "127.0.0.1",
+                "CHAT_GATEWAY_JWT_SECRET", "integration-secret-0123456789-0123456789", "CHAT_GATEWAY_ADMIN_TOKEN", OPS)));
+    }
+
+    private HttpResponse<String> http(String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + path))
+                .header("Authorization", "Bearer " + OPS)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Changes the routing document as ops do: read it, change it, put it back with its version. */
+    private HttpResponse<String> changeConfig(Consumer<ObjectNode> change) throws Exception {
+        JsonNode current = JSON.readTree(http("GET", "/admin/config", null).body());
+        ObjectNode cfg = (ObjectNode) current.get("config");
+        change.accept(cfg);
+        ObjectNode body = JSON.createObjectNode().put("version", current.get("version").asLong());
+        body.set("config", cfg);
+        return http("PUT", "/admin/config", body.toString());
+    }
+
+    private WsClient connect(String path, String hello) {
+        WsClient c = WsClient.connect(gateway.port(), path);
+        open.add(c);
+        c.send(hello);
+        c.await("welcome");
+        return c;
+    }
+
+    private WsClient shopper(String id, String tier, String... tags) {
+        return connect("/ws/customer", "{\"type\":\"hello\",\"token\":\"" + gateway.tokens().mint(id,
+                Map.of("role", "customer", "tier", tier, "tags", List.of(tags)), Duration.ofHours(1)) + "\"}");
+    }
+
+    private WsClient agent(String id, String level, boolean autoAccept) {
+        return connect("/ws/agent", "{\"type\":\"hello\",\"autoAccept\":" + autoAccept + ",\"token\":\""
+                + gateway.tokens().mint(id, Map.of("role", "agent", "level", level), Duration.ofHours(1)) + "\"}");
+    }
+
+    private static String chatIdOf(WsClient shopper) {
+        return shopper.all("welcome").get(0).get("chatId").asText();
+    }
+
+    private static JsonNode offerOf(WsClient agent, String chatId) {
+        return agent.await("offer of " + chatId, f -> "offer".equals(f.path("type").asText()) && chatId.equals(f.path("chatId").asText()));
+    }
+
+    @Test
+    void anAgentWhoseOfferLapsedGetsTheNextWaitingShopperAtOnce() throws Exception {
+        start();
+        assertThat(changeConfig(c -> {
+            c.put("offerTimeoutSeconds", 3);
+            c.with("capacity").put("regular", 1);
+        }).statusCode()).isEqualTo(200);
+        WsClient a = agent("a", "regular", false);
+        WsClient first = shopper("u1", "regular");
+        offerOf(a, chatIdOf(first));
+        WsClient second = shopper("u2", "regular"); // waits: a's only slot is held by the offer
+        second.await("queued");
+        JsonNode withdrawn = a.await("offer_withdrawn");
+        assertThat(withdrawn.get("reason").asText()).contains("expired");
+        offerOf(a, chatIdOf(second)); // at once, not after the first shopper's 120 s escalation step
+        a.send("{\"type\":\"accept\",\"chatId\":\"" + chatIdOf(second) + "\"}");
+        assertThat(second.await("assigned").at("/agent/id").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void aReturningShoppersManualOwnerHasAShortWindowThenAFreeColleagueGetsThem() throws Exception {
+        start();
+        assertThat(changeConfig(c -> c.putObject("ownership").put("windowSeconds", 2).put("retentionHours", 72)).statusCode())
+                .isEqualTo(200);
+        JsonNode cfg = JSON.readTree(http("GET", "/admin/config", null).body());
+        assertThat(cfg.at("/config/ownership/windowSeconds").asInt()).isEqualTo(2);
+        WsClient a = agent("a", "regular", false);
+        WsClient first = shopper("u", "regular");
+        String firstChat = chatIdOf(first);
+        offerOf(a, firstChat);
+        a.send("{\"type\":\"accept\",\"chatId\":\"" + firstChat + "\"}");
+        first.await("assigned");
+        a.send("{\"type\":\"message\",\"chatId\":\"" + firstChat + "\",\"text\":\"Hello, how can I help?\"}");
+        first.await("message", f -> "message".equals(f.path("type").asText()) && "agent".equals(f.path("from").asText()));
+        a.send("{\"type\":\"close\",\"chatId\":\"" + firstChat + "\"}");
+        first.await("closed");
+        WsClient b = agent("b", "regular", false);
+        WsClient back = shopper("u", "regular");
+        String chat = chatIdOf(back);
+        assertThat(offerOf(a, chat).get("expiresInSeconds").asInt()).as("the owner's window").isEqualTo(2);
+        assertThat(a.await("offer_withdrawn").get("reason").asText()).contains("colleague");
+        offerOf(b, chat);
+        b.send("{\"type\":\"accept\",\"chatId\":\"" + chat + "\"}");
+        assertThat(back.await("assigned").at("/agent/id").asText()).isEqualTo("b");
+    }
+
+    @Test
+    void aShopperMovedBackByAVipHearsTheirNewPlaceAndAVipIsToldTheirLaddersWait() throws Exception {
+        start();
+        assertThat(changeConfig(c -> c.with("capacity").put("regular", 1)).statusCode()).isEqualTo(200);
+        agent("a", "regular", true);
+        shopper("busy", "regular").await("assigned"); // a is full from now on
+        WsClient regular = shopper("reg", "regular");
+        assertThat(regular.await("queued").get("position").asInt()).isEqualTo(1);
+        WsClient vip = shopper("vip", "vip");
+        JsonNode vipQueued = vip.await("queued");
+        assertThat(vipQueued.get("position").asInt()).isEqualTo(1);
+        assertThat(vipQueued.get("etaSeconds").asLong()).as("no senior online: the wait runs past the seniors-only 20 s")
+                .isGreaterThanOrEqualTo(20);
+        assertThat(regular.await("queued").get("position").asInt()).as("moved back, and told so").isEqualTo(2);
+        JsonNode queues = JSON.readTree(http("GET", "/admin/queues", null).body());
+        assertThat(queues.toString()).contains("\"vip\"");
+    }
+
+    @Test
+    void withNobodyOnlineTheShopperIsToldSoAndMayLeaveAMessageThatAnAgentGetsLater() {
+        start();
+        WsClient s = shopper("s", "regular");
+        assertThat(s.awaitScript("no_agents").get("text").asText()).contains("No agent");
+        assertThat(s.await("queued").get("reason").asText()).isEqualTo("no_agents");
+        s.send("{\"type\":\"leave_message\",\"id\":\"m1\",\"text\":\"Where is my parcel?\",\"orderNo\":\"A123\"}");
+        s.awaitScript("leave_message_ack");
+        WsClient a = agent("a", "regular", true);
+        // The conversation so far (the left message) comes first, then the assignment.
+        assertThat(a.await("message").get("text").asText()).contains("Where is my parcel?").contains("A123");
+        assertThat(a.await("assigned").get("chatId").asText()).isEqualTo(chatIdOf(s));
+    }
+
+    @Test
+    void outsideBusinessHoursTheShopperHearsWhenWeOpenAndMayLeaveAMessage() throws Exception {
+        start();
+        DateTimeFormatter hhmm = DateTimeFormatter.ofPattern("HH:mm");
+        LocalTime now = LocalTime.now(ZoneOffset.UTC);
+        String opens = now.plusHours(3).format(hhmm);
+        String closes = now.plusHours(4).format(hhmm);
+        assertThat(changeConfig(c -> c.putObject("groups").putObject("general").put("open", opens).put("close", closes)
+                .put("zone", "UTC")).statusCode()).isEqualTo(200);
+        WsClient s = shopper("s", "regular", "urgent_order");
+        assertThat(s.awaitScript("after_hours").get("text").asText()).contains("closed");
+        JsonNode q = s.await("queued");
+        assertThat(q.get("reason").asText()).isEqualTo("closed");
+        assertThat(q.get("etaSeconds").asLong()).as("until the opening, about 3 h").isGreaterThan(2 * 3600);
+        s.send("{\"type\":\"leave_message\",\"text\":\"Please change my address\"}");
+        s.awaitScript("leave_message_ack");
+        JsonNode queues = JSON.readTree(http("GET", "/admin/queues", null).body());
+        assertThat(queues.findValues("open").get(0).asBoolean()).isFalse();
+    }
+
+    @Test
+    void aBadOwnershipSettingIsRefusedWithTheFieldNamed() throws Exception {
+        start();
+        HttpResponse<String> r = changeConfig(c -> c.putObject("ownership").put("windowSeconds", -1).put("retentionHours", 72));
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("ownership.windowSeconds").contains("0..600");
+    }
+}
