@@ -195,4 +195,29 @@ class RoutingRulesIntegrationTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).contains("ownership.windowSeconds").contains("0..600");
     }
+
+    @Test
+    void opsSeeHowTheWaitPromisedComparesWithTheWaitHad() throws Exception {
+        start();
+        assertThat(changeConfig(c -> c.with("capacity").put("regular", 1)).statusCode()).isEqualTo(200);
+        WsClient a = agent("a", "regular", true);
+        WsClient busy = shopper("busy", "regular");
+        busy.await("assigned");
+        WsClient waiting = shopper("waiting", "regular");
+        assertThat(waiting.await("queued").get("etaSeconds").asLong()).isEqualTo(300); // the configured handling time
+        a.send("{\"type\":\"close\",\"chatId\":\"" + chatIdOf(busy) + "\"}");
+        waiting.await("assigned");
+        JsonNode regular = null;
+        for (JsonNode t : JSON.readTree(http("GET", "/admin/queues", null).body()).at("/groups/0/tiers")) {
+            if (t.get("tier").asText().equals("regular")) {
+                regular = t;
+            }
+        }
+        assertThat(regular).isNotNull();
+        assertThat(regular.get("etaSamples").asInt()).isEqualTo(1);
+        assertThat(regular.get("etaErrorP50Seconds").asLong()).as("served within seconds of a 300 s promise").isLessThan(-250);
+        assertThat(http("GET", "/metrics", null).body())
+                .contains("chat_eta_error_seconds{group=\"general\",quantile=\"0.5\",tier=\"regular\"}")
+                .contains("chat_eta_samples{group=\"general\",tier=\"regular\"} 1.0");
+    }
 }

@@ -10,8 +10,13 @@ public record RouterSnapshot(long configVersion, List<GroupFigures> groups, List
                                int agentsOnline, int freeSlots, long averageHandleSeconds, List<TierFigures> tiers) {
     }
 
-    /** One tier in one group: how many wait, the longest wait so far, and the projected wait of the last in line. */
-    public record TierFigures(String tier, int waiting, long oldestWaitSeconds, long projectedWaitSeconds) {
+    /**
+     * One tier in one group: how many wait, the longest wait so far, the projected wait of the last
+     * in line, and how honest the waits promised were: p50 and p90 of actual minus promised seconds
+     * over the last {@code etaSamples} promised chats of this node (positive: longer than told).
+     */
+    public record TierFigures(String tier, int waiting, long oldestWaitSeconds, long projectedWaitSeconds,
+                              int etaSamples, long etaErrorP50Seconds, long etaErrorP90Seconds) {
     }
 
     /** One agent. */

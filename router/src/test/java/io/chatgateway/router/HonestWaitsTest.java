@@ -132,4 +132,22 @@ class HonestWaitsTest {
         RecordingPeer a = fx.agent("a", AgentLevel.REGULAR, false, Set.of(), Set.of(), false);
         assertThat(RouterFixture.offeredChats(a)).as("in order, urgent first").containsExactly(chatId(urgent), chatId(plain));
     }
+
+    @Test
+    void theWaitPromisedIsComparedWithTheWaitHadPerGroupAndTier() {
+        restart(RouterFixture.capacity(1));
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer busy = fx.customer("busy", Tier.REGULAR);
+        RecordingPeer waiting = fx.customer("waiting", Tier.REGULAR);
+        assertThat(queued(waiting).etaSeconds()).isEqualTo(300);
+        fx.advance(Duration.ofSeconds(100));
+        fx.router.agentFrame(a, new ClientMessage.Close(null, chatId(busy)));
+        fx.time.advanceTime();
+        assertThat(assignedChats(a)).contains(chatId(waiting)); // after 100 s, promised 300 s
+        RouterSnapshot.TierFigures regular = fx.router.snapshot().block(Duration.ofSeconds(1)).groups().get(0).tiers().stream()
+                .filter(t -> t.tier().equals("regular")).findFirst().orElseThrow();
+        assertThat(regular.etaSamples()).as("only the chat that was promised a wait").isEqualTo(1);
+        assertThat(regular.etaErrorP50Seconds()).as("served 200 s sooner than told").isEqualTo(-200);
+        assertThat(regular.etaErrorP90Seconds()).isEqualTo(-200);
+    }
 }

@@ -38,9 +38,14 @@ public final class TraceSimulation {
     private TraceSimulation() {
     }
 
-    /** Waits of one tier (seconds), and how many were still waiting when the trace and its chats had ended. */
+    /**
+     * Waits of one tier (seconds), how many were still waiting when the trace and its chats had
+     * ended, and how honest the first promised wait was: p50 and p90 of actual minus promised over
+     * the {@code promised} chats that queued with an estimate and were served.
+     */
     public record TierOutcome(String tier, long chats, long assigned, long unserved, double meanWaitSeconds, long p50WaitSeconds,
-                              long p99WaitSeconds, long maxWaitSeconds, double assignedWithin30sShare) {
+                              long p99WaitSeconds, long maxWaitSeconds, double assignedWithin30sShare,
+                              long promised, long etaErrorP50Seconds, long etaErrorP90Seconds) {
     }
 
     /** The whole run: every tier, the deepest queue seen, and how many chats there were. */
@@ -110,9 +115,12 @@ public final class TraceSimulation {
     private static TierOutcome outcome(Tier tier, List<SimShopper> shoppers) {
         long[] waits = shoppers.stream().filter(s -> s.assignedAt >= 0).mapToLong(s -> (s.assignedAt - s.arrivedAt) / 1000).sorted().toArray();
         long within30 = Arrays.stream(waits).filter(w -> w <= 30).count();
+        long[] errors = shoppers.stream().filter(s -> s.assignedAt >= 0 && s.promised >= 0)
+                .mapToLong(s -> Math.round((s.assignedAt - s.arrivedAt) / 1000.0) - s.promised).sorted().toArray();
         return new TierOutcome(tier.wire(), shoppers.size(), waits.length, shoppers.size() - waits.length,
                 waits.length == 0 ? 0 : Arrays.stream(waits).average().orElse(0), pick(waits, 0.5), pick(waits, 0.99),
-                waits.length == 0 ? 0 : waits[waits.length - 1], shoppers.isEmpty() ? 0 : within30 / (double) shoppers.size());
+                waits.length == 0 ? 0 : waits[waits.length - 1], shoppers.isEmpty() ? 0 : within30 / (double) shoppers.size(),
+                errors.length, pick(errors, 0.5), pick(errors, 0.9));
     }
 
     private static long pick(long[] sorted, double q) {
@@ -142,11 +150,12 @@ public final class TraceSimulation {
         }
     }
 
-    /** A simulated shopper: notes when the chat got its first agent. */
+    /** A simulated shopper: notes the first wait promised and when the chat got its first agent. */
     private static final class SimShopper extends SimPeer {
         final VirtualTimeScheduler time;
         final long arrivedAt;
         volatile long assignedAt = -1;
+        volatile long promised = -1;
 
         SimShopper(VirtualTimeScheduler time, long arrivedAt) {
             this.time = time;
@@ -157,6 +166,8 @@ public final class TraceSimulation {
         public void send(OutboundFrame frame) {
             if (frame.message() instanceof ServerMessage.Assigned && assignedAt < 0) {
                 assignedAt = time.now(TimeUnit.MILLISECONDS);
+            } else if (frame.message() instanceof ServerMessage.Queued q && q.reason() == null && promised < 0 && assignedAt < 0) {
+                promised = q.etaSeconds();
             }
         }
     }

@@ -47,6 +47,13 @@ class TraceSimulationTest {
         assertThat(tier(then, "vip").p50WaitSeconds()).isGreaterThan(tier(now, "vip").p50WaitSeconds());
         assertThat(tier(then, "regular").p50WaitSeconds()).isLessThan(tier(now, "regular").p50WaitSeconds());
         assertThat(tier(now, "vip").assignedWithin30sShare()).isGreaterThan(tier(then, "vip").assignedWithin30sShare());
+        for (TraceSimulation.Outcome o : List.of(now, then)) {
+            o.tiers().forEach(t -> {
+                assertThat(t.promised()).as("shoppers who queued were promised a wait, and it is compared").isPositive()
+                        .isLessThanOrEqualTo(t.assigned());
+                assertThat(t.etaErrorP90Seconds()).isGreaterThanOrEqualTo(t.etaErrorP50Seconds());
+            });
+        }
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * first assignment; a transferred chat's second wait is not a queue wait from its join), {@code chat.routing.decision} (CPU time of one assignment decision),
  * {@code chat.sla.greeting} and {@code chat.sla.first.reply} (join to greeting, join to first
  * agent message, with {@code met=true|false} counters against the DOMAIN.md targets of 15 s and
- * 30 s), plus queue-depth gauges registered by the router.
+ * 30 s), {@code chat.eta.error} and {@code chat.eta.samples} ({@link EtaAccuracy}), plus
+ * queue-depth gauges registered by the router.
  */
 public final class RouterMetrics {
     private static final Duration GREETING_SLA = ChatActivity.GREETING_TARGET;
@@ -38,10 +39,13 @@ public final class RouterMetrics {
     private final Counter firstReplyMissed;
 
     private final ChatActivity activity;
+    /** Promised against actual waits (see {@link EtaAccuracy}). */
+    public final EtaAccuracy eta;
 
     public RouterMetrics(MeterRegistry r, ChatActivity activity) {
         registry = r;
         this.activity = activity;
+        this.eta = new EtaAccuracy(r);
         started = Counter.builder("chat.started").description("chats started").register(r);
         offers = Counter.builder("chat.offers").description("offers sent to agents").register(r);
         accepted = Counter.builder("chat.offers.accepted").register(r);
@@ -85,6 +89,9 @@ public final class RouterMetrics {
     /** A chat's first assignment after waiting {@code millis} from its start. */
     public void firstAssigned(ChatRecord chat, long millis) {
         queueWait.record(millis, TimeUnit.MILLISECONDS);
+        if (chat.promisedEtaSeconds() >= 0) {
+            eta.record(chat.group(), chat.tier().wire(), chat.promisedEtaSeconds(), Math.round(millis / 1000.0));
+        }
         activity.assigned(chat.group(), chat.tier().wire(), millis);
     }
 

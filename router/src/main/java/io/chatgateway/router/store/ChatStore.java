@@ -43,6 +43,9 @@ public interface ChatStore {
     /** The customer's open chat, if any. */
     Optional<ChatRecord> openChatOf(String customerId);
 
+    /** Notes the wait first promised to a queued shopper (kept once: a later call changes nothing). */
+    void notePromise(String chatId, long etaSeconds);
+
     /** Waiting chats of one group and tier, best first. */
     List<ChatRecord> waiting(String group, Tier tier, int limit);
 

@@ -121,6 +121,11 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
+    public synchronized void notePromise(String chatId, long etaSeconds) {
+        chats.computeIfPresent(chatId, (id, c) -> c.promisedEtaSeconds() < 0 ? c.withPromise(etaSeconds) : c);
+    }
+
+    @Override
     public synchronized Optional<ChatRecord> openChatOf(String customerId) {
         String id = openChatByCustomer.get(customerId);
         return id == null ? Optional.empty() : Optional.ofNullable(chats.get(id));

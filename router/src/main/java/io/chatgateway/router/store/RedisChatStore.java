@@ -85,6 +85,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     /** KEYS members set; returns {slots, free, online}. */
     private static final String GROUP_LOAD = LuaScripts.load(RedisChatStore.class, "group-load");
+    private static final String PROMISE = LuaScripts.load(RedisChatStore.class, "promise");
     private static final String AGENTS_OF = LuaScripts.load(RedisChatStore.class, "agents-of");
 
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
@@ -169,6 +170,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private long script(String lua, String[] keys, String... args) {
         Long r = call(() -> LuaScripts.eval(redis, lua, ScriptOutputType.INTEGER, keys, args));
         return r == null ? 0 : r;
+    }
+
+    @Override
+    public void notePromise(String chatId, long etaSeconds) {
+        script(PROMISE, new String[] {chatKey(chatId)}, Long.toString(etaSeconds));
     }
 
     private static String chatKey(String chatId) {

@@ -33,7 +33,7 @@ final class RedisRecords {
         return new ChatRecord(h.get("chatId"), h.get("customerId"), h.get("customerName"), Tier.valueOf(h.get("tier")),
                 tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), h.get("group"), h.get("lang"),
                 Long.parseLong(h.get("queuedAt")), Double.parseDouble(h.get("rank")), ChatState.valueOf(h.get("state")),
-                h.get("agentId"), h.get("closeReason"));
+                h.get("agentId"), h.get("closeReason"), Long.parseLong(h.getOrDefault("eta", "-1")));
     }
 
     static String[] agentFields(AgentRecord a) {

@@ -6,6 +6,7 @@ import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.RouterSnapshot;
 import io.chatgateway.router.internal.Delivery;
+import io.chatgateway.router.internal.EtaAccuracy;
 import io.chatgateway.router.internal.Matching;
 import io.chatgateway.router.internal.NodeContext;
 import io.chatgateway.router.store.AgentRecord;
@@ -131,9 +132,10 @@ public final class QueueBoard {
             for (Tier t : Tier.values()) {
                 long[] f = byTier.get(t);
                 // The wait the last of the tier was told: by its ladder, the levels it allows, the agents online.
-                tiers.add(f == null ? new RouterSnapshot.TierFigures(t.wire(), 0, 0, 0)
-                        : new RouterSnapshot.TierFigures(t.wire(), (int) f[0], (now - f[1]) / 1000,
-                        waits.of(lastOfTier.get(t), (int) f[2]).etaSeconds()));
+                EtaAccuracy.Figures honesty = ctx.metrics().eta.figures(group, t.wire());
+                tiers.add(new RouterSnapshot.TierFigures(t.wire(), f == null ? 0 : (int) f[0], f == null ? 0 : (now - f[1]) / 1000,
+                        f == null ? 0 : waits.of(lastOfTier.get(t), (int) f[2]).etaSeconds(),
+                        honesty.samples(), honesty.p50Seconds(), honesty.p90Seconds()));
             }
             out.add(new RouterSnapshot.GroupFigures(group, closedFor == 0, overflow.isOn(group), overflow.forcedMode(group),
                     waiting.size(), (now - oldest) / 1000,

@@ -253,10 +253,13 @@ public final class QueuePositions {
         }
     }
 
-    /** Sends a {@code queued} frame and notes what was told. */
+    /** Sends a {@code queued} frame and notes what was told (and the first real estimate, as the chat's promise). */
     void tell(String chatId, Wait w) {
         delivery.toCustomer(chatId, new ServerMessage.Queued(chatId, w.position(), w.etaSeconds(), w.reason()));
-        told.put(chatId, new Told(w.position(), w.reason(), ctx.now()));
+        Told before = told.put(chatId, new Told(w.position(), w.reason(), ctx.now()));
+        if (w.reason() == null && before != null && before.reason() != null) {
+            ctx.store().notePromise(chatId, w.etaSeconds()); // nobody could come at first: this is the first promise
+        }
     }
 
     /** The chat left the queue (assigned, closed): nothing more to tell. */
@@ -283,6 +286,9 @@ public final class QueuePositions {
                 ctx.scripts().render(kind, lang, Map.of("position", Integer.toString(position),
                         "eta", ctx.scripts().formatWait(w.etaSeconds(), lang), "shop", ctx.options().shopName()))));
         records.put(chat.chatId(), chat);
+        if (w.reason() == null) {
+            ctx.store().notePromise(chat.chatId(), w.etaSeconds()); // the yardstick of ETA honesty (EtaAccuracy)
+        }
         peer.send(Delivery.frame(new ServerMessage.Queued(chat.chatId(), position, w.etaSeconds(), w.reason())));
         told.put(chat.chatId(), new Told(position, w.reason(), ctx.now()));
         if (inOverflow) {

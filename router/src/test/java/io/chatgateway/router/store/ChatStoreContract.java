@@ -86,6 +86,21 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void theFirstPromisedWaitIsKeptWithTheChat() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 1));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        assertThat(s.chat("c1").orElseThrow().promisedEtaSeconds()).as("none yet").isEqualTo(-1);
+        s.notePromise("c1", 120);
+        s.notePromise("c1", 30); // a later estimate is not the promise
+        assertThat(s.chat("c1").orElseThrow().promisedEtaSeconds()).isEqualTo(120);
+        assertThat(s.tryOffer("c1", "a")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.acceptOffer("c1", "a").orElseThrow().promisedEtaSeconds()).as("kept through the assignment").isEqualTo(120);
+        s.notePromise("gone", 10);
+        assertThat(s.chat("gone")).as("no record made up for an unknown chat").isEmpty();
+    }
+
+    @Test
     void offersReserveCapacityAndNeverExceedIt() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 1));
