@@ -99,13 +99,15 @@ async function refreshLive() {
     for (const t of g.tiers) {
       rows.push(el('tr', {}, el('td', { text: g.group }), el('td', { text: t.tier }), el('td', { text: String(t.waiting) }),
         el('td', { text: `${t.oldestWaitSeconds} s` }), el('td', { text: `${t.projectedWaitSeconds} s` }),
+        // ETA honesty: actual minus promised wait (positive: longer than told), over this node's last promised chats.
+        el('td', { text: t.etaSamples ? `${t.etaErrorP50Seconds} / ${t.etaErrorP90Seconds} s (${t.etaSamples})` : '—' }),
         el('td', { text: g.open ? 'open' : 'closed' }), el('td', { text: g.overflow ? `on (${g.overflowMode})` : g.overflowMode })));
     }
   }
   $('queues').replaceChildren(...rows);
   $('agents').replaceChildren(...agents.json.agents.map((a) => el('tr', {}, el('td', { text: a.name ? `${a.name} (${a.agentId})` : a.agentId }),
     el('td', { text: a.level }), el('td', { text: a.connected ? a.status : `${a.status}, disconnected` }),
-    el('td', { text: `${a.load} / ${a.capacity}` }), el('td', { text: a.groups.join(', ') }))));
+    el('td', { text: `${a.load} / ${a.capacity}` }), el('td', { text: String(a.weight) }), el('td', { text: a.groups.join(', ') }))));
   const sla = (name) => {
     const met = metric(metrics.text, `${name}{met="true"}`);
     const missed = metric(metrics.text, `${name}{met="false"}`);

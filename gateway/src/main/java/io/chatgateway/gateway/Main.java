@@ -1,6 +1,7 @@
 package io.chatgateway.gateway;
 
 import io.chatgateway.gateway.auth.TokenService;
+import io.chatgateway.router.AgentIdentity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,6 +107,8 @@ public final class Main implements Callable<Integer> {
         List<String> skills;
         @Option(names = "--lang", description = "customers: en or zh-CN", converter = LangConverter.class)
         String lang;
+        @Option(names = "--weight", description = "agents: share of new chats, 10..200 (default: 100, or what ops set)")
+        Integer weight;
         @Option(names = "--ttl", defaultValue = "86400", description = "seconds until it expires (default: ${DEFAULT-VALUE})")
         long ttl;
 
@@ -113,6 +116,10 @@ public final class Main implements Callable<Integer> {
         public Integer call() {
             if (ttl < 1) {
                 throw new ParameterException(spec.commandLine(), "--ttl " + ttl + " (expected: seconds, at least 1)");
+            }
+            if (weight != null && (weight < AgentIdentity.MIN_WEIGHT || weight > AgentIdentity.MAX_WEIGHT)) {
+                throw new ParameterException(spec.commandLine(), "--weight " + weight + " (expected: " + AgentIdentity.MIN_WEIGHT + ".."
+                        + AgentIdentity.MAX_WEIGHT + ")");
             }
             GatewayOptions options;
             try {
@@ -130,6 +137,7 @@ public final class Main implements Callable<Integer> {
             put(claims, "tags", tags == null ? null : new ArrayList<>(tags));
             put(claims, "groups", groups == null ? null : new ArrayList<>(groups));
             put(claims, "skills", skills == null ? null : new ArrayList<>(skills));
+            put(claims, "weight", weight);
             spec.commandLine().getOut().println(new TokenService(options.jwtSecret(), Clock.systemUTC(), Duration.ofDays(1))
                     .mint(sub, claims, Duration.ofSeconds(ttl)));
             return 0;

@@ -1,6 +1,7 @@
 package io.chatgateway.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -219,5 +220,41 @@ class RoutingRulesIntegrationTest {
         assertThat(http("GET", "/metrics", null).body())
                 .contains("chat_eta_error_seconds{group=\"general\",quantile=\"0.5\",tier=\"regular\"}")
                 .contains("chat_eta_samples{group=\"general\",tier=\"regular\"} 1.0");
+    }
+
+    @Test
+    void weightsFromTheTokenAndFromOpsShareNewChatsInProportion() throws Exception {
+        start();
+        assertThat(changeConfig(c -> c.with("capacity").put("regular", 30)).statusCode()).isEqualTo(200);
+        WsClient heavy = connect("/ws/agent", "{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + gateway.tokens().mint("heavy",
+                Map.of("role", "agent", "level", "regular", "weight", 200), Duration.ofHours(1)) + "\"}");
+        WsClient plain = agent("plain", "regular", true);
+        JsonNode board = JSON.readTree(http("GET", "/admin/agents", null).body());
+        assertThat(board.toString()).contains("\"agentId\":\"heavy\"").contains("\"weight\":200");
+        for (int i = 0; i < 6; i++) {
+            shopper("u" + i, "regular").await("assigned");
+        }
+        await().untilAsserted(() -> {
+            assertThat(heavy.all("assigned")).as("twice the share of the default weight").hasSize(4);
+            assertThat(plain.all("assigned")).hasSize(2);
+        });
+
+        HttpResponse<String> set = http("PUT", "/admin/agents/plain/weight", "{\"weight\": 200}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(set.body()).get("weight").asInt()).isEqualTo(200);
+        for (int i = 6; i < 8; i++) {
+            shopper("u" + i, "regular").await("assigned");
+        }
+        await().untilAsserted(() -> assertThat(plain.all("assigned")).as("equal weights now: plain catches up, 4 and 4").hasSize(4));
+        assertThat(heavy.all("assigned")).hasSize(4);
+        assertThat(http("PUT", "/admin/agents/plain/weight", "{\"weight\": 500}").body()).contains("10..200");
+        assertThat(http("PUT", "/admin/agents/plain/weight", "{\"weight\": 500}").statusCode()).isEqualTo(400);
+        assertThat(http("PUT", "/admin/agents/nobody/weight", "{\"weight\": 50}").statusCode()).isEqualTo(404);
+
+        WsClient bad = WsClient.connect(gateway.port(), "/ws/agent");
+        open.add(bad);
+        bad.send("{\"type\":\"hello\",\"token\":\"" + gateway.tokens().mint("x", Map.of("role", "agent", "weight", 1000),
+                Duration.ofHours(1)) + "\"}");
+        assertThat(bad.await("error").get("message").asText()).contains("weight").contains("10..200");
     }
 }

@@ -61,6 +61,12 @@ public interface Router extends AutoCloseable {
     /** Forces a group's overflow mode on ({@code true}) or off ({@code false}), or back to automatic ({@code null}); returns whether it is on. */
     Mono<Boolean> forceOverflow(String group, Boolean on);
 
+    /**
+     * Sets an agent's weight (their share of new chats, {@code AgentRecord.MIN_WEIGHT..MAX_WEIGHT}) at
+     * once, kept over their reconnects unless their token names one; false when the agent is unknown.
+     */
+    Mono<Boolean> setWeight(String agentId, int weight);
+
     /** The script library: kind -> language -> template. */
     Mono<java.util.Map<String, java.util.Map<String, String>>> scripts();
 

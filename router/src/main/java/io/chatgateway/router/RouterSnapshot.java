@@ -19,8 +19,8 @@ public record RouterSnapshot(long configVersion, List<GroupFigures> groups, List
                               int etaSamples, long etaErrorP50Seconds, long etaErrorP90Seconds) {
     }
 
-    /** One agent. */
+    /** One agent; {@code weight} their share of new chats (100 by default). */
     public record AgentFigures(String agentId, String name, String level, String status, boolean connected, boolean supervisor,
-                               boolean autoAccept, int load, int capacity, List<String> groups, List<String> skills) {
+                               boolean autoAccept, int load, int capacity, int weight, List<String> groups, List<String> skills) {
     }
 }

@@ -185,13 +185,66 @@ class RoutingEngineTest {
         assertThat(first.last(ServerMessage.Assigned.class).agent().id()).isEqualTo("a");
         send(a, new ClientMessage.SendText(null, chatId(first), "hello", false));
         send(a, new ClientMessage.Close(null, chatId(first)));
-        fx.customer("x", Tier.REGULAR); // a tie again: a, who is now the more loaded
-        RecordingPeer back = fx.customer("u", Tier.REGULAR);
-        assertThat(back.last(ServerMessage.Assigned.class).agent().id()).as("the owner, though b is less loaded").isEqualTo("a");
+        RecordingPeer back = fx.customer("u", Tier.REGULAR); // b would be next: idle longest
+        assertThat(back.last(ServerMessage.Assigned.class).agent().id()).as("the owner, though b would be next").isEqualTo("a");
         long now = fx.time.now(java.util.concurrent.TimeUnit.MILLISECONDS);
         assertThat(fx.store.ownerOf("u", now)).contains("a");
         assertThat(fx.store.ownerOf("u", now + Duration.ofHours(1).plusSeconds(1).toMillis())).as("retention: 1 h").isEmpty();
         assertThat(b.all(ServerMessage.Assigned.class)).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- saturation routing
+
+    private RecordingPeer weightedAgent(String id, Integer weight) {
+        RecordingPeer p = new RecordingPeer();
+        fx.router.agentHello(p, new AgentIdentity(id, "Agent " + id, AgentLevel.REGULAR, Set.of(), Set.of(), false, weight), List.of(), true);
+        fx.time.advanceTime();
+        return p;
+    }
+
+    @Test
+    void weightsShareNewChatsInProportion() {
+        restart(RouterFixture.capacity(30));
+        RecordingPeer heavy = weightedAgent("a", 200); // from the token
+        RecordingPeer plain = weightedAgent("b", null); // the default 100
+        for (int i = 0; i < 30; i++) {
+            fx.customer("u" + i, Tier.REGULAR);
+        }
+        assertThat(assignedChats(heavy)).as("twice the share").hasSize(20);
+        assertThat(assignedChats(plain)).hasSize(10);
+    }
+
+    @Test
+    void opsChangeAWeightLiveAndItOutlastsAReconnect() {
+        restart(RouterFixture.capacity(30));
+        RecordingPeer a = weightedAgent("a", null);
+        RecordingPeer b = weightedAgent("b", null);
+        assertThat(fx.router.setWeight("b", 200).block(Duration.ofSeconds(1))).isTrue();
+        assertThat(fx.router.setWeight("nobody", 150).block(Duration.ofSeconds(1))).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fx.router.setWeight("a", 5).block(Duration.ofSeconds(1)))
+                .hasMessageContaining("10..200");
+        fx.router.agentGone(b);
+        fx.time.advanceTime();
+        RecordingPeer b2 = weightedAgent("b", null); // back within the grace period: the weight ops set stays
+        for (int i = 0; i < 15; i++) {
+            fx.customer("u" + i, Tier.REGULAR);
+        }
+        assertThat(assignedChats(b2)).hasSize(10);
+        assertThat(assignedChats(a)).hasSize(5);
+        assertThat(fx.router.snapshot().block(Duration.ofSeconds(1)).agents())
+                .extracting(RouterSnapshot.AgentFigures::agentId, RouterSnapshot.AgentFigures::weight)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", 100), org.assertj.core.groups.Tuple.tuple("b", 200));
+    }
+
+    @Test
+    void amongEquallyLoadedAgentsTheLongestIdleGetsTheNextChat() {
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer b = fx.agent("b", AgentLevel.REGULAR);
+        RecordingPeer first = fx.customer("u1", Tier.REGULAR); // a tie, nobody served yet: a by id
+        assertThat(assignedChats(a)).containsExactly(chatId(first));
+        send(a, new ClientMessage.Close(null, chatId(first))); // both idle again, a served last
+        RecordingPeer second = fx.customer("u2", Tier.REGULAR);
+        assertThat(assignedChats(b)).as("b has waited longest").containsExactly(chatId(second));
     }
 
     @Test

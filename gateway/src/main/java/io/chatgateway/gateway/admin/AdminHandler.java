@@ -7,6 +7,7 @@ import io.chatgateway.gateway.http.StaticAssets;
 import io.chatgateway.gateway.trace.Trace;
 import io.chatgateway.gateway.trace.TraceRecorder;
 import io.chatgateway.gateway.trace.TraceSimulation;
+import io.chatgateway.router.AgentIdentity;
 import io.chatgateway.router.Router;
 import io.chatgateway.router.config.ConfigException;
 import io.chatgateway.router.config.RoutingConfig;
@@ -123,6 +124,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 String[] kindAndLang = route.match(path);
                 putScript(ctx, req, kindAndLang[0], kindAndLang[1]);
             }
+            case AGENT_WEIGHT -> agentWeight(ctx, req, route.match(path)[0]);
         }
     }
 
@@ -293,6 +295,40 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         reply(ctx, req, router.forceOverflow(group, on).map(now -> Map.of("group", group, "mode", mode, "overflow", now)));
+    }
+
+    /** {@code PUT /admin/agents/{agentId}/weight {"weight": 150}}: an agent's share of new chats, at once. */
+    private void agentWeight(ChannelHandlerContext ctx, FullHttpRequest req, String agentId) {
+        JsonNode body = json(ctx, req);
+        if (body == null) {
+            return;
+        }
+        JsonNode w = body.path("weight");
+        if (!w.isIntegralNumber() || w.asInt() < AgentIdentity.MIN_WEIGHT || w.asInt() > AgentIdentity.MAX_WEIGHT) {
+            HttpResponses.error(ctx, req, HttpResponseStatus.BAD_REQUEST, "field 'weight' (expected: an integer " + AgentIdentity.MIN_WEIGHT
+                    + ".." + AgentIdentity.MAX_WEIGHT + ", the agent's share of new chats; 100 is the default)");
+            return;
+        }
+        int weight = w.asInt();
+        req.retain();
+        router.setWeight(agentId, weight).timeout(TIMEOUT).subscribe(known -> {
+            try {
+                if (known) {
+                    HttpResponses.json(ctx, req, HttpResponseStatus.OK, Map.of("agentId", agentId, "weight", weight));
+                } else {
+                    HttpResponses.error(ctx, req, HttpResponseStatus.NOT_FOUND, "no agent " + agentId
+                            + " (expected: the id of an agent who has signed in, as listed by GET /admin/agents)");
+                }
+            } finally {
+                req.release();
+            }
+        }, e -> {
+            try {
+                HttpResponses.error(ctx, req, HttpResponseStatus.SERVICE_UNAVAILABLE, "the router did not answer; please retry");
+            } finally {
+                req.release();
+            }
+        });
     }
 
     /** {@code PUT /admin/scripts/{kind}/{lang} {"text": "..."}}: one script text, validated. */

@@ -28,6 +28,7 @@ enum AdminRoute {
     PUT_SCRIPT("PUT", "/admin/scripts/{kind}/{lang}", false),
     QUEUES("GET", "/admin/queues", false),
     AGENTS("GET", "/admin/agents", false),
+    AGENT_WEIGHT("PUT", "/admin/agents/{agentId}/weight", false),
     TRACE("GET", "/admin/trace", false);
 
     final String method;

@@ -114,9 +114,18 @@ public final class TokenService {
             throw new AuthenticationException("token level is invalid (expected: \"senior\", \"regular\" or \"trainee\")");
         }
         String name = jwt.getClaim("name").asString();
+        Claim weightClaim = jwt.getClaim("weight");
+        Integer weight = null;
+        if (!weightClaim.isMissing() && !weightClaim.isNull()) {
+            weight = weightClaim.asInt();
+            if (weight == null || weight < AgentIdentity.MIN_WEIGHT || weight > AgentIdentity.MAX_WEIGHT) {
+                throw new AuthenticationException("token weight is invalid (expected: an integer " + AgentIdentity.MIN_WEIGHT
+                        + ".." + AgentIdentity.MAX_WEIGHT + ", the agent's share of new chats; 100 is the default)");
+            }
+        }
         return new AgentIdentity(jwt.getSubject(), name == null ? jwt.getSubject() : name, level,
                 new LinkedHashSet<>(stringList(jwt.getClaim("groups"), "groups")),
-                new LinkedHashSet<>(stringList(jwt.getClaim("skills"), "skills")), "supervisor".equals(role));
+                new LinkedHashSet<>(stringList(jwt.getClaim("skills"), "skills")), "supervisor".equals(role), weight);
     }
 
     private static List<String> stringList(Claim claim, String name) {
@@ -142,8 +151,10 @@ public final class TokenService {
                 b.withClaim(e.getKey(), list);
             } else if (v instanceof Boolean bool) {
                 b.withClaim(e.getKey(), bool);
+            } else if (v instanceof Integer i) {
+                b.withClaim(e.getKey(), i);
             } else if (v != null) {
-                throw new IllegalArgumentException("claim " + e.getKey() + " (expected: string, list or boolean)");
+                throw new IllegalArgumentException("claim " + e.getKey() + " (expected: string, list, boolean or integer)");
             }
         }
         return b.sign(algorithm);

@@ -44,9 +44,10 @@ import reactor.core.scheduler.Schedulers;
  * One calling thread plays the event loops: it hands the router a batch of {@value #BATCH}
  * shoppers at once and sleeps until all are assigned, then closes them all, so its own cost is
  * small beside the lanes' and what is measured is how many chats the lanes route; memory store.
- * Scores are batches: chats = score × {@value #BATCH}.
+ * Scores are batches: chats = score × {@value #BATCH}. {@code weights=mixed} gives the agents
+ * different weights (saturation routing), {@code equal} the default.
  *
- * <pre>java -jar loadtest/target/chat-loadtest.jar jmh RouterDecisionBenchmark</pre>
+ * <pre>java -jar loadtest/target/chat-loadtest.jar jmh RouterDecisionBenchmark [-p lanes=1 -p weights=mixed]</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -94,6 +95,9 @@ public class RouterDecisionBenchmark {
     public static class Node {
         @Param({"1", "2"})
         int lanes;
+        /** {@code equal}: every agent the default weight; {@code mixed}: weights 50, 100, 150, 200 in turn (saturation routing at work). */
+        @Param({"equal", "mixed"})
+        String weights;
         Router router;
         Scheduler scheduler;
         final AtomicInteger shoppers = new AtomicInteger();
@@ -107,7 +111,8 @@ public class RouterDecisionBenchmark {
                     new MemoryChatStore(64, 10_000, RoutingConfig.fromJson(json)), scheduler);
             for (int a = 0; a < AGENTS; a++) {
                 router.agentHello(new RouterMessageBenchmark.CountingPeer(),
-                        new AgentIdentity("agent" + a, "Agent " + a, AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
+                        new AgentIdentity("agent" + a, "Agent " + a, AgentLevel.REGULAR, Set.of(), Set.of(), false,
+                                "mixed".equals(weights) ? 50 * (1 + a % 4) : null), List.of(), true);
             }
         }
 

@@ -287,6 +287,15 @@ final class DefaultRouter implements Router {
     }
 
     @Override
+    public Mono<Boolean> setWeight(String agentId, int weight) {
+        if (weight < AgentRecord.MIN_WEIGHT || weight > AgentRecord.MAX_WEIGHT) {
+            return Mono.error(new IllegalArgumentException("weight " + weight + " (expected: " + AgentRecord.MIN_WEIGHT + ".."
+                    + AgentRecord.MAX_WEIGHT + ")"));
+        }
+        return onWorker(() -> ctx.store().updateAgent(agentId, a -> a.withWeight(weight)).isPresent());
+    }
+
+    @Override
     public Mono<Map<String, Map<String, String>>> scripts() {
         return onWorker(() -> ctx.scripts().all());
     }

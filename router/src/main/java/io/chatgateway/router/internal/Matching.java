@@ -62,7 +62,10 @@ public final class Matching {
 
     /**
      * Among eligible agents, best first: the complaints skill for complaint-prone shoppers, then
-     * the tier's preferred levels in order, then the least loaded (by share of capacity), then id.
+     * the tier's preferred levels in order, then the least saturated ({@link AgentRecord#saturation}:
+     * load against capacity scaled by the agent's weight, so weights share new chats in proportion),
+     * then the lowest share of capacity in use, then the longest idle (given a chat longest ago),
+     * then id.
      */
     public static Comparator<AgentRecord> preference(RoutingConfig c, ChatRecord chat) {
         boolean complaintProne = chat.hasTag("complaint_prone");
@@ -73,8 +76,9 @@ public final class Matching {
                     int i = preferred.indexOf(a.level());
                     return i < 0 ? preferred.size() : i;
                 })
+                .thenComparingDouble(AgentRecord::saturation)
                 .thenComparingDouble(a -> (double) a.load() / a.capacity())
-                .thenComparingInt(AgentRecord::load)
+                .thenComparingLong(AgentRecord::lastTaken)
                 .thenComparing(AgentRecord::agentId);
     }
 

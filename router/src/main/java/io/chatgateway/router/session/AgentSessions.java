@@ -75,8 +75,9 @@ public final class AgentSessions {
         Optional<AgentRecord> before = ctx.store().agent(who.agentId());
         AgentStatus status = before.map(AgentRecord::status).filter(s -> s != AgentStatus.OFFLINE).orElse(AgentStatus.ONLINE);
         boolean auto = autoAccept != null ? autoAccept : before.map(AgentRecord::autoAccept).orElse(false);
+        int weight = who.weight() != null ? who.weight() : before.map(AgentRecord::weight).orElse(AgentRecord.DEFAULT_WEIGHT);
         AgentRecord agent = ctx.store().upsertAgent(new AgentRecord(who.agentId(), who.name(), who.level(), groups, who.skills(),
-                who.supervisor(), status, true, auto, ctx.cfg().capacity().get(who.level()), 0, 0));
+                who.supervisor(), status, true, auto, ctx.cfg().capacity().get(who.level()), 0, 0, weight, 0));
         List<ChatRecord> chats = ctx.store().chatsOf(who.agentId());
         List<ServerMessage.OpenChat> open = new ArrayList<>(chats.size());
         for (ChatRecord c : chats) {

@@ -48,6 +48,7 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, Map<Tier, RankIndex<ChatRecord>>> ranks = new HashMap<>();
     private final Map<String, AgentRecord> agents = new TreeMap<>();
     private final Map<String, Map<String, AgentRecord>> roomByGroup = new HashMap<>();
+    private long takeSeq; // offers and assignments so far: AgentRecord.lastTaken
     private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online; then the same per level
     private final Map<String, Owner> owners = new HashMap<>();
     private final MemoryChatLogs logs;
@@ -236,7 +237,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         dequeue(c);
         chats.put(chatId, c.with(to, agentId));
-        putAgent(a.withLoad(a.load() + 1));
+        putAgent(a.withLoad(a.load() + 1).withLastTaken(++takeSeq));
         return AssignOutcome.DONE;
     }
 
@@ -358,8 +359,8 @@ public final class MemoryChatStore implements ChatStore {
     @Override
     public synchronized AgentRecord upsertAgent(AgentRecord agent) {
         AgentRecord old = agents.get(agent.agentId());
-        AgentRecord merged = old == null ? agent.withLoad(0).withMissedOffers(0)
-                : agent.withLoad(old.load()).withMissedOffers(old.missedOffers());
+        AgentRecord merged = old == null ? agent.withLoad(0).withMissedOffers(0).withLastTaken(0)
+                : agent.withLoad(old.load()).withMissedOffers(old.missedOffers()).withLastTaken(old.lastTaken());
         putAgent(merged);
         return merged;
     }

@@ -41,7 +41,7 @@ final class RedisRecords {
                 "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),
                 "supervisor", a.supervisor() ? "1" : "0", "status", a.status().name(), "connected", a.connected() ? "1" : "0",
                 "autoAccept", a.autoAccept() ? "1" : "0", "capacity", Integer.toString(a.capacity()),
-                "missedOffers", Integer.toString(a.missedOffers())};
+                "missedOffers", Integer.toString(a.missedOffers()), "weight", Integer.toString(a.weight())};
     }
 
     static AgentRecord agentOf(Map<String, String> h) {
@@ -51,21 +51,27 @@ final class RedisRecords {
         return new AgentRecord(h.get("agentId"), h.get("name"), AgentLevel.valueOf(h.get("level")), split(h.get("groups")),
                 split(h.get("skills")), "1".equals(h.get("supervisor")), AgentStatus.valueOf(h.get("status")),
                 "1".equals(h.get("connected")), "1".equals(h.get("autoAccept")), Integer.parseInt(h.get("capacity")),
-                Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")));
+                Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")),
+                Integer.parseInt(h.getOrDefault("weight", "100")), Long.parseLong(h.getOrDefault("lastTaken", "0")));
     }
 
     /**
      * An agent record as the room index keeps it (lua/room-fn.lua, AGENT_ROW there): agentId, level, groups,
-     * skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, name, joined by U+001F.
+     * skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, weight, lastTaken, name,
+     * joined by U+001F.
      */
     static AgentRecord agentOfRow(String row) {
-        String[] f = row.split("\u001f", 12);
-        if (f.length != 12) {
-            throw new IllegalStateException("agent row with " + f.length + " fields (expected 12)");
+        String[] f = row.split("\u001f", 14);
+        if (f.length == 12) { // a row written before weights (a rolling upgrade): default weight, never taken
+            f = new String[] {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], "", "", f[11]};
         }
-        return new AgentRecord(f[0], f[11], AgentLevel.valueOf(f[1]), split(f[2]), split(f[3]), "1".equals(f[4]),
+        if (f.length != 14) {
+            throw new IllegalStateException("agent row with " + f.length + " fields (expected 14)");
+        }
+        return new AgentRecord(f[0], f[13], AgentLevel.valueOf(f[1]), split(f[2]), split(f[3]), "1".equals(f[4]),
                 AgentStatus.valueOf(f[5]), "1".equals(f[6]), "1".equals(f[7]), Integer.parseInt(f[8]),
-                f[9].isEmpty() ? 0 : Integer.parseInt(f[9]), f[10].isEmpty() ? 0 : Integer.parseInt(f[10]));
+                f[9].isEmpty() ? 0 : Integer.parseInt(f[9]), f[10].isEmpty() ? 0 : Integer.parseInt(f[10]),
+                f[11].isEmpty() ? AgentRecord.DEFAULT_WEIGHT : Integer.parseInt(f[11]), f[12].isEmpty() ? 0 : Long.parseLong(f[12]));
     }
 
     static Set<String> split(String s) {

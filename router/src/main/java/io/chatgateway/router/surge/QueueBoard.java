@@ -145,7 +145,7 @@ public final class QueueBoard {
         List<RouterSnapshot.AgentFigures> a = new ArrayList<>();
         for (AgentRecord r : agents) {
             a.add(new RouterSnapshot.AgentFigures(r.agentId(), r.name(), r.level().wire(), r.status().wire(), r.connected(),
-                    r.supervisor(), r.autoAccept(), r.load(), r.capacity(), List.copyOf(new TreeSet<>(r.groups())),
+                    r.supervisor(), r.autoAccept(), r.load(), r.capacity(), r.weight(), List.copyOf(new TreeSet<>(r.groups())),
                     List.copyOf(new TreeSet<>(r.skills()))));
         }
         return new RouterSnapshot(ctx.config().version(), out, a);

@@ -86,6 +86,28 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void weightsAreKeptAndEachOfferMarksWhenTheAgentWasLastGivenAChat() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 5).withWeight(150));
+        s.upsertAgent(agent("b", 5));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
+        assertThat(s.agent("a").orElseThrow().weight()).isEqualTo(150);
+        assertThat(s.agent("a").orElseThrow().lastTaken()).as("never given a chat").isZero();
+        assertThat(s.tryOffer("c1", "b")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.tryAssign("c2", "a")).isEqualTo(AssignOutcome.DONE);
+        long b = s.agent("b").orElseThrow().lastTaken();
+        long a = s.agent("a").orElseThrow().lastTaken();
+        assertThat(b).isPositive();
+        assertThat(a).as("given a chat after b").isGreaterThan(b);
+        s.upsertAgent(agent("a", 5)); // signs in again: the store's order of service stays
+        assertThat(s.agent("a").orElseThrow().lastTaken()).isEqualTo(a);
+        assertThat(s.updateAgent("b", r -> r.withWeight(40)).orElseThrow().weight()).isEqualTo(40);
+        assertThat(s.agentsWithRoom("general")).extracting(AgentRecord::agentId, AgentRecord::weight)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", 100), org.assertj.core.groups.Tuple.tuple("b", 40));
+    }
+
+    @Test
     void theFirstPromisedWaitIsKeptWithTheChat() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 1));

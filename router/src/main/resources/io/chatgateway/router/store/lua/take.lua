@@ -10,6 +10,7 @@ redis.call('ZREM', '{cg}:q:' .. f[1] .. ':' .. f[2], ARGV[3])
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'agentId', ARGV[1])
 redis.call('SADD', '{cg}:agentchats:' .. ARGV[1], ARGV[3])
 load = load + 1
-redis.call('HSET', KEYS[2], 'load', load)
+-- lastTaken: the store's sequence of offers and assignments (longest idle first among equals, no shared clock)
+redis.call('HSET', KEYS[2], 'load', load, 'lastTaken', redis.call('INCR', '{cg}:takeseq'))
 refresh_room(ARGV[1])
 return 0
