@@ -202,7 +202,19 @@ function ensureChat(chatId, customer) {
 }
 
 // ---- actions
-$('status').addEventListener('change', () => client.send({ type: 'status', status: $('status').value, autoAccept: $('auto').checked }));
+$('status').addEventListener('change', () => {
+  const frame = { type: 'status', status: $('status').value, autoAccept: $('auto').checked };
+  if (frame.status === 'suspended') {
+    // 挂起 needs a reason (the gateway refuses a suspension without one); ops see it on the agents board.
+    const reason = (window.prompt('Why are you suspending? (shown to your supervisors)') || '').trim();
+    if (!reason) {
+      $('status').value = 'online';
+      return;
+    }
+    frame.reason = reason.slice(0, 200);
+  }
+  client.send(frame);
+});
 $('auto').addEventListener('change', () => client && client.send({ type: 'status', status: $('status').value, autoAccept: $('auto').checked }));
 $('compose').addEventListener('submit', (e) => {
   e.preventDefault();

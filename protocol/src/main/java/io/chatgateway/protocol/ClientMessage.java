@@ -86,9 +86,13 @@ public sealed interface ClientMessage {
     }
 
     /** {@code status}: an agent goes online, away or offline; {@code autoAccept} (addition) may change with it. */
-    record SetStatus(String id, AgentStatus status, Boolean autoAccept) implements ClientMessage {
+    record SetStatus(String id, AgentStatus status, Boolean autoAccept, String reason) implements ClientMessage {
         public SetStatus(String id, AgentStatus status) {
-            this(id, status, null);
+            this(id, status, null, null);
+        }
+
+        public SetStatus(String id, AgentStatus status, Boolean autoAccept) {
+            this(id, status, autoAccept, null);
         }
 
         @Override

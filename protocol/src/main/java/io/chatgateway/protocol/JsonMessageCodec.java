@@ -134,9 +134,15 @@ final class JsonMessageCodec implements MessageCodec {
                 String s = f.reqString("status", 16);
                 AgentStatus status = AgentStatus.parse(s);
                 if (status == null) {
-                    throw new ProtocolException(ErrorCode.INVALID_FIELD, id, "field 'status' is '" + safe(s) + "' (expected: \"online\", \"away\" or \"offline\")");
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, id, "field 'status' is '" + safe(s)
+                            + "' (expected: \"online\", \"away\", \"offline\", \"transfers_only\" or \"suspended\")");
                 }
-                return new ClientMessage.SetStatus(id, status, f.optBooleanObject("autoAccept"));
+                String reason = f.optString("reason", 200);
+                if (status == AgentStatus.SUSPENDED && (reason == null || reason.isBlank())) {
+                    throw new ProtocolException(ErrorCode.INVALID_FIELD, id,
+                            "field 'reason' is required with status \"suspended\" (expected: why, e.g. \"lunch break\", up to 200 chars)");
+                }
+                return new ClientMessage.SetStatus(id, status, f.optBooleanObject("autoAccept"), reason);
             }
             case "accept":
                 return new ClientMessage.Accept(id, f.reqString("chatId", 128));

@@ -87,6 +87,8 @@ class JsonMessageCodecTest {
         assertThat(failure(Role.CUSTOMER, "{\"type\":\"csat\",\"score\":6}").code()).isEqualTo(ErrorCode.INVALID_FIELD);
         assertThat(failure(Role.CUSTOMER, "{\"type\":\"ack\",\"seq\":-1}").code()).isEqualTo(ErrorCode.INVALID_FIELD);
         assertThat(failure(Role.AGENT, "{\"type\":\"status\",\"status\":\"asleep\"}").code()).isEqualTo(ErrorCode.INVALID_FIELD);
+        assertThat(failure(Role.AGENT, "{\"type\":\"status\",\"status\":\"suspended\"}").getMessage())
+                .contains("'reason' is required").contains("suspended");
         assertThat(failure(Role.CUSTOMER, "{\"type\":\"hello\",\"lang\":\"fr\"}").code()).isEqualTo(ErrorCode.INVALID_FIELD);
         assertThat(failure(Role.CUSTOMER, "{\"type\":\"hello\",\"resume\":[]}").code()).isEqualTo(ErrorCode.INVALID_FIELD);
     }

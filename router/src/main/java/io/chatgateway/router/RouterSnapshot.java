@@ -19,8 +19,9 @@ public record RouterSnapshot(long configVersion, List<GroupFigures> groups, List
                               int etaSamples, long etaErrorP50Seconds, long etaErrorP90Seconds) {
     }
 
-    /** One agent; {@code weight} their share of new chats (100 by default). */
-    public record AgentFigures(String agentId, String name, String level, String status, boolean connected, boolean supervisor,
-                               boolean autoAccept, int load, int capacity, int weight, List<String> groups, List<String> skills) {
+    /** One agent; {@code weight} their share of new chats (100 by default); {@code statusReason} why they are not online, if said. */
+    public record AgentFigures(String agentId, String name, String level, String status, String statusReason, boolean connected,
+                               boolean supervisor, boolean autoAccept, int load, int capacity, int weight, List<String> groups,
+                               List<String> skills) {
     }
 }

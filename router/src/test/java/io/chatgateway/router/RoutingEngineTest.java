@@ -247,6 +247,27 @@ class RoutingEngineTest {
         assertThat(assignedChats(b)).as("b has waited longest").containsExactly(chatId(second));
     }
 
+    // ---------------------------------------------------------------- order-status routing
+
+    @Test
+    void anOrderStatusRuleSendsTheChatToItsGroupAndBoostsIt() {
+        restart(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.putObject("orderStatus").putObject("refunding").put("group", "after-sales").put("boost", 400);
+        }));
+        RecordingPeer afterSales = fx.agent("as", AgentLevel.REGULAR, true, Set.of("after-sales"), Set.of(), false);
+        RecordingPeer busy = fx.customerIn("after-sales", "busy", Tier.REGULAR); // the after-sales agent is full
+        RecordingPeer vip = fx.customerIn("after-sales", "vip", Tier.VIP);
+        RecordingPeer refund = fx.customerIn("pre-sales", "refund", Tier.REGULAR, "order_refunding"); // asked on a product page
+        assertThat(fx.store.chat(chatId(refund)).orElseThrow().group()).as("served by after-sales").isEqualTo("after-sales");
+        assertThat(refund.last(ServerMessage.Queued.class).position()).as("boosted past the VIP (300 < 100 + 400)").isEqualTo(1);
+        send(afterSales, new ClientMessage.Close(null, chatId(busy)));
+        assertThat(assignedChats(afterSales)).contains(chatId(refund)).doesNotContain(chatId(vip));
+        assertThat(afterSales.last(ServerMessage.Assigned.class).customer().tags()).as("on the agent's card").contains("order_refunding");
+        RecordingPeer shipped = fx.customerIn("pre-sales", "shipped", Tier.REGULAR, "order_shipped"); // no rule: as asked
+        assertThat(fx.store.chat(chatId(shipped)).orElseThrow().group()).isEqualTo("pre-sales");
+    }
+
     @Test
     void autoAcceptCanBeSwitchedOnWithStatus() {
         RecordingPeer a = manualAgent("a", AgentLevel.REGULAR);
@@ -415,15 +436,47 @@ class RoutingEngineTest {
     }
 
     @Test
-    void aTransferToAFullAgentIsRefusedAndNothingChanges() {
-        restart(RouterFixture.capacity(1));
+    void aTransferToAnAgentPastCapacityPlusTheAllowanceIsRefusedAndNothingChanges() {
+        restart(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.put("transferAllowance", 1);
+        }));
         RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
-        RecordingPeer c = fx.customer("u", Tier.REGULAR);
+        RecordingPeer c1 = fx.customer("u1", Tier.REGULAR);
         fx.agent("b", AgentLevel.REGULAR);
         fx.customer("other", Tier.REGULAR); // fills b
-        send(a, new ClientMessage.Transfer("t1", chatId(c), "b", null));
+        send(a, new ClientMessage.Transfer("t1", chatId(c1), "b", null));
+        assertThat(fx.store.chat(chatId(c1)).orElseThrow().agentId()).as("one over capacity: within the allowance").isEqualTo("b");
+        RecordingPeer c2 = fx.customer("u2", Tier.REGULAR); // a has room again
+        send(a, new ClientMessage.Transfer("t2", chatId(c2), "b", null));
         assertThat(a.last(ServerMessage.Error.class).code()).isEqualTo("conflict");
-        assertThat(fx.store.chat(chatId(c)).orElseThrow().agentId()).isEqualTo("a");
+        assertThat(a.last(ServerMessage.Error.class).message()).contains("capacity + 1");
+        assertThat(fx.store.chat(chatId(c2)).orElseThrow().agentId()).isEqualTo("a");
+        assertThat(fx.store.agent("b").orElseThrow().load()).isEqualTo(2);
+    }
+
+    @Test
+    void anAgentTakingTransfersOnlyGetsTransfersButNoNewChatsAndASuspensionKeepsItsReason() {
+        RecordingPeer a = fx.agent("a", AgentLevel.REGULAR);
+        RecordingPeer b = fx.agent("b", AgentLevel.REGULAR);
+        RecordingPeer c = fx.agent("c", AgentLevel.REGULAR);
+        send(b, new ClientMessage.SetStatus(null, AgentStatus.TRANSFERS_ONLY, null, null));
+        send(c, new ClientMessage.SetStatus(null, AgentStatus.SUSPENDED, null, "team meeting"));
+        RecordingPeer u1 = fx.customer("u1", Tier.REGULAR);
+        RecordingPeer u2 = fx.customer("u2", Tier.REGULAR);
+        assertThat(assignedChats(a)).as("only the online agent gets new chats").containsExactlyInAnyOrder(chatId(u1), chatId(u2));
+        send(a, new ClientMessage.Transfer(null, chatId(u1), "b", "needs a refund"));
+        assertThat(assignedChats(b)).containsExactly(chatId(u1));
+        send(a, new ClientMessage.Transfer("t", chatId(u2), "c", null));
+        assertThat(a.last(ServerMessage.Error.class).code()).as("a suspended agent takes no transfers").isEqualTo("conflict");
+        assertThat(fx.router.snapshot().block(Duration.ofSeconds(1)).agents()).filteredOn(x -> x.agentId().equals("c"))
+                .singleElement().satisfies(x -> {
+                    assertThat(x.status()).isEqualTo("suspended");
+                    assertThat(x.statusReason()).isEqualTo("team meeting");
+                });
+        send(c, new ClientMessage.SetStatus(null, AgentStatus.ONLINE));
+        RecordingPeer u3 = fx.customer("u3", Tier.REGULAR);
+        assertThat(assignedChats(c)).as("back online: c is least loaded").containsExactly(chatId(u3));
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.chatgateway.protocol.AgentLevel;
 import io.chatgateway.protocol.Tier;
 import io.chatgateway.router.AgentIdentity;
 import io.chatgateway.router.CustomerIdentity;
+import io.chatgateway.router.config.OrderStatusRules;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,7 +83,14 @@ public final class TokenService {
         if (tier == null) {
             throw new AuthenticationException("token tier is invalid (expected: \"vip\", \"regular\" or \"new\")");
         }
-        List<String> tags = stringList(jwt.getClaim("tags"), "tags").stream().filter(KNOWN_TAGS::contains).toList();
+        List<String> tags = new java.util.ArrayList<>(stringList(jwt.getClaim("tags"), "tags").stream().filter(KNOWN_TAGS::contains).toList());
+        String orderStatus = jwt.getClaim("orderStatus").asString();
+        if (orderStatus != null) {
+            if (!OrderStatusRules.STATUSES.contains(orderStatus)) {
+                throw new AuthenticationException("token orderStatus is invalid (expected one of " + OrderStatusRules.STATUSES + ")");
+            }
+            tags.add(OrderStatusRules.TAG_PREFIX + orderStatus); // kept on the chat: routing rules, the agent's card
+        }
         List<String> groups = stringList(jwt.getClaim("groups"), "groups");
         String lang = jwt.getClaim("lang").asString();
         if (lang != null && !lang.equals("en") && !lang.equals("zh-CN")) {

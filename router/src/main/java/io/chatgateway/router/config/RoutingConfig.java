@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <h2>Queue score</h2>
  * A waiting chat's score at time {@code t} is
- * <pre>  score = tierWeight[tier] + (urgent_order ? urgentOrderBoost : 0) + ageingPerSecond × (t − queuedAt)</pre>
+ * <pre>  score = tierWeight[tier] + (urgent_order ? urgentOrderBoost : 0) + orderStatus[status].boost + ageingPerSecond × (t − queuedAt)</pre>
  * and the highest score is served first. Because every waiting chat ages at the same rate, the
  * order never changes with time alone: it equals the order of the static key
  * {@code tierWeight + boost − ageingPerSecond × queuedAt}. The queue is therefore a sorted index
@@ -43,7 +43,10 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                             Map<AgentLevel, Integer> capacity, String complaintSkill, String supervisorTag,
                             int offerTimeoutSeconds, int maxMissedOffers, Map<String, GroupConfig> groups,
                             Care care, List<BannedPhrase> bannedPhrases, double qaSampleRate, Overflow overflow,
-                            Ownership ownership) {
+                            Ownership ownership, OrderStatusRules orderStatus, int transferAllowance) {
+    /** Slots above capacity a transfer or a supervisor's take-over may use, unless the document says otherwise. */
+    public static final int DEFAULT_TRANSFER_ALLOWANCE = 2;
+
 
     public RoutingConfig {
         bannedPhrases = List.copyOf(bannedPhrases);
@@ -164,7 +167,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                         new Faq("When will my order ship?", "Orders placed today ship within 48 hours; presale items on the date shown on the product page."),
                         new Faq("How do the discounts stack?", "Store coupons and platform coupons stack; the price at checkout is final."),
                         new Faq("Can I get my deposit back?", "Presale deposits are refunded in full if the final payment is not made."))),
-                Ownership.DEFAULTS);
+                Ownership.DEFAULTS, OrderStatusRules.NONE, DEFAULT_TRANSFER_ALLOWANCE);
     }
 
     /** Phrases that refuse or deflect, in en and zh-CN, with a positive wording (DOMAIN.md). */
@@ -180,7 +183,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
 
     /** The static queue key: higher is served first (see the class comment). */
     public double rankKey(Tier tier, List<String> tags, long queuedAtMillis) {
-        double boost = tags.contains("urgent_order") ? urgentOrderBoost : 0;
+        double boost = (tags.contains("urgent_order") ? urgentOrderBoost : 0) + orderStatus.boost(tags);
         return tierWeights.get(tier) + boost - ageingPerSecond * (queuedAtMillis / 1000.0);
     }
 
@@ -229,7 +232,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("tierWeights", "ageingPerSecond", "urgentOrderBoost", "preferredLevels",
             "escalation", "capacity", "complaintSkill", "supervisorTag", "offerTimeoutSeconds", "maxMissedOffers", "groups",
-            "care", "bannedPhrases", "qaSampleRate", "overflow", "ownership");
+            "care", "bannedPhrases", "qaSampleRate", "overflow", "ownership", "orderStatus", "transferAllowance");
 
     /** The document as JSON (lower-case wire names for tiers and levels). */
     public ObjectNode toJson() {
@@ -294,6 +297,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         ArrayNode faq = ov.putArray("faq");
         overflow.faq().forEach(f -> faq.addObject().put("question", f.question()).put("answer", f.answer()));
         o.putObject("ownership").put("windowSeconds", ownership.windowSeconds()).put("retentionHours", ownership.retentionHours());
+        o.set("orderStatus", orderStatus.toJson());
+        o.put("transferAllowance", transferAllowance);
         return o;
     }
 
@@ -452,11 +457,15 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         Ownership ownership = own == null || own.isNull() ? Ownership.DEFAULTS
                 : new Ownership((int) number(own, "windowSeconds", 0, 600, p, "an integer 0..600 (0: no owner window)", "ownership."),
                 (int) number(own, "retentionHours", 0, 8760, p, "an integer 0..8760 (0: no ownership)", "ownership."));
+        OrderStatusRules orderStatus = OrderStatusRules.fromJson(o.get("orderStatus"), p); // added after v1: optional
+        int allowance = o.hasNonNull("transferAllowance")
+                ? (int) number(o, "transferAllowance", 0, 20, p, "an integer 0..20 (slots above capacity a transfer may use)")
+                : DEFAULT_TRANSFER_ALLOWANCE;
         if (!p.isEmpty()) {
             throw new ConfigException(p);
         }
         return new RoutingConfig(weights, ageing, boost, pref, esc, cap, skill, supTag, offerTimeout, maxMissed, groups,
-                careCfg, banned, qa, overflowCfg, ownership);
+                careCfg, banned, qa, overflowCfg, ownership, orderStatus, allowance);
     }
 
     private static List<Faq> faq(JsonNode a, List<String> p) {

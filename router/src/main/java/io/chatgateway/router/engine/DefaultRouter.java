@@ -165,7 +165,7 @@ final class DefaultRouter implements Router {
 
         @Override
         public void setAway(String agentId, String reason) {
-            signOff.setStatus(agentId, AgentStatus.AWAY, null, reason);
+            signOff.setStatusFor(agentId, AgentStatus.AWAY, reason);
         }
     }
 

@@ -45,26 +45,45 @@ public final class SignOff {
         this.positions = positions;
     }
 
-    /** The agent (or the gateway, saying why in {@code reason}) changed their status. */
+    /** The gateway changed the agent's status and tells them why. */
+    public void setStatusFor(String agentId, AgentStatus status, String why) {
+        if (apply(agentId, status, null, why)) {
+            delivery.toAgent(agentId, new ServerMessage.StatusChanged(status.wire(), why));
+        }
+    }
+
+    /**
+     * The agent changed their status ({@code reason}: why, their words; required to suspend).
+     * Anything but online withdraws their open offers; offline also hands every chat back.
+     * Taking transfers only, suspended and away keep the chats they have.
+     */
     public void setStatus(String agentId, AgentStatus status, Boolean autoAccept, String reason) {
+        apply(agentId, status, autoAccept, reason);
+    }
+
+    private boolean apply(String agentId, AgentStatus status, Boolean autoAccept, String reason) {
+        String why = reason == null ? null : reason.replaceAll("\\p{Cntrl}", " ").strip(); // kept in compact store rows
         Optional<AgentRecord> a = ctx.store().updateAgent(agentId, r -> {
-            AgentRecord n = r.withStatus(status).withMissedOffers(0);
+            AgentRecord n = r.withStatus(status, status == AgentStatus.ONLINE ? null : why).withMissedOffers(0);
             return autoAccept == null ? n : n.withAutoAccept(autoAccept);
         });
         if (a.isEmpty()) {
-            return;
+            return false;
         }
         log.info("agent {} is {}", agentId, status.wire());
-        if (reason != null) {
-            delivery.toAgent(agentId, new ServerMessage.StatusChanged(status.wire(), reason));
-        }
         if (status != AgentStatus.ONLINE) {
-            assignment.offers().withdrawOffersOf(agentId, status == AgentStatus.AWAY ? "you are away" : "you went offline");
+            assignment.offers().withdrawOffersOf(agentId, switch (status) {
+                case AWAY -> "you are away";
+                case OFFLINE -> "you went offline";
+                case TRANSFERS_ONLY -> "you take transfers only";
+                default -> "you suspended taking chats";
+            });
         }
         if (status == AgentStatus.OFFLINE) {
             handOver(agentId, "went offline");
         }
         assignment.fillAgent(agentId);
+        return true;
     }
 
     /** The agent is connected (again): no grace running. */

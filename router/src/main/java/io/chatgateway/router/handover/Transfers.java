@@ -95,7 +95,7 @@ public final class Transfers {
         Optional<ChatRecord> moved;
         String from = chat.agentId();
         if (chat.state() == ChatState.ASSIGNED) {
-            moved = ctx.store().transfer(chat.chatId(), from, target, takeover);
+            moved = ctx.store().transfer(chat.chatId(), from, target, takeover, ctx.cfg().transferAllowance());
         } else if (chat.state() == ChatState.WAITING && me.supervisor()) {
             moved = ctx.store().tryAssign(chat.chatId(), target) == AssignOutcome.DONE ? ctx.store().chat(chat.chatId()) : Optional.empty();
         } else {
@@ -104,7 +104,8 @@ public final class Transfers {
         }
         if (moved.isEmpty()) {
             Delivery.error(peer, t.id(), ErrorCode.CONFLICT, "agent " + target + " cannot take chat " + t.chatId()
-                    + " now (expected an online agent with room)");
+                    + " now (expected a connected agent, online or taking transfers, with fewer than capacity + "
+                    + ctx.cfg().transferAllowance() + " chats)");
             return;
         }
         if (from != null) {

@@ -77,7 +77,8 @@ public final class AgentSessions {
         boolean auto = autoAccept != null ? autoAccept : before.map(AgentRecord::autoAccept).orElse(false);
         int weight = who.weight() != null ? who.weight() : before.map(AgentRecord::weight).orElse(AgentRecord.DEFAULT_WEIGHT);
         AgentRecord agent = ctx.store().upsertAgent(new AgentRecord(who.agentId(), who.name(), who.level(), groups, who.skills(),
-                who.supervisor(), status, true, auto, ctx.cfg().capacity().get(who.level()), 0, 0, weight, 0));
+                who.supervisor(), status, true, auto, ctx.cfg().capacity().get(who.level()), 0, 0, weight, 0,
+                before.filter(b -> b.status() == status).map(AgentRecord::statusReason).orElse(null)));
         List<ChatRecord> chats = ctx.store().chatsOf(who.agentId());
         List<ServerMessage.OpenChat> open = new ArrayList<>(chats.size());
         for (ChatRecord c : chats) {
@@ -123,7 +124,7 @@ public final class AgentSessions {
         } else if (message instanceof ClientMessage.Ack a) {
             withOwnChat(peer, agentId, a.id(), a.chatId(), chat -> chatLog.checkAck(peer, a, chat.chatId()));
         } else if (message instanceof ClientMessage.SetStatus s) {
-            signOff.setStatus(agentId, s.status(), s.autoAccept(), null);
+            signOff.setStatus(agentId, s.status(), s.autoAccept(), s.reason());
         } else if (message instanceof ClientMessage.Accept a) {
             assignment.offers().accept(peer, agentId, a);
         } else if (message instanceof ClientMessage.Reject r) {

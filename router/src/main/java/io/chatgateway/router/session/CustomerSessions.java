@@ -5,6 +5,7 @@ import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.router.CustomerIdentity;
 import io.chatgateway.router.Peer;
+import io.chatgateway.router.config.OrderStatusRules;
 import io.chatgateway.router.assignment.Assignment;
 import io.chatgateway.router.internal.Delivery;
 import io.chatgateway.router.internal.NodeContext;
@@ -83,7 +84,9 @@ public final class CustomerSessions {
     }
 
     private void startChat(Peer peer, CustomerIdentity who) {
-        String group = who.group() == null ? ctx.options().defaultGroup() : who.group();
+        // The order's status may name the group (精准分流, OrderStatusRules), else the widget's group, else the default.
+        String group = ctx.cfg().orderStatus().of(who.tags()).map(OrderStatusRules.Rule::group)
+                .orElse(who.group() == null ? ctx.options().defaultGroup() : who.group());
         String lang = who.lang() == null ? ctx.options().defaultLang() : who.lang();
         long now = ctx.now();
         ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,

@@ -17,10 +17,12 @@ import java.util.Set;
  *                     weight 200 is given twice the chats of one of 100 (saturation routing, see {@code Matching})
  * @param lastTaken    when the agent was last given a chat, as the store's sequence of offers and assignments
  *                     (0: never), so the longest idle can be preferred without a clock the nodes must share
+ * @param statusReason why the agent is not online, as they said it (a suspension's reason) or the gateway did;
+ *                     null when none
  */
 public record AgentRecord(String agentId, String name, AgentLevel level, Set<String> groups, Set<String> skills,
                           boolean supervisor, AgentStatus status, boolean connected, boolean autoAccept, int capacity,
-                          int load, int missedOffers, int weight, long lastTaken) {
+                          int load, int missedOffers, int weight, long lastTaken, String statusReason) {
     public static final int DEFAULT_WEIGHT = AgentIdentity.DEFAULT_WEIGHT;
     public static final int MIN_WEIGHT = AgentIdentity.MIN_WEIGHT;
     public static final int MAX_WEIGHT = AgentIdentity.MAX_WEIGHT;
@@ -34,7 +36,7 @@ public record AgentRecord(String agentId, String name, AgentLevel level, Set<Str
     public AgentRecord(String agentId, String name, AgentLevel level, Set<String> groups, Set<String> skills, boolean supervisor,
                        AgentStatus status, boolean connected, boolean autoAccept, int capacity, int load, int missedOffers) {
         this(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers,
-                DEFAULT_WEIGHT, 0);
+                DEFAULT_WEIGHT, 0, null);
     }
 
     /** Online, connected and under capacity: may take one more chat. */
@@ -42,34 +44,40 @@ public record AgentRecord(String agentId, String name, AgentLevel level, Set<Str
         return status == AgentStatus.ONLINE && connected && load < capacity;
     }
 
+    /** A new status; the reason of the old one is dropped. */
     public AgentRecord withStatus(AgentStatus s) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, s, connected, autoAccept, capacity, load, missedOffers, weight, lastTaken);
+        return withStatus(s, null);
+    }
+
+    public AgentRecord withStatus(AgentStatus s, String reason) {
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, s, connected, autoAccept, capacity, load, missedOffers,
+                weight, lastTaken, reason);
     }
 
     public AgentRecord withConnected(boolean c) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, c, autoAccept, capacity, load, missedOffers, weight, lastTaken);
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, c, autoAccept, capacity, load, missedOffers, weight, lastTaken, statusReason);
     }
 
     public AgentRecord withAutoAccept(boolean a) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, a, capacity, load, missedOffers, weight, lastTaken);
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, a, capacity, load, missedOffers, weight, lastTaken, statusReason);
     }
 
     public AgentRecord withCapacity(int c) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, c, load, missedOffers, weight, lastTaken);
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, c, load, missedOffers, weight, lastTaken, statusReason);
     }
 
     public AgentRecord withLoad(int l) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, l, missedOffers, weight, lastTaken);
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, l, missedOffers, weight, lastTaken, statusReason);
     }
 
     public AgentRecord withWeight(int w) {
         return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, w,
-                lastTaken);
+                lastTaken, statusReason);
     }
 
     public AgentRecord withLastTaken(long seq) {
         return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers,
-                weight, seq);
+                weight, seq, statusReason);
     }
 
     /**
@@ -82,6 +90,6 @@ public record AgentRecord(String agentId, String name, AgentLevel level, Set<Str
     }
 
     public AgentRecord withMissedOffers(int m) {
-        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, load, m, weight, lastTaken);
+        return new AgentRecord(agentId, name, level, groups, skills, supervisor, status, connected, autoAccept, capacity, load, m, weight, lastTaken, statusReason);
     }
 }

@@ -93,10 +93,11 @@ public interface ChatStore {
 
     /**
      * Atomically moves an ASSIGNED chat from one agent to another: only if {@code fromAgent} holds
-     * it, and the target is online and connected with room (or {@code overrideCapacity}, for
-     * supervisors taking over). Empty with no change otherwise.
+     * it, the target is connected, online or taking transfers only (any status for a supervisor's
+     * {@code takeOver}), and their load is under capacity plus {@code allowance} (transfers may go
+     * a little over capacity; new chats never do). Empty with no change otherwise.
      */
-    Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity);
+    Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean takeOver, int allowance);
 
     /**
      * Atomically closes an open chat: it leaves the queue, or its agent's load goes down. Returns

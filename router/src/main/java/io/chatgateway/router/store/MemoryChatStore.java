@@ -292,13 +292,14 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public synchronized Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity) {
+    public synchronized Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean takeOver, int allowance) {
         ChatRecord c = chats.get(chatId);
         if (c == null || c.state() != ChatState.ASSIGNED || !fromAgent.equals(c.agentId()) || fromAgent.equals(toAgent)) {
             return Optional.empty();
         }
         AgentRecord to = agents.get(toAgent);
-        if (to == null || !to.connected() || (!overrideCapacity && (to.status() != AgentStatus.ONLINE || to.load() >= to.capacity()))) {
+        if (to == null || !to.connected() || to.load() >= to.capacity() + allowance
+                || (!takeOver && to.status() != AgentStatus.ONLINE && to.status() != AgentStatus.TRANSFERS_ONLY)) {
             return Optional.empty();
         }
         releaseLoad(fromAgent);

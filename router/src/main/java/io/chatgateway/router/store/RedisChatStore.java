@@ -303,9 +303,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
-    public Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean overrideCapacity) {
+    public Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean takeOver, int allowance) {
         return script(TRANSFER, new String[] {chatKey(chatId), agentKey(toAgent)}, chatId, fromAgent, toAgent,
-                overrideCapacity ? "1" : "0") == 1 ? chat(chatId) : Optional.empty();
+                takeOver ? "1" : "0", Integer.toString(allowance)) == 1 ? chat(chatId) : Optional.empty();
     }
 
     @Override

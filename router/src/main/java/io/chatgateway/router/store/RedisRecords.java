@@ -41,7 +41,8 @@ final class RedisRecords {
                 "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),
                 "supervisor", a.supervisor() ? "1" : "0", "status", a.status().name(), "connected", a.connected() ? "1" : "0",
                 "autoAccept", a.autoAccept() ? "1" : "0", "capacity", Integer.toString(a.capacity()),
-                "missedOffers", Integer.toString(a.missedOffers()), "weight", Integer.toString(a.weight())};
+                "missedOffers", Integer.toString(a.missedOffers()), "weight", Integer.toString(a.weight()),
+                "statusReason", a.statusReason() == null ? "" : a.statusReason()};
     }
 
     static AgentRecord agentOf(Map<String, String> h) {
@@ -52,26 +53,32 @@ final class RedisRecords {
                 split(h.get("skills")), "1".equals(h.get("supervisor")), AgentStatus.valueOf(h.get("status")),
                 "1".equals(h.get("connected")), "1".equals(h.get("autoAccept")), Integer.parseInt(h.get("capacity")),
                 Integer.parseInt(h.getOrDefault("load", "0")), Integer.parseInt(h.getOrDefault("missedOffers", "0")),
-                Integer.parseInt(h.getOrDefault("weight", "100")), Long.parseLong(h.getOrDefault("lastTaken", "0")));
+                Integer.parseInt(h.getOrDefault("weight", "100")), Long.parseLong(h.getOrDefault("lastTaken", "0")),
+                emptyToNull(h.get("statusReason")));
     }
 
     /**
      * An agent record as the room index keeps it (lua/room-fn.lua, AGENT_ROW there): agentId, level, groups,
-     * skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, weight, lastTaken, name,
-     * joined by U+001F.
+     * skills, supervisor, status, connected, autoAccept, capacity, load, missedOffers, weight, lastTaken,
+     * statusReason, name, joined by U+001F.
      */
     static AgentRecord agentOfRow(String row) {
-        String[] f = row.split("\u001f", 14);
-        if (f.length == 12) { // a row written before weights (a rolling upgrade): default weight, never taken
-            f = new String[] {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], "", "", f[11]};
+        String[] f = row.split("\u001f", 15);
+        if (f.length == 12) { // a row written before weights and reasons (a rolling upgrade): defaults
+            f = new String[] {f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], "", "", "", f[11]};
         }
-        if (f.length != 14) {
-            throw new IllegalStateException("agent row with " + f.length + " fields (expected 14)");
+        if (f.length != 15) {
+            throw new IllegalStateException("agent row with " + f.length + " fields (expected 15)");
         }
-        return new AgentRecord(f[0], f[13], AgentLevel.valueOf(f[1]), split(f[2]), split(f[3]), "1".equals(f[4]),
+        return new AgentRecord(f[0], f[14], AgentLevel.valueOf(f[1]), split(f[2]), split(f[3]), "1".equals(f[4]),
                 AgentStatus.valueOf(f[5]), "1".equals(f[6]), "1".equals(f[7]), Integer.parseInt(f[8]),
                 f[9].isEmpty() ? 0 : Integer.parseInt(f[9]), f[10].isEmpty() ? 0 : Integer.parseInt(f[10]),
-                f[11].isEmpty() ? AgentRecord.DEFAULT_WEIGHT : Integer.parseInt(f[11]), f[12].isEmpty() ? 0 : Long.parseLong(f[12]));
+                f[11].isEmpty() ? AgentRecord.DEFAULT_WEIGHT : Integer.parseInt(f[11]), f[12].isEmpty() ? 0 : Long.parseLong(f[12]),
+                emptyToNull(f[13]));
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     static Set<String> split(String s) {

@@ -144,7 +144,7 @@ public final class QueueBoard {
         }
         List<RouterSnapshot.AgentFigures> a = new ArrayList<>();
         for (AgentRecord r : agents) {
-            a.add(new RouterSnapshot.AgentFigures(r.agentId(), r.name(), r.level().wire(), r.status().wire(), r.connected(),
+            a.add(new RouterSnapshot.AgentFigures(r.agentId(), r.name(), r.level().wire(), r.status().wire(), r.statusReason(), r.connected(),
                     r.supervisor(), r.autoAccept(), r.load(), r.capacity(), r.weight(), List.copyOf(new TreeSet<>(r.groups())),
                     List.copyOf(new TreeSet<>(r.skills()))));
         }

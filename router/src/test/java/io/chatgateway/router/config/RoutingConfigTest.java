@@ -31,6 +31,28 @@ class RoutingConfigTest {
     }
 
     @Test
+    void theNewerSectionsAreOptionalRoundTripAndNameTheirBadFields() {
+        ObjectNode old = defaults();
+        old.remove("ownership");
+        old.remove("orderStatus");
+        assertThat(RoutingConfig.fromJson(old)).as("an older ops tool's document keeps the defaults").isEqualTo(RoutingConfig.defaults());
+        ObjectNode j = defaults();
+        j.putObject("ownership").put("windowSeconds", 0).put("retentionHours", 24);
+        j.putObject("orderStatus").putObject("refunding").put("group", "after-sales").put("boost", 120);
+        RoutingConfig c = RoutingConfig.fromJson(j);
+        assertThat(RoutingConfig.fromJson(c.toJson())).isEqualTo(c);
+        assertThat(c.rankKey(Tier.REGULAR, List.of("order_refunding"), 0)).isEqualTo(220);
+        ObjectNode bad = defaults();
+        bad.putObject("ownership").put("windowSeconds", 601).put("retentionHours", -1);
+        bad.putObject("orderStatus").putObject("lost").put("boost", 1);
+        bad.with("orderStatus").putObject("paid").put("group", "no spaces");
+        assertThat(problems(bad)).anySatisfy(s -> assertThat(s).contains("ownership.windowSeconds").contains("0..600"))
+                .anySatisfy(s -> assertThat(s).contains("ownership.retentionHours"))
+                .anySatisfy(s -> assertThat(s).contains("orderStatus.lost").contains("refunding"))
+                .anySatisfy(s -> assertThat(s).contains("orderStatus.paid.group"));
+    }
+
+    @Test
     void everyBadFieldIsNamedWithWhatWasExpected() {
         ObjectNode j = defaults();
         j.with("tierWeights").put("vip", "lots");

@@ -157,6 +157,28 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void transfersReachAgentsTakingTransfersOnlyAndStopAtCapacityPlusTheAllowance() {
+        ChatStore s = store();
+        s.upsertAgent(agent("a", 5));
+        s.upsertAgent(agent("b", 1).withStatus(AgentStatus.TRANSFERS_ONLY));
+        s.upsertAgent(agent("c", 5).withStatus(AgentStatus.SUSPENDED, "lunch"));
+        for (int i = 1; i <= 4; i++) {
+            s.createWaitingChat(waiting("c" + i, "u" + i, Tier.REGULAR, i, 10 - i));
+            assertThat(s.tryAssign("c" + i, "a")).isEqualTo(AssignOutcome.DONE);
+        }
+        assertThat(s.agentsWithRoom("general")).as("taking transfers only: no new chats").extracting(AgentRecord::agentId)
+                .containsExactly("a");
+        assertThat(s.transfer("c1", "a", "c", false, 2)).as("suspended: no transfers").isEmpty();
+        assertThat(s.agent("c").orElseThrow().statusReason()).isEqualTo("lunch");
+        assertThat(s.transfer("c1", "a", "b", false, 2)).isPresent();
+        assertThat(s.transfer("c2", "a", "b", false, 2)).as("one over capacity").isPresent();
+        assertThat(s.transfer("c3", "a", "b", false, 2)).as("two over").isPresent();
+        assertThat(s.transfer("c4", "a", "b", false, 2)).as("past the allowance").isEmpty();
+        assertThat(s.agent("b").orElseThrow().load()).isEqualTo(3);
+        assertThat(s.agent("a").orElseThrow().load()).isEqualTo(1);
+    }
+
+    @Test
     void requeueTransferAndCloseKeepLoadsExact() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 2));
@@ -165,9 +187,9 @@ abstract class ChatStoreContract {
         s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
         s.tryAssign("c1", "a");
         s.tryAssign("c2", "a");
-        assertThat(s.transfer("c1", "a", "b", false)).isPresent();
-        assertThat(s.transfer("c2", "a", "b", false)).as("b is full").isEmpty();
-        assertThat(s.transfer("c2", "a", "b", true)).as("a supervisor may override").isPresent();
+        assertThat(s.transfer("c1", "a", "b", false, 0)).isPresent();
+        assertThat(s.transfer("c2", "a", "b", false, 0)).as("b is full").isEmpty();
+        assertThat(s.transfer("c2", "a", "b", true, 1)).as("a take-over within the allowance above capacity").isPresent();
         assertThat(s.agent("a").orElseThrow().load()).isZero();
         assertThat(s.agent("b").orElseThrow().load()).isEqualTo(2);
         assertThat(s.requeue("c1", "after-sales").orElseThrow().group()).isEqualTo("after-sales");

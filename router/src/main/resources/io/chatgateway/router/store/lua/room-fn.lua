@@ -4,7 +4,7 @@
 -- value (fields joined by the unit separator, the free-text name last; the order is RedisRecords.AGENT_ROW),
 -- so a decision costs one small read per candidate, not a command or two dozen values per agent.
 local ROW_FIELDS = {'agentId', 'level', 'groups', 'skills', 'supervisor', 'status', 'connected', 'autoAccept',
-  'capacity', 'load', 'missedOffers', 'weight', 'lastTaken', 'name'}
+  'capacity', 'load', 'missedOffers', 'weight', 'lastTaken', 'statusReason', 'name'}
 local function agent_row(agentId)
   local v = redis.call('HMGET', '{cg}:agent:' .. agentId, unpack(ROW_FIELDS))
   if not v[1] then return nil, v end
