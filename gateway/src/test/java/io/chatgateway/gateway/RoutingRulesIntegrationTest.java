@@ -257,4 +257,45 @@ class RoutingRulesIntegrationTest {
                 Duration.ofHours(1)) + "\"}");
         assertThat(bad.await("error").get("message").asText()).contains("weight").contains("10..200");
     }
+
+    @Test
+    void aShopperAskingAboutARefundIsServedByAfterSalesFirst() throws Exception {
+        start();
+        assertThat(changeConfig(c -> c.putObject("orderStatus").putObject("refunding").put("group", "after-sales").put("boost", 100))
+                .statusCode()).isEqualTo(200);
+        WsClient afterSales = connect("/ws/agent", "{\"type\":\"hello\",\"autoAccept\":true,\"token\":\"" + gateway.tokens().mint("as",
+                Map.of("role", "agent", "level", "regular", "groups", List.of("after-sales")), Duration.ofHours(1)) + "\"}");
+        WsClient refund = connect("/ws/customer", "{\"type\":\"hello\",\"token\":\"" + gateway.tokens().mint("r",
+                Map.of("role", "customer", "tier", "regular", "groups", List.of("pre-sales"), "orderStatus", "refunding"),
+                Duration.ofHours(1)) + "\"}");
+        assertThat(refund.await("assigned").at("/agent/id").asText()).as("after-sales, though the widget asked for pre-sales").isEqualTo("as");
+        JsonNode card = afterSales.await("assigned").get("customer");
+        assertThat(card.get("group").asText()).isEqualTo("after-sales");
+        assertThat(card.get("tags").toString()).contains("order_refunding");
+        WsClient bad = WsClient.connect(gateway.port(), "/ws/customer");
+        open.add(bad);
+        bad.send("{\"type\":\"hello\",\"token\":\"" + gateway.tokens().mint("x", Map.of("role", "customer", "orderStatus", "lost"),
+                Duration.ofHours(1)) + "\"}");
+        assertThat(bad.await("error").get("message").asText()).contains("orderStatus").contains("refunding");
+    }
+
+    @Test
+    void aSuspendedAgentKeepsTheirChatsAndSaysWhyAndTransfersGoToAColleagueTakingTransfersOnly() throws Exception {
+        start();
+        WsClient a = agent("a", "regular", true);
+        WsClient b = agent("b", "regular", true);
+        b.send("{\"type\":\"status\",\"status\":\"transfers_only\"}");
+        b.send("{\"type\":\"status\",\"status\":\"suspended\"}");
+        assertThat(b.awaitError("invalid_field").get("message").asText()).contains("reason");
+        await().untilAsserted(() -> assertThat(http("GET", "/admin/agents", null).body()).contains("\"status\":\"transfers_only\""));
+        WsClient s = shopper("s", "regular");
+        assertThat(s.await("assigned").at("/agent/id").asText()).as("no new chats for b").isEqualTo("a");
+        a.send("{\"type\":\"transfer\",\"chatId\":\"" + chatIdOf(s) + "\",\"to\":\"b\",\"note\":\"refund\"}");
+        assertThat(b.await("assigned").get("chatId").asText()).isEqualTo(chatIdOf(s));
+        a.send("{\"type\":\"status\",\"status\":\"suspended\",\"reason\":\"team meeting\"}");
+        await().untilAsserted(() -> assertThat(http("GET", "/admin/agents", null).body())
+                .contains("\"status\":\"suspended\"").contains("\"statusReason\":\"team meeting\""));
+        WsClient t = shopper("t", "regular");
+        assertThat(t.await("queued").get("reason").asText()).as("nobody online takes new chats").isEqualTo("no_agents");
+    }
 }
