@@ -212,7 +212,7 @@
     client.addEventListener('script', (e) => {
       const f = e.detail;
       add('system', f.text, `${f.chatId}:${f.seq}`);
-      if (f.kind === 'overflow' || f.kind === 'no_agents' || f.kind === 'after_hours') leave.hidden = false;
+      if (['overflow', 'no_agents', 'after_hours', 'busy'].includes(f.kind)) leave.hidden = false;
       if (f.kind === 'leave_message_ack') leave.hidden = true;
     });
     client.addEventListener('message', (e) => {

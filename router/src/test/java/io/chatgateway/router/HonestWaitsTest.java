@@ -150,4 +150,28 @@ class HonestWaitsTest {
         assertThat(regular.etaErrorP50Seconds()).as("served 200 s sooner than told").isEqualTo(-200);
         assertThat(regular.etaErrorP90Seconds()).isEqualTo(-200);
     }
+
+    @Test
+    void pastTheTiersQueueLimitTheShopperIsToldItWillTakeLongAndMayLeaveAMessage() {
+        restart(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.putObject("queueLimitSeconds").put("regular", 600);
+            j.with("overflow").put("enterWaitSeconds", 86_400); // no overflow mode: the limit alone
+        }));
+        fx.agent("a", AgentLevel.REGULAR);
+        fx.customer("busy", Tier.REGULAR); // a is full
+        RecordingPeer first = fx.customer("first", Tier.REGULAR); // 300 s
+        fx.customer("second", Tier.REGULAR); // 600 s: at the limit, not past it
+        RecordingPeer third = fx.customer("third", Tier.REGULAR); // 900 s
+        assertThat(queued(first).reason()).isNull();
+        assertThat(queued(third).reason()).isEqualTo("busy");
+        assertThat(queued(third).etaSeconds()).isEqualTo(900);
+        assertThat(third.last(ServerMessage.Script.class).kind()).isEqualTo("busy");
+        fx.router.customerFrame(third, new ClientMessage.LeaveMessage(null, "Call me back", null, null));
+        fx.router.customerFrame(first, new ClientMessage.LeaveMessage("lm", "Me too", null, null));
+        fx.time.advanceTime();
+        assertThat(third.last(ServerMessage.Script.class).kind()).isEqualTo("leave_message_ack");
+        assertThat(first.last(ServerMessage.Error.class).code()).as("an agent comes soon enough: stay").isEqualTo("unavailable");
+        assertThat(fx.store.chat(chatId(third)).orElseThrow().state()).as("keeps its place").isEqualTo(io.chatgateway.router.store.ChatState.WAITING);
+    }
 }

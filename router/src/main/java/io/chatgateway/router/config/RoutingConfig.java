@@ -43,7 +43,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                             Map<AgentLevel, Integer> capacity, String complaintSkill, String supervisorTag,
                             int offerTimeoutSeconds, int maxMissedOffers, Map<String, GroupConfig> groups,
                             Care care, List<BannedPhrase> bannedPhrases, double qaSampleRate, Overflow overflow,
-                            Ownership ownership, OrderStatusRules orderStatus, int transferAllowance) {
+                            Ownership ownership, OrderStatusRules orderStatus, int transferAllowance,
+                            Map<Tier, Integer> queueLimitSeconds) {
     /** Slots above capacity a transfer or a supervisor's take-over may use, unless the document says otherwise. */
     public static final int DEFAULT_TRANSFER_ALLOWANCE = 2;
 
@@ -55,6 +56,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         escalation = Map.copyOf(escalation);
         capacity = Map.copyOf(capacity);
         groups = Map.copyOf(groups);
+        queueLimitSeconds = Map.copyOf(queueLimitSeconds);
     }
 
     /**
@@ -167,7 +169,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
                         new Faq("When will my order ship?", "Orders placed today ship within 48 hours; presale items on the date shown on the product page."),
                         new Faq("How do the discounts stack?", "Store coupons and platform coupons stack; the price at checkout is final."),
                         new Faq("Can I get my deposit back?", "Presale deposits are refunded in full if the final payment is not made."))),
-                Ownership.DEFAULTS, OrderStatusRules.NONE, DEFAULT_TRANSFER_ALLOWANCE);
+                Ownership.DEFAULTS, OrderStatusRules.NONE, DEFAULT_TRANSFER_ALLOWANCE, Map.of());
     }
 
     /** Phrases that refuse or deflect, in en and zh-CN, with a positive wording (DOMAIN.md). */
@@ -232,7 +234,8 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("tierWeights", "ageingPerSecond", "urgentOrderBoost", "preferredLevels",
             "escalation", "capacity", "complaintSkill", "supervisorTag", "offerTimeoutSeconds", "maxMissedOffers", "groups",
-            "care", "bannedPhrases", "qaSampleRate", "overflow", "ownership", "orderStatus", "transferAllowance");
+            "care", "bannedPhrases", "qaSampleRate", "overflow", "ownership", "orderStatus", "transferAllowance",
+            "queueLimitSeconds");
 
     /** The document as JSON (lower-case wire names for tiers and levels). */
     public ObjectNode toJson() {
@@ -299,6 +302,12 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         o.putObject("ownership").put("windowSeconds", ownership.windowSeconds()).put("retentionHours", ownership.retentionHours());
         o.set("orderStatus", orderStatus.toJson());
         o.put("transferAllowance", transferAllowance);
+        ObjectNode limits = o.putObject("queueLimitSeconds");
+        for (Tier t : Tier.values()) {
+            if (queueLimitSeconds.containsKey(t)) {
+                limits.put(t.wire(), queueLimitSeconds.get(t));
+            }
+        }
         return o;
     }
 
@@ -461,11 +470,25 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         int allowance = o.hasNonNull("transferAllowance")
                 ? (int) number(o, "transferAllowance", 0, 20, p, "an integer 0..20 (slots above capacity a transfer may use)")
                 : DEFAULT_TRANSFER_ALLOWANCE;
+        // Added after v1, optional: per tier, the projected wait above which a shopper is told "busy" (leave a message).
+        Map<Tier, Integer> limits = new EnumMap<>(Tier.class);
+        JsonNode ql = o.get("queueLimitSeconds");
+        if (ql != null && !ql.isNull()) {
+            for (Iterator<String> it = ql.fieldNames(); it.hasNext(); ) {
+                String t = it.next();
+                if (Tier.parse(t) == null) {
+                    p.add("queueLimitSeconds." + t + " (expected: a tier, \"vip\", \"regular\" or \"new\")");
+                } else if (!ql.get(t).isNull()) {
+                    limits.put(Tier.parse(t), (int) number(ql, t, 60, 86_400, p, "an integer 60..86400, or null for no limit",
+                            "queueLimitSeconds."));
+                }
+            }
+        }
         if (!p.isEmpty()) {
             throw new ConfigException(p);
         }
         return new RoutingConfig(weights, ageing, boost, pref, esc, cap, skill, supTag, offerTimeout, maxMissed, groups,
-                careCfg, banned, qa, overflowCfg, ownership, orderStatus, allowance);
+                careCfg, banned, qa, overflowCfg, ownership, orderStatus, allowance, limits);
     }
 
     private static List<Faq> faq(JsonNode a, List<String> p) {

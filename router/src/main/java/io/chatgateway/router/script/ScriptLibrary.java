@@ -16,7 +16,7 @@ public final class ScriptLibrary {
 
     /** The script kinds of PROTOCOL.md v1. */
     public enum Kind {
-        GREETING, QUEUED, OVERFLOW, LEAVE_MESSAGE_ACK, SILENCE_CARE, CLOSING, CSAT_INVITE, AGENT_LEFT, TRANSFER, NO_AGENTS, AFTER_HOURS;
+        GREETING, QUEUED, OVERFLOW, LEAVE_MESSAGE_ACK, SILENCE_CARE, CLOSING, CSAT_INVITE, AGENT_LEFT, TRANSFER, NO_AGENTS, AFTER_HOURS, BUSY;
 
         public String wire() {
             return name().toLowerCase(Locale.ROOT);
@@ -35,7 +35,8 @@ public final class ScriptLibrary {
             Map.entry(Kind.AGENT_LEFT, java.util.Set.of("shop")),
             Map.entry(Kind.TRANSFER, java.util.Set.of("shop")),
             Map.entry(Kind.NO_AGENTS, java.util.Set.of("position", "shop")),
-            Map.entry(Kind.AFTER_HOURS, java.util.Set.of("eta", "shop")));
+            Map.entry(Kind.AFTER_HOURS, java.util.Set.of("eta", "shop")),
+            Map.entry(Kind.BUSY, java.util.Set.of("position", "eta", "shop")));
 
     public static final String EN = "en";
     public static final String ZH = "zh-CN";
@@ -89,6 +90,9 @@ public final class ScriptLibrary {
         put(t, Kind.AFTER_HOURS,
                 "{shop} customer service is closed right now and opens again in about {eta}. Leave us a message here and we'll answer it in order when we open.",
                 "{shop}客服当前不在服务时间，约{eta}后开始服务。您可以在这里留言，我们上班后会按顺序回复。");
+        put(t, Kind.BUSY,
+                "We can't reach you soon: you are number {position} and the wait is about {eta}. Leave us a message here and we'll answer it in order, or stay in line if you prefer.",
+                "目前排队较长，您排在第{position}位，预计等待约{eta}。建议您直接留言，我们会按顺序回复；您也可以继续排队等待。");
         return new ScriptLibrary(t, defaultLang);
     }
 

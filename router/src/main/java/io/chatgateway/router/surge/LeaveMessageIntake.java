@@ -39,7 +39,7 @@ public final class LeaveMessageIntake {
             Delivery.error(peer, lm.id(), ErrorCode.CONFLICT, "an agent is already with you in chat " + chat.chatId() + "; just write here");
             return;
         }
-        if (!overflow.isOn(chat.group()) && !positions.unstaffed(chat)) {
+        if (!overflow.isOn(chat.group()) && !positions.offersLeaveMessage(chat)) {
             Delivery.error(peer, lm.id(), ErrorCode.UNAVAILABLE, "leave_message is taken while overflow mode is on, outside business hours"
                     + " or while no agent is online; an agent can take your chat now, please stay in the queue");
             return;

@@ -68,14 +68,20 @@ public final class QueuePositions {
         this.delivery = delivery;
     }
 
-    /** A shopper's place, the estimated wait, and why nobody can come ({@link #CLOSED}, {@link #NO_AGENTS}) or null. */
+    /** A shopper's place, the estimated wait, and why nobody can come soon ({@link #CLOSED}, {@link #NO_AGENTS}, {@link #BUSY}) or null. */
     public record Wait(int position, long etaSeconds, String reason) {
+        /** Whether the wait is an estimate from agents online (a promise to hold it to), not a guess. */
+        boolean promises() {
+            return reason == null || BUSY.equals(reason);
+        }
     }
 
     /** {@code queued.reason}: the group is outside its business hours; the wait counts to the opening. */
     public static final String CLOSED = "closed";
     /** {@code queued.reason}: no agent who may take the chat is online; the wait is a guess. */
     public static final String NO_AGENTS = "no_agents";
+    /** {@code queued.reason}: the wait passes the tier's {@code queueLimitSeconds}; the shopper is offered to leave a message. */
+    public static final String BUSY = "busy";
 
     /** What a group can take now: the inputs of every wait projection of one use, each read once. */
     public final class GroupWaits {
@@ -127,7 +133,9 @@ public final class QueuePositions {
                 stepStart = next;
             }
             if (best >= 0) {
-                return new Wait(position, best, null); // agents who may take it are online (outside hours too: they serve)
+                // Agents who may take it are online (outside hours too: they serve); a wait past the tier's limit is "busy".
+                Integer limit = c.queueLimitSeconds().get(chat.tier());
+                return new Wait(position, best, limit != null && best > limit ? BUSY : null);
             }
             return closedForSeconds > 0 ? new Wait(position, eta(position), CLOSED)
                     : new Wait(position, (long) position * handleSeconds, NO_AGENTS);
@@ -257,7 +265,7 @@ public final class QueuePositions {
     void tell(String chatId, Wait w) {
         delivery.toCustomer(chatId, new ServerMessage.Queued(chatId, w.position(), w.etaSeconds(), w.reason()));
         Told before = told.put(chatId, new Told(w.position(), w.reason(), ctx.now()));
-        if (w.reason() == null && before != null && before.reason() != null) {
+        if (w.promises() && before != null && before.reason() != null && !BUSY.equals(before.reason())) {
             ctx.store().notePromise(chatId, w.etaSeconds()); // nobody could come at first: this is the first promise
         }
     }
@@ -281,12 +289,13 @@ public final class QueuePositions {
         boolean inOverflow = overflow.isOn(group);
         Kind kind = CLOSED.equals(w.reason()) ? Kind.AFTER_HOURS
                 : NO_AGENTS.equals(w.reason()) ? Kind.NO_AGENTS
+                : BUSY.equals(w.reason()) ? Kind.BUSY
                 : inOverflow && w.etaSeconds() >= ctx.cfg().overflow().enterWaitSeconds() / 2 ? Kind.OVERFLOW : Kind.QUEUED;
         delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, kind.wire(),
                 ctx.scripts().render(kind, lang, Map.of("position", Integer.toString(position),
                         "eta", ctx.scripts().formatWait(w.etaSeconds(), lang), "shop", ctx.options().shopName()))));
         records.put(chat.chatId(), chat);
-        if (w.reason() == null) {
+        if (w.promises()) {
             ctx.store().notePromise(chat.chatId(), w.etaSeconds()); // the yardstick of ETA honesty (EtaAccuracy)
         }
         peer.send(Delivery.frame(new ServerMessage.Queued(chat.chatId(), position, w.etaSeconds(), w.reason())));
@@ -296,8 +305,9 @@ public final class QueuePositions {
         }
     }
 
-    /** Whether a shopper of this group may leave a message now: the group is closed or nobody who may take the chat is online. */
-    public boolean unstaffed(ChatRecord chat) {
-        return waits(chat.group()).of(chat, 1).reason() != null;
+    /** Whether a shopper may leave a message now: closed, nobody who may take the chat online, or a wait past the tier's limit. */
+    public boolean offersLeaveMessage(ChatRecord chat) {
+        int position = Math.max(1, ctx.store().position(chat.chatId()));
+        return waits(chat.group()).of(chat, position).reason() != null;
     }
 }

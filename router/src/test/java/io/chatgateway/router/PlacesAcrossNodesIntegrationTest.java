@@ -1,0 +1,58 @@
+package io.chatgateway.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatgateway.protocol.AgentLevel;
+import io.chatgateway.protocol.ServerMessage;
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.config.RoutingConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on one real Redis: a shopper waiting on node A is told their new place when a VIP
+ * who arrived on node B goes ahead of them (node A learns it from the queue on its next tick,
+ * not from B), and is told it once, by their own node.
+ */
+class PlacesAcrossNodesIntegrationTest {
+    private TwoNodes nodes;
+
+    @AfterEach
+    void stop() throws Exception {
+        nodes.close();
+    }
+
+    private static RecordingPeer shopper(Router node, String id, Tier tier) {
+        RecordingPeer p = new RecordingPeer();
+        node.customerHello(p, new CustomerIdentity(id, null, tier, List.of(), null, "en", false, null), null);
+        return p;
+    }
+
+    @Test
+    void aShopperOnOneNodeHearsThatAVipOnAnotherNodeWentAheadOfThem() throws Exception {
+        nodes = new TwoNodes(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.with("overflow").put("enterWaitSeconds", 86_400);
+        }), bus -> bus);
+        RecordingPeer agent = new RecordingPeer();
+        nodes.nodeA.agentHello(agent, new AgentIdentity("a", "A", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
+        nodes.time.advanceTime();
+        RecordingPeer busy = shopper(nodes.nodeA, "busy", Tier.REGULAR);
+        nodes.until("the first shopper assigned", () -> busy.all(ServerMessage.Assigned.class).size() == 1);
+        RecordingPeer regular = shopper(nodes.nodeA, "reg", Tier.REGULAR);
+        nodes.until("the regular shopper queued first", () -> !regular.all(ServerMessage.Queued.class).isEmpty());
+        assertThat(regular.last(ServerMessage.Queued.class).position()).isEqualTo(1);
+        RecordingPeer vip = shopper(nodes.nodeB, "vip", Tier.VIP);
+        nodes.until("the VIP queued ahead", () -> !vip.all(ServerMessage.Queued.class).isEmpty());
+        assertThat(vip.last(ServerMessage.Queued.class).position()).isEqualTo(1);
+        nodes.time.advanceTimeBy(Duration.ofSeconds(1)); // node A's tick
+        nodes.until("the regular shopper told they moved back", () -> regular.last(ServerMessage.Queued.class).position() == 2);
+        nodes.time.advanceTimeBy(Duration.ofSeconds(3));
+        nodes.time.advanceTime();
+        assertThat(regular.all(ServerMessage.Queued.class)).extracting(ServerMessage.Queued::position)
+                .as("told once, by their own node").containsExactly(1, 2);
+    }
+}
