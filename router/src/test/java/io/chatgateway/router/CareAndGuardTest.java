@@ -47,6 +47,46 @@ class CareAndGuardTest {
         return p.all(ServerMessage.Script.class).stream().filter(s -> s.kind().equals(kind)).count();
     }
 
+    // ---------------------------------------------------------------- idle chats free capacity
+
+    @Test
+    void aQuietShoppersChatFreesTheAgentsSlotUntilTheyWriteAgain() {
+        fx.close();
+        fx = new RouterFixture(RouterFixture.capacity(1));
+        chatting(); // a's one slot: u, and a spoke last
+        RecordingPeer next = fx.customer("next", Tier.REGULAR);
+        assertThat(next.all(ServerMessage.Assigned.class)).as("a is full").isEmpty();
+        fx.advance(Duration.ofMinutes(5).minusSeconds(2));
+        assertThat(next.all(ServerMessage.Assigned.class)).as("not before 5 minutes of quiet").isEmpty();
+        fx.advance(Duration.ofSeconds(3));
+        assertThat(next.last(ServerMessage.Assigned.class).agent().id()).as("u's quiet chat no longer holds the slot").isEqualTo("a");
+        assertThat(fx.store.agent("a").orElseThrow().load()).isEqualTo(1);
+        assertThat(fx.store.chat(chat).orElseThrow().agentId()).as("a keeps the quiet chat").isEqualTo("a");
+        shopperSays("back, I paid");
+        fx.advance(Duration.ofSeconds(1)); // the wake runs on a lane
+        assertThat(agent.last(ServerMessage.ChatText.class).text()).isEqualTo("back, I paid");
+        assertThat(fx.store.agent("a").orElseThrow().load()).as("counts again, over capacity: a keeps both").isEqualTo(2);
+        RecordingPeer third = fx.customer("third", Tier.REGULAR);
+        assertThat(third.all(ServerMessage.Assigned.class)).isEmpty();
+        fx.router.agentFrame(agent, new ClientMessage.Close(null, chat));
+        fx.time.advanceTime();
+        assertThat(fx.store.agent("a").orElseThrow().load()).as("released once").isEqualTo(1);
+        assertThat(third.all(ServerMessage.Assigned.class)).as("still full with next").isEmpty();
+    }
+
+    @Test
+    void idleChatsCanBeTurnedOff() {
+        fx.close();
+        fx = new RouterFixture(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.with("care").put("idleSeconds", 0);
+        }));
+        chatting();
+        RecordingPeer next = fx.customer("next", Tier.REGULAR);
+        fx.advance(Duration.ofMinutes(10));
+        assertThat(next.all(ServerMessage.Assigned.class)).isEmpty();
+    }
+
     // ---------------------------------------------------------------- silence care
 
     @Test

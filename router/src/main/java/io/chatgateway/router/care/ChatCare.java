@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Reply care</b>: a shopper whose message (or new assignment) waits
  *       {@code care.agentNudgeSeconds} for the agent makes the gateway {@code nudge} the agent; after
  *       {@code care.agentReofferSeconds} the chat goes to another agent at its place.</li>
+ *   <li><b>Idle chats free capacity</b>: where the agent spoke last, a shopper quiet for
+ *       {@code care.idleSeconds} (a shopper gone to pay during 11.11) stops holding a slot: the chat
+ *       stops counting against the agent's capacity ({@code ChatStore.idle}) and the agent gets the
+ *       best waiting chat for it; the agent keeps the quiet chat, and when its shopper writes again it
+ *       counts again ({@code ChatStore.wake}), over capacity if need be.</li>
  * </ul>
  *
  * <p><b>Timers at scale.</b> No cancel-and-reschedule per message: the care state (who spoke
@@ -51,6 +56,7 @@ public final class ChatCare {
         boolean nudged;
         long promptedAt = NONE;
         boolean humanReplied; // for the first-reply SLA (a chat's first human answer comes after its assignment)
+        boolean idle; // the quiet shopper's chat does not count against the agent's capacity
         long version; // of the stored copy this was read from
 
         Activity(long assignedAt) {
@@ -65,10 +71,11 @@ public final class ChatCare {
             this.nudged = c.nudged();
             this.promptedAt = c.promptedAt();
             this.humanReplied = c.humanReplied();
+            this.idle = c.idle();
         }
 
         ChatStore.Care toCare() {
-            return new ChatStore.Care(version, lastAgent, awaitingAgentSince, nudged, promptedAt, humanReplied);
+            return new ChatStore.Care(version, lastAgent, awaitingAgentSince, nudged, promptedAt, humanReplied, idle);
         }
     }
 
@@ -139,27 +146,55 @@ public final class ChatCare {
                 delivery.toAgent(chat.agentId(), new ServerMessage.Nudge(chatId, waited / 1000));
             }
             arm(chatId, a.awaitingAgentSince + (a.nudged ? care.agentReofferSeconds() : care.agentNudgeSeconds()) * 1000L);
-        } else if (a.promptedAt == Activity.NONE) {
-            long due = a.lastAgent + care.silencePromptSeconds() * 1000L;
-            if (now >= due) {
-                a.promptedAt = now;
-                if (!written(chatId, a)) {
+        } else {
+            // The agent spoke last: the shopper's silence runs (the slot freed, then the silence prompt, then the close).
+            long idleDue = care.idleSeconds() > 0 && !a.idle ? a.lastAgent + care.idleSeconds() * 1000L : Long.MAX_VALUE;
+            if (now >= idleDue) {
+                if (!freeSlot(chat, a)) {
+                    return; // the shopper wrote meanwhile: checked again on fresh state
+                }
+                idleDue = Long.MAX_VALUE;
+            }
+            long next;
+            if (a.promptedAt == Activity.NONE) {
+                next = a.lastAgent + care.silencePromptSeconds() * 1000L;
+                if (now >= next) {
+                    a.promptedAt = now;
+                    if (!written(chatId, a)) {
+                        return;
+                    }
+                    delivery.appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
+                            ctx.scripts().render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
+                    next = now + care.silenceCloseSeconds() * 1000L;
+                }
+            } else {
+                next = a.promptedAt + care.silenceCloseSeconds() * 1000L;
+                if (now >= next) {
+                    closing.close(chatId, "silence", true);
                     return;
                 }
-                delivery.appendAndSend(chat, chat.agentId(), seq -> new ServerMessage.Script(chatId, seq, Kind.SILENCE_CARE.wire(),
-                        ctx.scripts().render(Kind.SILENCE_CARE, chat.lang(), Map.of())));
-                arm(chatId, now + care.silenceCloseSeconds() * 1000L);
-            } else {
-                arm(chatId, due);
             }
-        } else {
-            long due = a.promptedAt + care.silenceCloseSeconds() * 1000L;
-            if (now >= due) {
-                closing.close(chatId, "silence", true);
-            } else {
-                arm(chatId, due);
-            }
+            arm(chatId, Math.min(next, idleDue));
         }
+    }
+
+    /**
+     * The shopper went quiet: the chat stops counting against the agent, who gets the best waiting
+     * chat for the slot. The store step comes first, then the care flag that tells the message path
+     * to count the chat again; if a message came in between, the step is undone. False then.
+     */
+    private boolean freeSlot(ChatRecord chat, Activity a) {
+        a.idle = true; // also when the store had it idle already: nothing more to arm for it
+        if (!ctx.store().idle(chat.chatId(), chat.agentId())) {
+            return true;
+        }
+        if (!written(chat.chatId(), a)) {
+            ctx.store().wake(chat.chatId());
+            return false;
+        }
+        log.debug("chat {} idle: agent {} has its slot back", chat.chatId(), chat.agentId());
+        assignment.fillAgent(chat.agentId());
+        return true;
     }
 
     /**

@@ -76,9 +76,13 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
      * and silent for {@code silencePromptSeconds} gets the {@code silence_care} script; still silent
      * {@code silenceCloseSeconds} later the chat closes with reason {@code silence}. A shopper whose
      * last message is unanswered for {@code agentNudgeSeconds} makes the gateway nudge the agent; after
-     * {@code agentReofferSeconds} the chat is offered to another agent.
+     * {@code agentReofferSeconds} the chat is offered to another agent. A chat whose shopper has been
+     * quiet (the agent spoke last) for {@code idleSeconds} stops counting against the agent's
+     * capacity until the shopper writes again; 0 turns that off.
      */
-    public record Care(int silencePromptSeconds, int silenceCloseSeconds, int agentNudgeSeconds, int agentReofferSeconds) {
+    public record Care(int silencePromptSeconds, int silenceCloseSeconds, int agentNudgeSeconds, int agentReofferSeconds,
+                       int idleSeconds) {
+        public static final int DEFAULT_IDLE_SECONDS = 300;
     }
 
     /**
@@ -164,7 +168,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         }
         return new RoutingConfig(w, 2.0, 150.0, pref, esc, cap, "complaints", "major_complaint", 15, 2,
                 Map.of("general", new GroupConfig(LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, ZoneId.of("UTC"))),
-                new Care(900, 900, 60, 180), DEFAULT_BANNED, 0.2,
+                new Care(900, 900, 60, 180, Care.DEFAULT_IDLE_SECONDS), DEFAULT_BANNED, 0.2,
                 new Overflow(200, 100, 600, 300, 30, 0.2, List.of(
                         new Faq("When will my order ship?", "Orders placed today ship within 48 hours; presale items on the date shown on the product page."),
                         new Faq("How do the discounts stack?", "Store coupons and platform coupons stack; the price at checkout is final."),
@@ -287,6 +291,7 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         careNode.put("silenceCloseSeconds", care.silenceCloseSeconds());
         careNode.put("agentNudgeSeconds", care.agentNudgeSeconds());
         careNode.put("agentReofferSeconds", care.agentReofferSeconds());
+        careNode.put("idleSeconds", care.idleSeconds());
         ArrayNode banned = o.putArray("bannedPhrases");
         bannedPhrases.forEach(b -> banned.addObject().put("phrase", b.phrase()).put("suggestion", b.suggestion()));
         o.put("qaSampleRate", qaSampleRate);
@@ -429,7 +434,10 @@ public record RoutingConfig(Map<Tier, Double> tierWeights, double ageingPerSecon
         Care careCfg = new Care((int) number(c, "silencePromptSeconds", 10, 86_400, p, "an integer 10..86400", "care."),
                 (int) number(c, "silenceCloseSeconds", 10, 86_400, p, "an integer 10..86400", "care."),
                 (int) number(c, "agentNudgeSeconds", 5, 86_400, p, "an integer 5..86400", "care."),
-                (int) number(c, "agentReofferSeconds", 10, 86_400, p, "an integer 10..86400", "care."));
+                (int) number(c, "agentReofferSeconds", 10, 86_400, p, "an integer 10..86400", "care."),
+                // Added after v1: optional (an older document keeps the default).
+                c.hasNonNull("idleSeconds") ? (int) number(c, "idleSeconds", 0, 86_400, p, "an integer 0..86400 (0: off)", "care.")
+                        : Care.DEFAULT_IDLE_SECONDS);
         if (careCfg.agentReofferSeconds() <= careCfg.agentNudgeSeconds()) {
             p.add("care.agentReofferSeconds (expected: more than care.agentNudgeSeconds: the nudge comes first)");
         }

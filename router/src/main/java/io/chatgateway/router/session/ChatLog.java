@@ -43,7 +43,13 @@ public final class ChatLog {
                     delivery.sendEvent(chatId, byAgent != null ? byAgent : said.agentId(), said.event(), said.json(), true);
                     ctx.metrics().message(byAgent == null);
                 },
-                then);
+                said -> {
+                    then.accept(said);
+                    if (byAgent == null && said.careBefore() != null && said.careBefore().idle()) {
+                        // The quiet shopper is back: the chat counts against the agent's capacity again (ChatCare).
+                        ctx.onWorker(() -> ctx.store().wake(chatId));
+                    }
+                });
     }
 
     /**

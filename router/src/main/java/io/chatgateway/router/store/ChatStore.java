@@ -105,6 +105,20 @@ public interface ChatStore {
      */
     Optional<ChatRecord> close(String chatId, String reason);
 
+    /**
+     * Atomically: an ASSIGNED chat of this agent whose shopper went quiet stops counting against the
+     * agent's capacity (load − 1; the agent keeps the chat). False, with no change, when it is not
+     * assigned to them or is idle already. Closing, re-queueing or transferring an idle chat does not
+     * lower the load again.
+     */
+    boolean idle(String chatId, String agentId);
+
+    /**
+     * Atomically: an idle chat counts again (load + 1, over capacity if need be: the agent keeps
+     * their chats). False, with no change, when it was not idle.
+     */
+    boolean wake(String chatId);
+
     /** Chats offered or assigned to an agent. */
     List<ChatRecord> chatsOf(String agentId);
 
@@ -306,8 +320,14 @@ public interface ChatStore {
      * Who spoke when in an assigned chat, for silence and reply care ({@link #NONE} for "not
      * set"). {@code version} changes with every write, for {@link #replaceCare}.
      */
-    record Care(long version, long lastAgent, long awaitingSince, boolean nudged, long promptedAt, boolean humanReplied) {
+    record Care(long version, long lastAgent, long awaitingSince, boolean nudged, long promptedAt, boolean humanReplied,
+                boolean idle) {
         public static final long NONE = Long.MIN_VALUE;
+
+        /** Not idle: the shopper has not gone quiet long enough to free the agent's slot. */
+        public Care(long version, long lastAgent, long awaitingSince, boolean nudged, long promptedAt, boolean humanReplied) {
+            this(version, lastAgent, awaitingSince, nudged, promptedAt, humanReplied, false);
+        }
     }
 
     Optional<Care> care(String chatId);

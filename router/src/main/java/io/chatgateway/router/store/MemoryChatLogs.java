@@ -150,7 +150,7 @@ final class MemoryChatLogs {
             care.computeIfPresent(chatId, (k, c) -> {
                 before[0] = c;
                 if (byAgent != null) {
-                    return new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true);
+                    return new Care(c.version() + 1, nowMillis, Care.NONE, false, Care.NONE, true, c.idle()); // only the shopper wakes it
                 }
                 boolean startsWaiting = c.awaitingSince() == Care.NONE;
                 if (startsWaiting) {
@@ -217,7 +217,7 @@ final class MemoryChatLogs {
             }
             done[0] = true;
             return new Care(expectedVersion + 1, next.lastAgent(), next.awaitingSince(), next.nudged(), next.promptedAt(),
-                    next.humanReplied());
+                    next.humanReplied(), next.idle());
         });
         return done[0];
     }

@@ -46,10 +46,10 @@ public final class MemoryChatStore implements ChatStore {
     private final Map<String, Map<Tier, TreeSet<ChatRecord>>> queues = new TreeMap<>();
     /** Beside each tier queue, the same chats in an order-statistics index for O(log n) positions. */
     private final Map<String, Map<Tier, RankIndex<ChatRecord>>> ranks = new HashMap<>();
-    private final Map<String, AgentRecord> agents = new TreeMap<>();
-    private final Map<String, Map<String, AgentRecord>> roomByGroup = new HashMap<>();
+    private final MemoryAgents agents = new MemoryAgents();
+    /** Assigned chats whose shopper went quiet: their slot is free (see {@link #idle}). */
+    private final java.util.Set<String> idleChats = new java.util.HashSet<>();
     private long takeSeq; // offers and assignments so far: AgentRecord.lastTaken
-    private final Map<String, int[]> loadByGroup = new HashMap<>(); // slots, free slots, agents online; then the same per level
     private final Map<String, Owner> owners = new HashMap<>();
     private final MemoryChatLogs logs;
     private final MemorySettings settings;
@@ -237,7 +237,7 @@ public final class MemoryChatStore implements ChatStore {
         }
         dequeue(c);
         chats.put(chatId, c.with(to, agentId));
-        putAgent(a.withLoad(a.load() + 1).withLastTaken(++takeSeq));
+        agents.put(a.withLoad(a.load() + 1).withLastTaken(++takeSeq));
         return AssignOutcome.DONE;
     }
 
@@ -268,7 +268,7 @@ public final class MemoryChatStore implements ChatStore {
         if (c == null || c.state() != ChatState.OFFERED || !agentId.equals(c.agentId())) {
             return Optional.empty();
         }
-        releaseLoad(agentId);
+        agents.addToLoad(agentId, -1); // an offered chat is never idle
         ChatRecord waiting = c.with(ChatState.WAITING, null);
         chats.put(chatId, waiting);
         enqueue(waiting);
@@ -281,7 +281,7 @@ public final class MemoryChatStore implements ChatStore {
         if (c == null || c.state() != ChatState.ASSIGNED) {
             return Optional.empty();
         }
-        releaseLoad(c.agentId());
+        releaseLoad(chatId, c.agentId());
         ChatRecord waiting = c.with(ChatState.WAITING, null);
         if (newGroup != null) {
             waiting = waiting.withGroup(newGroup);
@@ -302,18 +302,38 @@ public final class MemoryChatStore implements ChatStore {
                 || (!takeOver && to.status() != AgentStatus.ONLINE && to.status() != AgentStatus.TRANSFERS_ONLY)) {
             return Optional.empty();
         }
-        releaseLoad(fromAgent);
-        putAgent(agents.get(toAgent).withLoad(agents.get(toAgent).load() + 1));
+        releaseLoad(chatId, fromAgent);
+        agents.addToLoad(toAgent, 1); // with its new agent the chat counts again, idle or not before
         ChatRecord moved = c.with(ChatState.ASSIGNED, toAgent);
         chats.put(chatId, moved);
         return Optional.of(moved);
     }
 
-    private void releaseLoad(String agentId) {
-        AgentRecord a = agents.get(agentId);
-        if (a != null) {
-            putAgent(a.withLoad(Math.max(0, a.load() - 1)));
+    /** The chat no longer counts against its agent: load − 1, unless it was idle (its slot was freed then). */
+    private void releaseLoad(String chatId, String agentId) {
+        if (!idleChats.remove(chatId)) {
+            agents.addToLoad(agentId, -1);
         }
+    }
+
+    @Override
+    public synchronized boolean idle(String chatId, String agentId) {
+        ChatRecord c = chats.get(chatId);
+        if (c == null || c.state() != ChatState.ASSIGNED || !agentId.equals(c.agentId()) || !idleChats.add(chatId)) {
+            return false;
+        }
+        agents.addToLoad(agentId, -1);
+        return true;
+    }
+
+    @Override
+    public synchronized boolean wake(String chatId) {
+        ChatRecord c = chats.get(chatId);
+        if (c == null || c.state() != ChatState.ASSIGNED || !idleChats.remove(chatId)) {
+            return false;
+        }
+        agents.addToLoad(c.agentId(), 1);
+        return true;
     }
 
     @Override
@@ -325,7 +345,7 @@ public final class MemoryChatStore implements ChatStore {
         if (c.state() == ChatState.WAITING) {
             dequeue(c);
         } else {
-            releaseLoad(c.agentId());
+            releaseLoad(chatId, c.agentId());
         }
         ChatRecord closed = c.closed(reason);
         chats.put(chatId, closed);
@@ -362,7 +382,7 @@ public final class MemoryChatStore implements ChatStore {
         AgentRecord old = agents.get(agent.agentId());
         AgentRecord merged = old == null ? agent.withLoad(0).withMissedOffers(0).withLastTaken(0)
                 : agent.withLoad(old.load()).withMissedOffers(old.missedOffers()).withLastTaken(old.lastTaken());
-        putAgent(merged);
+        agents.put(merged);
         return merged;
     }
 
@@ -378,62 +398,23 @@ public final class MemoryChatStore implements ChatStore {
             return Optional.empty();
         }
         AgentRecord changed = change.apply(a).withLoad(a.load());
-        putAgent(changed);
+        agents.put(changed);
         return Optional.of(changed);
     }
 
     @Override
     public synchronized List<AgentRecord> agents() {
-        return List.copyOf(agents.values());
-    }
-
-    /**
-     * Every agent change goes through here, so the per-group indexes (who has room; slots and
-     * free slots of online agents) stay exact without scanning all agents per decision.
-     */
-    private void putAgent(AgentRecord a) {
-        AgentRecord old = agents.put(a.agentId(), a);
-        if (old != null) {
-            for (String g : old.groups()) {
-                roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).remove(old.agentId());
-                if (counts(old)) {
-                    addLoad(loadByGroup.computeIfAbsent(g, k -> new int[GroupLoad.INTS]), old, -1);
-                }
-            }
-        }
-        for (String g : a.groups()) {
-            if (a.hasRoom()) {
-                roomByGroup.computeIfAbsent(g, k -> new TreeMap<>()).put(a.agentId(), a);
-            }
-            if (counts(a)) {
-                addLoad(loadByGroup.computeIfAbsent(g, k -> new int[GroupLoad.INTS]), a, 1);
-            }
-        }
-    }
-
-    /** Adds ({@code sign} 1) or removes (-1) an agent's slots in a group's load, in all and at its level. */
-    private static void addLoad(int[] l, AgentRecord a, int sign) {
-        for (int at : new int[] {0, 3 * (1 + a.level().ordinal())}) {
-            l[at] += sign * a.capacity();
-            l[at + 1] += sign * Math.max(0, a.capacity() - a.load());
-            l[at + 2] += sign;
-        }
-    }
-
-    private static boolean counts(AgentRecord a) {
-        return a.status() == AgentStatus.ONLINE && a.connected();
+        return List.copyOf(agents.all());
     }
 
     @Override
     public synchronized List<AgentRecord> agentsWithRoom(String group) {
-        Map<String, AgentRecord> m = roomByGroup.get(group);
-        return m == null ? List.of() : List.copyOf(m.values());
+        return agents.withRoom(group);
     }
 
     @Override
     public synchronized GroupLoad groupLoad(String group) {
-        int[] l = loadByGroup.get(group);
-        return l == null ? GroupLoad.NONE : GroupLoad.fromInts(l);
+        return agents.load(group);
     }
 
     // ------------------------------------------------------------------ ownership

@@ -193,7 +193,7 @@ final class RedisChatLogs {
         }
         long seq = (Long) r.get(1);
         String agent = (String) r.get(2);
-        Care before = r.size() >= 9 ? careOf(r.subList(3, 9)) : null;
+        Care before = r.size() >= 11 ? careOf(r.subList(3, 9), r.get(10)) : null;
         return new Spoken<>(Spoken.Outcome.SAID, (E) draft.withSeq(seq), agent.isEmpty() ? null : agent, before, json.with(seq));
     }
 
@@ -241,19 +241,19 @@ final class RedisChatLogs {
             return Optional.empty();
         }
         return Optional.of(new Care(Long.parseLong(h.get("v")), Long.parseLong(h.get("la")), Long.parseLong(h.get("aw")),
-                "1".equals(h.get("nu")), Long.parseLong(h.get("pr")), "1".equals(h.get("hr"))));
+                "1".equals(h.get("nu")), Long.parseLong(h.get("pr")), "1".equals(h.get("hr")), "1".equals(h.get("id"))));
     }
 
     private static String[] careFields(Care c) {
         return new String[] {Long.toString(c.lastAgent()), Long.toString(c.awaitingSince()), c.nudged() ? "1" : "0",
-                Long.toString(c.promptedAt()), c.humanReplied() ? "1" : "0"};
+                Long.toString(c.promptedAt()), c.humanReplied() ? "1" : "0", c.idle() ? "1" : "0"};
     }
 
     void putCare(String chatId, Care c) {
         String[] f = careFields(c);
         String key = careKey(chatId);
         RedisChatStore.call(() -> redis.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2],
-                "pr", f[3], "hr", f[4])));
+                "pr", f[3], "hr", f[4], "id", f[5])));
         RedisChatStore.call(() -> redis.pexpire(key, closedRetention.toMillis() * 7)); // a safety net: closing drops it
     }
 
@@ -261,7 +261,7 @@ final class RedisChatLogs {
         String[] f = careFields(next);
         Long r = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, REPLACE_CARE, ScriptOutputType.INTEGER,
                 new String[] {careKey(chatId)}, Long.toString(expectedVersion), Long.toString(expectedVersion + 1),
-                f[0], f[1], f[2], f[3], f[4]));
+                f[0], f[1], f[2], f[3], f[4], f[5]));
         return r != null && r == 1;
     }
 
@@ -269,11 +269,11 @@ final class RedisChatLogs {
         RedisChatStore.call(() -> redis.del(careKey(chatId)));
     }
 
-    private static Care careOf(List<?> f) {
+    private static Care careOf(List<?> f, Object idle) {
         if (f == null || f.size() < 6 || f.get(0) == null) {
             return null;
         }
         return new Care(Long.parseLong(f.get(0).toString()), Long.parseLong(f.get(1).toString()), Long.parseLong(f.get(2).toString()),
-                "1".equals(f.get(3)), Long.parseLong(f.get(4).toString()), "1".equals(f.get(5)));
+                "1".equals(f.get(3)), Long.parseLong(f.get(4).toString()), "1".equals(f.get(5)), "1".equals(idle));
     }
 }

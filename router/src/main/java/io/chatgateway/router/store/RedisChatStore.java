@@ -69,6 +69,8 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     /** KEYS chat, to-agent; ARGV chatId, from, to, override ('1'). */
     private static final String TRANSFER = LuaScripts.load(RedisChatStore.class, "transfer");
+    private static final String IDLE = LuaScripts.load(RedisChatStore.class, "idle");
+    private static final String WAKE = LuaScripts.load(RedisChatStore.class, "wake");
 
     /** KEYS chat; ARGV chatId, reason, retention ms. */
     private static final String CLOSE = LuaScripts.load(RedisChatStore.class, "close");
@@ -306,6 +308,16 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     public Optional<ChatRecord> transfer(String chatId, String fromAgent, String toAgent, boolean takeOver, int allowance) {
         return script(TRANSFER, new String[] {chatKey(chatId), agentKey(toAgent)}, chatId, fromAgent, toAgent,
                 takeOver ? "1" : "0", Integer.toString(allowance)) == 1 ? chat(chatId) : Optional.empty();
+    }
+
+    @Override
+    public boolean idle(String chatId, String agentId) {
+        return script(IDLE, new String[] {chatKey(chatId), agentKey(agentId)}, agentId) == 1;
+    }
+
+    @Override
+    public boolean wake(String chatId) {
+        return script(WAKE, new String[] {chatKey(chatId)}) == 1;
     }
 
     @Override

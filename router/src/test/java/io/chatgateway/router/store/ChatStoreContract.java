@@ -408,6 +408,45 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void anIdleChatFreesItsSlotOnceTheShoppersMessageReportsItAndItIsReleasedOnlyOnce() {
+        ChatStore s = store();
+        long none = ChatStore.Care.NONE;
+        s.upsertAgent(agent("a", 2));
+        s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 10));
+        s.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 9));
+        s.tryAssign("c1", "a");
+        s.tryAssign("c2", "a");
+        assertThat(s.agentsWithRoom("general")).isEmpty();
+        assertThat(s.idle("c1", "someone-else")).isFalse();
+        assertThat(s.idle("c1", "a")).isTrue();
+        assertThat(s.idle("c1", "a")).as("once").isFalse();
+        assertThat(s.agent("a").orElseThrow().load()).isEqualTo(1);
+        assertThat(s.agentsWithRoom("general")).as("the slot is free for a new chat").extracting(AgentRecord::agentId).containsExactly("a");
+        assertThat(s.wake("c1")).isTrue();
+        assertThat(s.wake("c1")).as("once").isFalse();
+        assertThat(s.agent("a").orElseThrow().load()).isEqualTo(2);
+        assertThat(s.idle("c2", "a")).isTrue();
+        assertThat(s.close("c2", "agent")).isPresent();
+        assertThat(s.agent("a").orElseThrow().load()).as("an idle chat's close releases nothing more").isEqualTo(1);
+        assertThat(s.wake("c2")).as("a closed chat").isFalse();
+        assertThat(s.idle("c1", "a")).isTrue();
+        assertThat(s.requeue("c1", null)).isPresent();
+        assertThat(s.agent("a").orElseThrow().load()).isZero();
+
+        // The care flag the message path reads: the shopper's message reports it and clears it; an agent's keeps it.
+        s.createWaitingChat(waiting("c3", "u3", Tier.REGULAR, 3, 8));
+        s.tryAssign("c3", "a");
+        s.append("c3", seq -> new ServerMessage.Assigned("c3", seq, new ServerMessage.AgentInfo("a", "A"), null));
+        s.putCare("c3", new ChatStore.Care(0, 1_000, none, false, none, true, true));
+        var agentSaid = say(s, "c3", "a", null, 2_000, null, 0, seq -> new ServerMessage.ChatText("c3", seq, "agent", "still there?", 6));
+        assertThat(agentSaid.outcome()).isEqualTo(ChatStore.Spoken.Outcome.SAID);
+        assertThat(s.care("c3").orElseThrow().idle()).as("the agent writing does not wake it").isTrue();
+        var back = say(s, "c3", null, "c:1", 3_000, "care|c3", 60_000, seq -> new ServerMessage.ChatText("c3", seq, "customer", "hi", 5));
+        assertThat(back.careBefore().idle()).isTrue();
+        assertThat(s.care("c3").orElseThrow().idle()).isFalse();
+    }
+
+    @Test
     void aCareDeadlineIsNeverLaterThanAWaitingShoppersNudge() {
         ChatStore s = store();
         long none = ChatStore.Care.NONE;

@@ -5,7 +5,7 @@ if not f[1] or f[1] == 'CLOSED' then return 0 end
 if f[1] == 'WAITING' then
   redis.call('ZREM', '{cg}:q:' .. f[2] .. ':' .. f[3], ARGV[1])
 else
-  release(f[4])
+  release_chat(KEYS[1], f[4])
   redis.call('SREM', '{cg}:agentchats:' .. f[4], ARGV[1])
 end
 redis.call('HSET', KEYS[1], 'state', 'CLOSED', 'closeReason', ARGV[2])

@@ -8,6 +8,14 @@ local function release(agentId)
   redis.call('HSET', key, 'load', load)
   refresh_room(agentId)
 end
+-- An assigned chat leaves its agent: load - 1, unless the chat was idle (its slot was freed then).
+local function release_chat(chatKey, agentId)
+  if redis.call('HGET', chatKey, 'idle') == '1' then
+    redis.call('HDEL', chatKey, 'idle')
+    return
+  end
+  release(agentId)
+end
 local function enqueue(chatKey, chatId)
   local f = redis.call('HMGET', chatKey, 'group', 'tier', 'rank')
   redis.call('ZADD', '{cg}:q:' .. f[1] .. ':' .. f[2], -tonumber(f[3]), chatId)

@@ -6,7 +6,7 @@ if not st[1] or st[2] ~= '1' then return 0 end
 local load = tonumber(st[3]); local cap = tonumber(st[4])
 if load >= cap + tonumber(ARGV[5]) then return 0 end
 if ARGV[4] ~= '1' and st[1] ~= 'ONLINE' and st[1] ~= 'TRANSFERS_ONLY' then return 0 end
-release(ARGV[2])
+release_chat(KEYS[1], ARGV[2]) -- with its new agent the chat counts again, idle or not before
 redis.call('SREM', '{cg}:agentchats:' .. ARGV[2], ARGV[1])
 load = load + 1
 redis.call('HSET', KEYS[2], 'load', load)
