@@ -298,4 +298,26 @@ class RoutingRulesIntegrationTest {
         WsClient t = shopper("t", "regular");
         assertThat(t.await("queued").get("reason").asText()).as("nobody online takes new chats").isEqualTo("no_agents");
     }
+
+    @Test
+    void aQuietShoppersChatFreesTheAgentsSlotAndCountsAgainWhenTheyWrite() throws Exception {
+        start();
+        assertThat(changeConfig(c -> {
+            c.with("capacity").put("regular", 1);
+            // Care checks come at the chat's care deadlines: the first one, the nudge's, 5 s after the assignment.
+            c.with("care").put("idleSeconds", 2).put("agentNudgeSeconds", 5).put("agentReofferSeconds", 600);
+        }).statusCode()).isEqualTo(200);
+        WsClient a = agent("a", "regular", true);
+        WsClient quiet = shopper("quiet", "regular");
+        quiet.await("assigned");
+        a.send("{\"type\":\"message\",\"chatId\":\"" + chatIdOf(quiet) + "\",\"text\":\"Anything else?\"}");
+        WsClient next = shopper("next", "regular");
+        next.await("queued");
+        assertThat(next.await("assigned").at("/agent/id").asText()).as("the quiet chat's slot, after 2 s").isEqualTo("a");
+        quiet.send("{\"type\":\"message\",\"text\":\"I am back\"}");
+        assertThat(a.await("the shopper back", f -> "message".equals(f.path("type").asText())
+                && "I am back".equals(f.path("text").asText())).get("chatId").asText()).isEqualTo(chatIdOf(quiet));
+        await().untilAsserted(() -> assertThat(JSON.readTree(http("GET", "/admin/agents", null).body()).at("/agents/0/load").asInt())
+                .as("both count again: over capacity, the agent keeps both").isEqualTo(2));
+    }
 }
