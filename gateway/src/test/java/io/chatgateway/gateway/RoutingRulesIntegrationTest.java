@@ -320,4 +320,31 @@ class RoutingRulesIntegrationTest {
         await().untilAsserted(() -> assertThat(JSON.readTree(http("GET", "/admin/agents", null).body()).at("/agents/0/load").asInt())
                 .as("both count again: over capacity, the agent keeps both").isEqualTo(2));
     }
+
+    @Test
+    void pastTheTiersQueueLimitAShopperIsToldPlainlyAndMayLeaveAMessageAndOneQuickChatDoesNotMoveTheEstimate() throws Exception {
+        start();
+        assertThat(changeConfig(c -> {
+            c.with("capacity").put("regular", 1);
+            c.putObject("queueLimitSeconds").put("regular", 400);
+            c.with("overflow").put("enterWaitSeconds", 86_400);
+        }).statusCode()).isEqualTo(200);
+        WsClient a = agent("a", "regular", true);
+        WsClient quick = shopper("quick", "regular");
+        quick.await("assigned");
+        a.send("{\"type\":\"close\",\"chatId\":\"" + chatIdOf(quick) + "\"}"); // handled in about a second
+        quick.await("closed");
+        shopper("busy", "regular").await("assigned"); // a is full again
+        WsClient first = shopper("first", "regular");
+        assertThat(first.await("queued").get("etaSeconds").asLong()).as("one quick chat is not trusted yet").isEqualTo(300);
+        WsClient second = shopper("second", "regular");
+        assertThat(second.awaitScript("busy").get("text").asText()).contains("Leave us a message");
+        JsonNode q = second.await("queued");
+        assertThat(q.get("etaSeconds").asLong()).isEqualTo(600);
+        assertThat(q.get("reason").asText()).isEqualTo("busy");
+        second.send("{\"type\":\"leave_message\",\"text\":\"Please call me back\",\"orderNo\":\"B7\"}");
+        second.awaitScript("leave_message_ack");
+        first.send("{\"type\":\"leave_message\",\"id\":\"x\",\"text\":\"me too\"}");
+        assertThat(first.awaitError("unavailable").get("message").asText()).contains("stay in the queue");
+    }
 }
