@@ -89,7 +89,7 @@ public final class Offers {
         }
         ctx.metrics().expired.increment();
         delivery.toAgent(agentId, new ServerMessage.OfferWithdrawn(chatId, ownerWindow
-                ? "passed on: your returning shopper was offered to a colleague after your " + ownerWindowSeconds() + " s window"
+                ? "your " + ownerWindowSeconds() + " s window for your returning shopper ended: offered to a free colleague first"
                 : "expired: not accepted within " + ctx.cfg().offerTimeoutSeconds() + " s"));
         assignment.lapsed(chatId, agentId);
         if (!ownerWindow) {
