@@ -140,8 +140,18 @@ class RoutingRulesIntegrationTest {
     @Test
     void aShopperMovedBackByAVipHearsTheirNewPlaceAndAVipIsToldTheirLaddersWait() throws Exception {
         start();
-        assertThat(changeConfig(c -> c.with("capacity").put("regular", 1)).statusCode()).isEqualTo(200);
-        agent("a", "regular", true);
+        assertThat(changeConfig(c -> {
+            c.with("capacity").put("regular", 1);
+            // surge mode kept off: its own updates must not be what tells the shopper they moved back
+            c.with("overflow").put("enterDepth", 1000).put("exitDepth", 500).put("enterWaitSeconds", 86_400).put("exitWaitSeconds", 43_200);
+        }).statusCode()).isEqualTo(200);
+        WsClient a = agent("a", "regular", true);
+        for (int i = 0; i < 6; i++) { // quick chats: the group's handling average is about 1 s, on enough samples to be trusted
+            WsClient quick = shopper("quick" + i, "regular");
+            quick.await("assigned");
+            a.send("{\"type\":\"close\",\"chatId\":\"" + chatIdOf(quick) + "\"}");
+            quick.await("closed");
+        }
         shopper("busy", "regular").await("assigned"); // a is full from now on
         WsClient regular = shopper("reg", "regular");
         assertThat(regular.await("queued").get("position").asInt()).isEqualTo(1);
