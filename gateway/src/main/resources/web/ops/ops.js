@@ -99,7 +99,7 @@ async function refreshLive() {
     for (const t of g.tiers) {
       rows.push(el('tr', {}, el('td', { text: g.group }), el('td', { text: t.tier }), el('td', { text: String(t.waiting) }),
         el('td', { text: `${t.oldestWaitSeconds} s` }), el('td', { text: `${t.projectedWaitSeconds} s` }),
-        // ETA honesty: actual minus promised wait (positive: longer than told), over this node's last promised chats.
+        // ETA honesty: actual minus promised wait (positive: longer than told), over the last promised chats of all nodes.
         el('td', { text: t.etaSamples ? `${t.etaErrorP50Seconds} / ${t.etaErrorP90Seconds} s (${t.etaSamples})` : '—' }),
         el('td', { text: g.open ? 'open' : 'closed' }), el('td', { text: g.overflow ? `on (${g.overflowMode})` : g.overflowMode })));
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two nodes on one real Redis: a shopper waiting on node A is told their new place when a VIP
  * who arrived on node B goes ahead of them (node A learns it from the queue on its next tick,
- * not from B), and is told it once, by their own node.
+ * not from B), and is told it once, by their own node. ETA honesty counts the chats of every node.
  */
 class PlacesAcrossNodesIntegrationTest {
     private TwoNodes nodes;
@@ -54,5 +54,31 @@ class PlacesAcrossNodesIntegrationTest {
         nodes.time.advanceTime();
         assertThat(regular.all(ServerMessage.Queued.class)).extracting(ServerMessage.Queued::position)
                 .as("told once, by their own node").containsExactly(1, 2);
+    }
+
+    @Test
+    void opsOnEitherNodeSeeHowHonestTheWaitsOfEveryNodeWere() throws Exception {
+        nodes = new TwoNodes(RouterFixture.config(j -> {
+            j.with("capacity").put("regular", 1);
+            j.with("overflow").put("enterWaitSeconds", 86_400);
+        }), bus -> bus);
+        RecordingPeer agent = new RecordingPeer();
+        nodes.nodeA.agentHello(agent, new AgentIdentity("a", "A", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
+        nodes.time.advanceTime();
+        RecordingPeer busy = shopper(nodes.nodeA, "busy", Tier.REGULAR);
+        nodes.until("the first shopper assigned", () -> busy.all(ServerMessage.Assigned.class).size() == 1);
+        RecordingPeer waiting = shopper(nodes.nodeA, "waiting", Tier.REGULAR);
+        nodes.until("the second shopper promised a wait", () -> !waiting.all(ServerMessage.Queued.class).isEmpty());
+        long promised = waiting.last(ServerMessage.Queued.class).etaSeconds();
+        nodes.time.advanceTimeBy(Duration.ofSeconds(40));
+        String busyChat = busy.last(ServerMessage.Assigned.class).chatId();
+        nodes.nodeA.agentFrame(agent, new io.chatgateway.protocol.ClientMessage.Close(null, busyChat));
+        nodes.time.advanceTime();
+        nodes.until("the second shopper assigned on node A", () -> waiting.all(ServerMessage.Assigned.class).size() == 1);
+        RouterSnapshot.TierFigures seenOnB = nodes.nodeB.snapshot().block(Duration.ofSeconds(5)).groups().stream()
+                .filter(g -> g.group().equals("general")).findFirst().orElseThrow().tiers().stream()
+                .filter(t -> t.tier().equals("regular")).findFirst().orElseThrow();
+        assertThat(seenOnB.etaSamples()).as("node B shows the chat node A assigned").isEqualTo(1);
+        assertThat(seenOnB.etaErrorP50Seconds()).isEqualTo(40 - promised);
     }
 }

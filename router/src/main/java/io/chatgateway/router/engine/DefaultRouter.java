@@ -462,6 +462,7 @@ final class DefaultRouter implements Router {
         ctx.guarded(overflow::check);
         ctx.guarded(() -> positions.tick(ctx.lastDepths().keySet())); // places changed by other nodes' events
         ctx.guarded(board::tick);
+        ctx.guarded(() -> ctx.metrics().eta.refresh(ctx.cfg().groups().keySet(), ctx.now()));
     }
 
     /**

@@ -1,73 +1,99 @@
 package io.chatgateway.router.internal;
 
+import io.chatgateway.protocol.Tier;
+import io.chatgateway.router.store.ChatStore;
+import io.chatgateway.router.store.StoreUnavailableException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * ETA honesty, measured: for every chat that had to queue and was promised a wait, the actual
  * wait to its first assignment minus the promise, in seconds (positive: the shopper waited longer
- * than told). Kept per group and tier over the last {@link #WINDOW} chats of this node, so the
- * figures follow the current routing and load; shown at {@code /admin/queues} and as the gauges
- * {@code chat.eta.error{group,tier,quantile=0.5|0.9}} and {@code chat.eta.samples{group,tier}}.
+ * than told).
+ *
+ * <p>The store keeps the last {@link ChatStore#ETA_ERRORS_KEPT} errors per group and tier from every
+ * node, so the figures follow the current routing and load, and every node's {@code /admin/queues}
+ * shows the same ones (read when asked). The gauges {@code chat.eta.error{group,tier,quantile=0.5|0.9}}
+ * and {@code chat.eta.samples{group,tier}} show the figures last read: by {@code /admin/queues}, or by
+ * the router's tick at most every {@link #REFRESH_MILLIS} ms, so a scrape never waits for the store.
  */
 public final class EtaAccuracy {
-    /** Chats per group and tier the percentiles are taken over. */
-    static final int WINDOW = 1000;
+    /** How often the tick rereads the figures behind the gauges. */
+    static final long REFRESH_MILLIS = 15_000;
 
     private final MeterRegistry registry;
-    private final Map<String, Window> windows = new ConcurrentHashMap<>(); // "group|tier"
+    private final ChatStore store;
+    private final Map<String, Figures> latest = new ConcurrentHashMap<>(); // "group|tier" -> gauged figures
+    private volatile long refreshedAt = Long.MIN_VALUE / 2;
 
     /** p50 and p90 of actual − promised seconds over {@code samples} chats (0 samples: both 0). */
     public record Figures(int samples, long p50Seconds, long p90Seconds) {
         public static final Figures NONE = new Figures(0, 0, 0);
+
+        static Figures of(List<Long> errors) {
+            if (errors.isEmpty()) {
+                return NONE;
+            }
+            long[] sorted = errors.stream().mapToLong(Long::longValue).sorted().toArray();
+            int n = sorted.length;
+            return new Figures(n, sorted[(int) Math.ceil(0.5 * n) - 1], sorted[(int) Math.ceil(0.9 * n) - 1]);
+        }
     }
 
-    EtaAccuracy(MeterRegistry registry) {
+    EtaAccuracy(MeterRegistry registry, ChatStore store) {
         this.registry = registry;
+        this.store = store;
     }
 
     /** A promised chat got its first agent after waiting {@code actualSeconds}. */
     public void record(String group, String tier, long promisedSeconds, long actualSeconds) {
-        windows.computeIfAbsent(group + "|" + tier, k -> register(group, tier, new Window())).add(actualSeconds - promisedSeconds);
+        try {
+            store.noteEtaError(group, tier, actualSeconds - promisedSeconds);
+        } catch (StoreUnavailableException e) {
+            // The chat is assigned already; one sample fewer is better than failing the hand-over for a figure.
+        }
     }
 
+    /** The figures of every node's chats of this group and tier, read now. */
     public Figures figures(String group, String tier) {
-        Window w = windows.get(group + "|" + tier);
-        return w == null ? Figures.NONE : w.figures();
-    }
-
-    private Window register(String group, String tier, Window w) {
-        Gauge.builder("chat.eta.error", w, x -> x.figures().p50Seconds()).tag("group", group).tag("tier", tier).tag("quantile", "0.5")
-                .baseUnit("seconds").description("actual minus promised wait, this node's last " + WINDOW + " chats").register(registry);
-        Gauge.builder("chat.eta.error", w, x -> x.figures().p90Seconds()).tag("group", group).tag("tier", tier).tag("quantile", "0.9")
-                .baseUnit("seconds").description("actual minus promised wait, this node's last " + WINDOW + " chats").register(registry);
-        Gauge.builder("chat.eta.samples", w, x -> x.figures().samples()).tag("group", group).tag("tier", tier)
-                .description("promised chats the ETA error is taken over").register(registry);
-        return w;
-    }
-
-    /** The last {@link #WINDOW} errors of one group and tier (a ring). */
-    private static final class Window {
-        private final long[] errors = new long[WINDOW];
-        private int next;
-        private int size;
-
-        synchronized void add(long error) {
-            errors[next] = error;
-            next = (next + 1) % WINDOW;
-            size = Math.min(WINDOW, size + 1);
+        Figures f = Figures.of(store.etaErrors(group, tier));
+        String key = group + "|" + tier;
+        if (f.samples() > 0 && latest.put(key, f) == null) {
+            register(group, tier, key); // a series only where there is something to show (0 would read as "exact")
         }
+        return f;
+    }
 
-        synchronized Figures figures() {
-            if (size == 0) {
-                return Figures.NONE;
+    /** Rereads the gauged figures and those of the configured groups, at most every {@link #REFRESH_MILLIS} ms. */
+    public void refresh(Iterable<String> groups, long nowMillis) {
+        if (nowMillis - refreshedAt < REFRESH_MILLIS) {
+            return;
+        }
+        refreshedAt = nowMillis;
+        Set<String> keys = new HashSet<>(latest.keySet());
+        for (String g : groups) {
+            for (Tier t : Tier.values()) {
+                keys.add(g + "|" + t.wire());
             }
-            long[] sorted = Arrays.copyOf(errors, size);
-            Arrays.sort(sorted);
-            return new Figures(size, sorted[(int) Math.ceil(0.5 * size) - 1], sorted[(int) Math.ceil(0.9 * size) - 1]);
         }
+        for (String key : keys) {
+            int bar = key.lastIndexOf('|');
+            figures(key.substring(0, bar), key.substring(bar + 1));
+        }
+    }
+
+    private void register(String group, String tier, String key) {
+        String about = "actual minus promised wait, the last " + ChatStore.ETA_ERRORS_KEPT + " chats of all nodes";
+        Gauge.builder("chat.eta.error", latest, m -> m.getOrDefault(key, Figures.NONE).p50Seconds())
+                .tag("group", group).tag("tier", tier).tag("quantile", "0.5").baseUnit("seconds").description(about).register(registry);
+        Gauge.builder("chat.eta.error", latest, m -> m.getOrDefault(key, Figures.NONE).p90Seconds())
+                .tag("group", group).tag("tier", tier).tag("quantile", "0.9").baseUnit("seconds").description(about).register(registry);
+        Gauge.builder("chat.eta.samples", latest, m -> m.getOrDefault(key, Figures.NONE).samples()).tag("group", group).tag("tier", tier)
+                .description("promised chats the ETA error is taken over").register(registry);
     }
 }

@@ -65,7 +65,7 @@ public final class NodeContext {
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = scheduler.createWorker(); // a parallel scheduler hands out its threads round-robin
         }
-        this.metrics = new RouterMetrics(meters, options.activity());
+        this.metrics = new RouterMetrics(meters, options.activity(), store);
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
         this.config = store.config();
     }

@@ -2,6 +2,7 @@ package io.chatgateway.router.internal;
 
 import io.chatgateway.router.ChatActivity;
 import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -42,10 +43,10 @@ public final class RouterMetrics {
     /** Promised against actual waits (see {@link EtaAccuracy}). */
     public final EtaAccuracy eta;
 
-    public RouterMetrics(MeterRegistry r, ChatActivity activity) {
+    public RouterMetrics(MeterRegistry r, ChatActivity activity, ChatStore store) {
         registry = r;
         this.activity = activity;
-        this.eta = new EtaAccuracy(r);
+        this.eta = new EtaAccuracy(r, store);
         started = Counter.builder("chat.started").description("chats started").register(r);
         offers = Counter.builder("chat.offers").description("offers sent to agents").register(r);
         accepted = Counter.builder("chat.offers.accepted").register(r);

@@ -260,6 +260,20 @@ public interface ChatStore {
     /** Sampled chats, newest first. */
     List<QaSample> qaSamples(int limit);
 
+    // ---- ETA honesty
+
+    /** How many ETA errors are kept per group and tier (the oldest go first). */
+    int ETA_ERRORS_KEPT = 1000;
+
+    /**
+     * Keeps the ETA error of a chat that waited and got its first agent (actual minus promised wait,
+     * seconds), shared by every node so each node's ops API shows the same figures.
+     */
+    void noteEtaError(String group, String tier, long errorSeconds);
+
+    /** The kept ETA errors of a group and tier, newest first, at most {@link #ETA_ERRORS_KEPT}. */
+    List<Long> etaErrors(String group, String tier);
+
     // ---- routing configuration
 
     /** The current configuration (version 1 is the initial one). */

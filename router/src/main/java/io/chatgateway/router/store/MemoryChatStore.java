@@ -524,6 +524,16 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
+    public void noteEtaError(String group, String tier, long errorSeconds) {
+        settings.noteEtaError(group, tier, errorSeconds);
+    }
+
+    @Override
+    public List<Long> etaErrors(String group, String tier) {
+        return settings.etaErrors(group, tier);
+    }
+
+    @Override
     public VersionedConfig config() {
         return settings.config();
     }

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 
 /**
  * What the memory store keeps beside chats and agents: the routing configuration with its audit
- * trail, the edited script texts, forced overflow modes and QA samples, under a lock of their own.
+ * trail, the edited script texts, forced overflow modes, QA samples and ETA errors, under a lock of their own.
  */
 final class MemorySettings {
     private static final int MAX_AUDIT = 1000;
@@ -21,6 +21,7 @@ final class MemorySettings {
     private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
     private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
     private final Map<String, Boolean> forcedOverflow = new TreeMap<>();
+    private final Map<String, ArrayDeque<Long>> etaErrors = new java.util.HashMap<>(); // "group|tier"
     private VersionedConfig config;
 
     MemorySettings(RoutingConfig initialConfig) {
@@ -32,6 +33,18 @@ final class MemorySettings {
         while (qa.size() > MAX_QA) {
             qa.removeLast();
         }
+    }
+
+    synchronized void noteEtaError(String group, String tier, long errorSeconds) {
+        ArrayDeque<Long> kept = etaErrors.computeIfAbsent(tier + "|" + group, k -> new ArrayDeque<>());
+        kept.addFirst(errorSeconds);
+        while (kept.size() > ChatStore.ETA_ERRORS_KEPT) {
+            kept.removeLast();
+        }
+    }
+
+    synchronized List<Long> etaErrors(String group, String tier) {
+        return List.copyOf(etaErrors.getOrDefault(tier + "|" + group, new ArrayDeque<>()));
     }
 
     synchronized List<QaSample> qaSamples(int limit) {

@@ -152,21 +152,10 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         }
     }
 
-    /** The records behind these ids (those that exist), read in one pipelined round trip per batch. */
-    private <T> List<T> records(java.util.Collection<String> ids, java.util.function.Function<String, String> key,
-                                java.util.function.Function<Map<String, String>, T> of) {
-        List<T> out = new ArrayList<>(ids.size());
-        for (Map<String, String> h : RedisReads.hashes(async, commandTimeout, ids.stream().map(key).toList())) {
-            T r = of.apply(h);
-            if (r != null) {
-                out.add(r);
-            }
-        }
-        return out;
-    }
-
+    /** The chats behind these ids (those that exist), read in one pipelined round trip per batch. */
     private List<ChatRecord> chats(java.util.Collection<String> ids) {
-        return records(ids, RedisChatStore::chatKey, RedisRecords::chatOf);
+        return RedisReads.hashes(async, commandTimeout, ids.stream().map(RedisChatStore::chatKey).toList()).stream()
+                .map(RedisRecords::chatOf).filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     }
 
     private long script(String lua, String[] keys, String... args) {
@@ -474,6 +463,16 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<QaSample> qaSamples(int limit) {
         return settings.qaSamples(limit);
+    }
+
+    @Override
+    public void noteEtaError(String group, String tier, long errorSeconds) {
+        settings.noteEtaError(group, tier, errorSeconds);
+    }
+
+    @Override
+    public List<Long> etaErrors(String group, String tier) {
+        return settings.etaErrors(group, tier);
     }
 
     @Override

@@ -21,8 +21,8 @@ import java.util.TreeMap;
 
 /**
  * What the Redis store keeps beside chats and agents, all under the routing tag {@code {cg}}:
- * CSAT answers, QA samples, the routing configuration with its audit trail, edited script texts
- * and forced overflow modes.
+ * CSAT answers, QA samples, ETA errors, the routing configuration with its audit trail, edited
+ * script texts and forced overflow modes.
  */
 final class RedisSettings {
     private static final String P = "{cg}:";
@@ -31,6 +31,8 @@ final class RedisSettings {
     private static final int MAX_QA = 10_000;
     /** KEYS config, audit; ARGV expected version, json, audit entry json, max audit. */
     private static final String REPLACE_CONFIG = LuaScripts.load(RedisSettings.class, "replace-config");
+    /** KEYS list; ARGV error seconds, how many to keep. */
+    private static final String ETA_ERROR = LuaScripts.load(RedisSettings.class, "eta-error");
     private final RedisClusterCommands<String, String> redis;
     private final Duration closedRetention;
 
@@ -66,6 +68,17 @@ final class RedisSettings {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** One round trip: this runs when a waiting chat gets its agent. */
+    void noteEtaError(String group, String tier, long errorSeconds) {
+        script(ETA_ERROR, new String[] {P + "etaerr:" + tier + "|" + group}, Long.toString(errorSeconds),
+                Integer.toString(ChatStore.ETA_ERRORS_KEPT));
+    }
+
+    List<Long> etaErrors(String group, String tier) {
+        return call(() -> redis.lrange(P + "etaerr:" + tier + "|" + group, 0, ChatStore.ETA_ERRORS_KEPT - 1L))
+                .stream().map(Long::parseLong).toList();
     }
 
     List<QaSample> qaSamples(int limit) {

@@ -123,6 +123,24 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void etaErrorsAreKeptPerGroupAndTierNewestFirstUpToTheWindow() {
+        ChatStore s = store();
+        assertThat(s.etaErrors("general", "regular")).isEmpty();
+        for (int i = 1; i <= ChatStore.ETA_ERRORS_KEPT + 5; i++) {
+            s.noteEtaError("general", "regular", i - 200);
+        }
+        s.noteEtaError("general", "vip", 42);
+        s.noteEtaError("after-sales|x", "regular", -7); // a group name with the separator in it stays its own
+        List<Long> regular = s.etaErrors("general", "regular");
+        assertThat(regular).as("the oldest go first").hasSize(ChatStore.ETA_ERRORS_KEPT);
+        assertThat(regular.get(0)).as("newest first").isEqualTo(ChatStore.ETA_ERRORS_KEPT + 5 - 200L);
+        assertThat(regular.get(regular.size() - 1)).isEqualTo(6 - 200L);
+        assertThat(s.etaErrors("general", "vip")).containsExactly(42L);
+        assertThat(s.etaErrors("after-sales|x", "regular")).containsExactly(-7L);
+        assertThat(s.etaErrors("after-sales", "regular")).isEmpty();
+    }
+
+    @Test
     void offersReserveCapacityAndNeverExceedIt() {
         ChatStore s = store();
         s.upsertAgent(agent("a", 1));
