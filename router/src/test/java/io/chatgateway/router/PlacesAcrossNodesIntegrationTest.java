@@ -31,8 +31,8 @@ class PlacesAcrossNodesIntegrationTest {
         return p;
     }
 
-    @Test
-    void aShopperOnOneNodeHearsThatAVipOnAnotherNodeWentAheadOfThem() throws Exception {
+    /** Two nodes, surge mode off, and agent "a" on node A full with the shopper "busy" (returned: the agent, then busy). */
+    private RecordingPeer[] twoNodesWithAFullAgent() throws Exception {
         nodes = new TwoNodes(RouterFixture.config(j -> {
             j.with("capacity").put("regular", 1);
             j.with("overflow").put("enterWaitSeconds", 86_400);
@@ -42,6 +42,12 @@ class PlacesAcrossNodesIntegrationTest {
         nodes.time.advanceTime();
         RecordingPeer busy = shopper(nodes.nodeA, "busy", Tier.REGULAR);
         nodes.until("the first shopper assigned", () -> busy.all(ServerMessage.Assigned.class).size() == 1);
+        return new RecordingPeer[] {agent, busy};
+    }
+
+    @Test
+    void aShopperOnOneNodeHearsThatAVipOnAnotherNodeWentAheadOfThem() throws Exception {
+        twoNodesWithAFullAgent();
         RecordingPeer regular = shopper(nodes.nodeA, "reg", Tier.REGULAR);
         nodes.until("the regular shopper queued first", () -> !regular.all(ServerMessage.Queued.class).isEmpty());
         assertThat(regular.last(ServerMessage.Queued.class).position()).isEqualTo(1);
@@ -58,15 +64,9 @@ class PlacesAcrossNodesIntegrationTest {
 
     @Test
     void opsOnEitherNodeSeeHowHonestTheWaitsOfEveryNodeWere() throws Exception {
-        nodes = new TwoNodes(RouterFixture.config(j -> {
-            j.with("capacity").put("regular", 1);
-            j.with("overflow").put("enterWaitSeconds", 86_400);
-        }), bus -> bus);
-        RecordingPeer agent = new RecordingPeer();
-        nodes.nodeA.agentHello(agent, new AgentIdentity("a", "A", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
-        nodes.time.advanceTime();
-        RecordingPeer busy = shopper(nodes.nodeA, "busy", Tier.REGULAR);
-        nodes.until("the first shopper assigned", () -> busy.all(ServerMessage.Assigned.class).size() == 1);
+        RecordingPeer[] full = twoNodesWithAFullAgent();
+        RecordingPeer agent = full[0];
+        RecordingPeer busy = full[1];
         RecordingPeer waiting = shopper(nodes.nodeA, "waiting", Tier.REGULAR);
         nodes.until("the second shopper promised a wait", () -> !waiting.all(ServerMessage.Queued.class).isEmpty());
         long promised = waiting.last(ServerMessage.Queued.class).etaSeconds();
