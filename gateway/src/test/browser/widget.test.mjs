@@ -31,6 +31,9 @@ await run(async () => {
 
   await until('the greeting', async () => (await logTexts(shop)).some((t) => t.startsWith('Hi')));
   await until('the place in line', async () => (await widget(shop, '.status').textContent()).includes('number 1 in line'));
+  // Nobody is online yet: the shopper is told so plainly and offered to leave a message at once (no "stay with us").
+  assert.match(await widget(shop, '.status').textContent(), /No agent is online/);
+  await widget(shop, 'form.leave').waitFor({ state: 'visible', timeout: WAIT });
   assert.equal(await widget(shop, 'ol.log').getAttribute('aria-live'), 'polite');
   assert.equal(await shop.evaluate(() => document.querySelector('[data-chat-gateway]').shadowRoot.activeElement?.id), 'cg-input',
     'the message box has the focus');
@@ -40,7 +43,7 @@ await run(async () => {
     assert.ok(await shop.getByTestId(id).isVisible(), `the ${id} test hook`);
   }
   for (const id of ['leave-message-form', 'csat']) assert.equal(await shop.getByTestId(id).count(), 1, `the ${id} test hook`);
-  step('greeting, honest place in line, labelled input, live region');
+  step('greeting, honest place in line (nobody online: said so, leave-a-message offered), labelled input, live region');
 
   // A surge: ops switch surge mode on; the widget shows the FAQ and the leave-a-message form; the shopper leaves one.
   const surge = (mode) => fetch(`${ADMIN_URL}/admin/overflow`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
