@@ -28,7 +28,10 @@ public final class EtaAccuracy {
 
     private final MeterRegistry registry;
     private final ChatStore store;
-    private final Map<String, Figures> latest = new ConcurrentHashMap<>(); // "group|tier" -> gauged figures
+    private final Map<Key, Figures> latest = new ConcurrentHashMap<>(); // gauged figures
+
+    private record Key(String group, String tier) {
+    }
     private volatile long refreshedAt = Long.MIN_VALUE / 2;
 
     /** p50 and p90 of actual − promised seconds over {@code samples} chats (0 samples: both 0). */
@@ -62,9 +65,9 @@ public final class EtaAccuracy {
     /** The figures of every node's chats of this group and tier, read now. */
     public Figures figures(String group, String tier) {
         Figures f = Figures.of(store.etaErrors(group, tier));
-        String key = group + "|" + tier;
+        Key key = new Key(group, tier);
         if (f.samples() > 0 && latest.put(key, f) == null) {
-            register(group, tier, key); // a series only where there is something to show (0 would read as "exact")
+            register(key); // a series only where there is something to show (0 would read as "exact")
         }
         return f;
     }
@@ -75,19 +78,20 @@ public final class EtaAccuracy {
             return;
         }
         refreshedAt = nowMillis;
-        Set<String> keys = new HashSet<>(latest.keySet());
+        Set<Key> keys = new HashSet<>(latest.keySet());
         for (String g : groups) {
             for (Tier t : Tier.values()) {
-                keys.add(g + "|" + t.wire());
+                keys.add(new Key(g, t.wire()));
             }
         }
-        for (String key : keys) {
-            int bar = key.lastIndexOf('|');
-            figures(key.substring(0, bar), key.substring(bar + 1));
+        for (Key key : keys) {
+            figures(key.group(), key.tier());
         }
     }
 
-    private void register(String group, String tier, String key) {
+    private void register(Key key) {
+        String group = key.group();
+        String tier = key.tier();
         String about = "actual minus promised wait, the last " + ChatStore.ETA_ERRORS_KEPT + " chats of all nodes";
         Gauge.builder("chat.eta.error", latest, m -> m.getOrDefault(key, Figures.NONE).p50Seconds())
                 .tag("group", group).tag("tier", tier).tag("quantile", "0.5").baseUnit("seconds").description(about).register(registry);

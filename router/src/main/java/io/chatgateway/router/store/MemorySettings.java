@@ -21,7 +21,7 @@ final class MemorySettings {
     private final ArrayDeque<QaSample> qa = new ArrayDeque<>();
     private final ArrayDeque<AuditEntry> audit = new ArrayDeque<>();
     private final Map<String, Boolean> forcedOverflow = new TreeMap<>();
-    private final Map<String, ArrayDeque<Long>> etaErrors = new java.util.HashMap<>(); // "group|tier"
+    private final Map<String, ArrayDeque<Long>> etaErrors = new java.util.HashMap<>(); // "tier|group" (a tier never holds the separator)
     private VersionedConfig config;
 
     MemorySettings(RoutingConfig initialConfig) {

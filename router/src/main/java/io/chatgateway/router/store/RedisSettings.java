@@ -72,13 +72,17 @@ final class RedisSettings {
 
     /** One round trip: this runs when a waiting chat gets its agent. */
     void noteEtaError(String group, String tier, long errorSeconds) {
-        script(ETA_ERROR, new String[] {P + "etaerr:" + tier + "|" + group}, Long.toString(errorSeconds),
+        script(ETA_ERROR, new String[] {etaKey(group, tier)}, Long.toString(errorSeconds),
                 Integer.toString(ChatStore.ETA_ERRORS_KEPT));
     }
 
     List<Long> etaErrors(String group, String tier) {
-        return call(() -> redis.lrange(P + "etaerr:" + tier + "|" + group, 0, ChatStore.ETA_ERRORS_KEPT - 1L))
-                .stream().map(Long::parseLong).toList();
+        return call(() -> redis.lrange(etaKey(group, tier), 0, ChatStore.ETA_ERRORS_KEPT - 1L)).stream().map(Long::parseLong).toList();
+    }
+
+    /** Tier first: a tier never holds the separator, a group name may. */
+    private static String etaKey(String group, String tier) {
+        return P + "etaerr:" + tier + "|" + group;
     }
 
     List<QaSample> qaSamples(int limit) {
