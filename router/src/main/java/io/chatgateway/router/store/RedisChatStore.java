@@ -104,6 +104,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final Duration commandTimeout;
     private final RedisChatLogs logs;
     private final RedisSettings settings;
+    private final WaitingChats waiting;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -120,6 +121,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         redis = c.sync();
         async = c.async();
         settings = new RedisSettings(redis, closedRetention);
+        waiting = new WaitingChats(redis, this::chats);
         logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, ARM, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
@@ -153,7 +155,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     /** The chats behind these ids (those that exist), read in one pipelined round trip per batch. */
-    private List<ChatRecord> chats(java.util.Collection<String> ids) {
+    private List<ChatRecord> chats(List<String> ids) {
         return RedisReads.hashes(async, commandTimeout, ids.stream().map(RedisChatStore::chatKey).toList()).stream()
                 .map(RedisRecords::chatOf).filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     }
@@ -203,8 +205,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<ChatRecord> waiting(String group, Tier tier, int limit) {
-        List<String> ids = call(() -> redis.zrange(P + "q:" + group + ":" + tier.name(), 0, Math.max(0, limit - 1L)));
-        return chats(ids);
+        return waiting.read(P + "q:" + group + ":" + tier.name(), group, tier, limit);
     }
 
     @Override
@@ -318,7 +319,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatRecord> chatsOf(String agentId) {
         List<ChatRecord> out = new ArrayList<>();
-        for (ChatRecord c : chats(call(() -> redis.smembers(P + "agentchats:" + agentId)))) {
+        for (ChatRecord c : chats(List.copyOf(call(() -> redis.smembers(P + "agentchats:" + agentId))))) {
             if (agentId.equals(c.agentId()) && (c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED)) {
                 out.add(c);
             }

@@ -80,4 +80,44 @@ class RedisChatStoreIntegrationTest extends RedisStoreContract {
                 .untilAsserted(() -> store.createWaitingChat(waiting("c2", "u2", Tier.REGULAR, 2, 1)));
         assertThat(store.chat("c2")).isPresent();
     }
+    /**
+     * A node keeps the records of waiting chats it read (issue #10: queue heads were re-read by every
+     * decision). What it reads must still be what a fresh read gives, whichever node moved a chat.
+     */
+    @Test
+    void aNodeReadsAWaitingChatOnceAndStillSeesWhatOtherNodesChanged() throws Exception {
+        store.upsertAgent(agent("a", 5));
+        for (int i = 1; i <= 4; i++) {
+            store.createWaitingChat(waiting("c" + i, "u" + i, Tier.REGULAR, i, 100 - i));
+            store.notePromise("c" + i, 60);
+        }
+        store.createWaitingChat(waiting("c5", "u5", Tier.REGULAR, 5, 90)); // never promised a wait: read each time
+        assertThat(store.waiting("general", Tier.REGULAR, 10)).extracting(ChatRecord::chatId).containsExactly("c1", "c2", "c3", "c4", "c5");
+        long before = chatReads();
+        assertThat(store.waiting("general", Tier.REGULAR, 10)).extracting(ChatRecord::chatId).containsExactly("c1", "c2", "c3", "c4", "c5");
+        assertThat(chatReads() - before).as("only the chat whose record may still change is read again").isEqualTo(1);
+
+        try (RedisChatStore other = new RedisChatStore(REDIS.uri(), RoutingConfig.defaults())) {
+            other.rerank(c -> c.chatId().equals("c4") ? 200 : c.rank()); // ops' new weights put c4 first
+            assertThat(other.tryAssign("c2", "a")).isEqualTo(AssignOutcome.DONE);
+            other.requeue("c2", "sales"); // its agent moved it to another group
+            assertThat(other.tryOffer("c3", "a")).isEqualTo(AssignOutcome.DONE);
+            other.withdrawOffer("c3", "a"); // the offer lapsed: back in its place
+            other.close("c1", "abandoned");
+            other.notePromise("c5", 30);
+            for (String group : List.of("general", "sales")) {
+                assertThat(store.waiting(group, Tier.REGULAR, 10)).as(group).isEqualTo(other.waiting(group, Tier.REGULAR, 10));
+            }
+        }
+        assertThat(store.waiting("general", Tier.REGULAR, 10)).extracting(ChatRecord::chatId).containsExactly("c4", "c3", "c5");
+        assertThat(store.waiting("general", Tier.REGULAR, 10)).extracting(ChatRecord::promisedEtaSeconds).containsExactly(60L, 60L, 30L);
+        assertThat(store.waiting("sales", Tier.REGULAR, 10)).singleElement()
+                .satisfies(c -> assertThat(c.group()).isEqualTo("sales"))
+                .satisfies(c -> assertThat(c.state()).isEqualTo(ChatState.WAITING));
+    }
+
+    /** Hash reads Redis has served: in this test, chat records only. */
+    private static long chatReads() {
+        return REDIS.server().commandCalls("hgetall");
+    }
 }

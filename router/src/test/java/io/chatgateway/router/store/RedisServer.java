@@ -149,6 +149,18 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** How many times this Redis has run {@code command} (lower case) since it started: {@code INFO commandstats}. */
+    public long commandCalls(String command) {
+        io.lettuce.core.RedisClient c = io.lettuce.core.RedisClient.create(uri());
+        try (var conn = c.connect()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + command + ":calls=(\\d+)")
+                    .matcher(conn.sync().info("commandstats"));
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
+        } finally {
+            c.shutdown();
+        }
+    }
+
     public String uri() {
         return "redis://127.0.0.1:" + port;
     }
