@@ -136,6 +136,18 @@ public interface ChatStore {
 
     List<AgentRecord> agents();
 
+    /**
+     * The records of these agents, those that exist, in no set order: one read for many (a node's
+     * own agents, where {@link #agents()} would read every agent of every node).
+     */
+    default List<AgentRecord> agents(java.util.Collection<String> agentIds) {
+        List<AgentRecord> out = new java.util.ArrayList<>(agentIds.size());
+        for (String id : agentIds) {
+            agent(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
     /** Agents serving a group who are online, connected and under capacity: the only ones a chat can be offered to. */
     List<AgentRecord> agentsWithRoom(String group);
 
@@ -321,7 +333,11 @@ public interface ChatStore {
     /** Arms a named deadline (epoch ms); when it is armed already, the earlier deadline is kept. */
     void armTimer(String name, long dueMillis);
 
-    /** Removes named deadlines, those armed (one step for several names). */
+    /**
+     * Removes named deadlines, those armed (one step for several names). May return before a shared
+     * store has done it (no caller waits): this store's later calls see it done, and a deadline left
+     * armed by a failure fires once, so every deadline's handler checks the state it acts on.
+     */
     void disarmTimer(String... names);
 
     /**

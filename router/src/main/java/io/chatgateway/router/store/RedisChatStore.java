@@ -105,6 +105,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final RedisChatLogs logs;
     private final RedisSettings settings;
     private final WaitingChats waiting;
+    private final RedisTimers timers;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -122,7 +123,8 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         async = c.async();
         settings = new RedisSettings(redis, closedRetention);
         waiting = new WaitingChats(redis, this::chats);
-        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, ARM, P + "timers");
+        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
+        timers = new RedisTimers(redis, async, P + "timers");
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -365,6 +367,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return all;
     }
 
+    @Override
+    public List<AgentRecord> agents(java.util.Collection<String> agentIds) {
+        return agentIds.isEmpty() ? List.of() : agentRows.parse(call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI,
+                new String[] {P + "agents"}, agentIds.toArray(String[]::new))));
+    }
+
     /** The records of the agents in a set, read in ONE script returning one compact row per agent. */
     private List<AgentRecord> agentsIn(String setKey) {
         return agentRows.parse(call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI, new String[] {setKey})));
@@ -524,13 +532,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     // ------------------------------------------------------------------ client ids, timers, care, overflow
 
 
-    /** KEYS timers; ARGV due, name. The earlier deadline wins (ZADD LT needs Redis 6.2; this runs on 6.0 too). */
-    private static final String ARM = LuaScripts.load(RedisChatStore.class, "arm");
-
-    /** KEYS timers; ARGV now, max. Removing what it returns in the same script is what makes a claim exclusive. */
-    private static final String CLAIM_DUE = LuaScripts.load(RedisChatStore.class, "claim-due");
-
-
     @Override
     public boolean shared() {
         return true;
@@ -539,19 +540,17 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public void armTimer(String name, long dueMillis) {
-        script(ARM, new String[] {P + "timers"}, Long.toString(dueMillis), name);
+        timers.arm(name, dueMillis);
     }
 
     @Override
     public void disarmTimer(String... names) {
-        call(() -> redis.zrem(P + "timers", names));
+        timers.disarm(names);
     }
 
     @Override
     public List<String> claimDueTimers(long nowMillis, int max) {
-        List<String> due = call(() -> LuaScripts.eval(redis, CLAIM_DUE, ScriptOutputType.MULTI, new String[] {P + "timers"},
-                Long.toString(nowMillis), Integer.toString(max)));
-        return due == null ? List.of() : due;
+        return timers.claimDue(nowMillis, max);
     }
 
     @Override

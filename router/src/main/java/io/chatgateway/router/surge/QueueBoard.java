@@ -65,8 +65,10 @@ public final class QueueBoard {
             }
             figures.put(e.getKey(), new ServerMessage.GroupQueue(e.getKey(), waiting, (now - oldest) / 1000, overflow.isOn(e.getKey())));
         }
-        Map<String, AgentRecord> records = new HashMap<>(); // one read of every agent, not one per connected agent
-        for (AgentRecord r : ctx.store().agents()) {
+        // One read of this node's agents: every node reading every agent each second would cost a shared
+        // store nodes × agents reads a second (Redis: ~20 µs of its CPU per agent read).
+        Map<String, AgentRecord> records = new HashMap<>();
+        for (AgentRecord r : ctx.store().agents(delivery.agents().keySet())) {
             records.put(r.agentId(), r);
         }
         for (Map.Entry<String, Peer> e : delivery.agents().entrySet()) {

@@ -41,6 +41,19 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void agentsReadByIdAreThoseThatExistAsTheyAreNow() {
+        ChatStore store = store();
+        store.upsertAgent(agent("a", 2));
+        store.upsertAgent(agent("b", 3));
+        store.upsertAgent(agent("c", 4));
+        store.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 1));
+        assertThat(store.tryAssign("c1", "c")).isEqualTo(AssignOutcome.DONE);
+        assertThat(store.agents(List.of("c", "a", "nobody"))).containsExactlyInAnyOrder(store.agent("a").orElseThrow(), store.agent("c").orElseThrow())
+                .anySatisfy(r -> assertThat(r.load()).isEqualTo(1));
+        assertThat(store.agents(List.of())).isEmpty();
+    }
+
+    @Test
     void agentsWithRoomShowEachAgentAsTheyAreNowAcrossLoadStatusAndGroupChanges() {
         ChatStore s = store();
         s.upsertAgent(new AgentRecord("a", "Ann \u00e9 | 李", AgentLevel.SENIOR, Set.of("general", "vip"), Set.of("complaints"), true,
