@@ -106,6 +106,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final RedisSettings settings;
     private final WaitingChats waiting;
     private final RedisTimers timers;
+    private final RoomCopies rooms;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -125,6 +126,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         waiting = new WaitingChats(redis, this::chats);
         logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
         timers = new RedisTimers(redis, async, P + "timers");
+        rooms = new RoomCopies(redis, P);
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -382,10 +384,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
-        // The room index (lua/room-fn.lua): one HVALS of compact rows, kept by every script that changes an agent.
-        List<AgentRecord> out = agentRows.parse(call(() -> redis.hvals(P + "roomrow:" + group)));
-        out.removeIf(a -> !a.hasRoom());
-        return out;
+        return rooms.withRoom(group); // the room index (lua/room-fn.lua), what changed since this node last read it
     }
 
     /**

@@ -116,6 +116,36 @@ class RedisChatStoreIntegrationTest extends RedisStoreContract {
                 .satisfies(c -> assertThat(c.state()).isEqualTo(ChatState.WAITING));
     }
 
+    /**
+     * A node keeps a copy of who has room and reads only what changed (issue #10: every decision read
+     * every agent). What it reads must be what the store holds, whichever node changed an agent, and
+     * after Redis lost its data too.
+     */
+    @Test
+    void aNodesCopyOfWhoHasRoomFollowsEveryChangeMadeElsewhere() throws Exception {
+        for (String id : List.of("a", "b", "d")) {
+            store.upsertAgent(agent(id, 1));
+        }
+        store.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1, 1));
+        assertThat(store.agentsWithRoom("general")).extracting(AgentRecord::agentId).containsExactlyInAnyOrder("a", "b", "d");
+        try (RedisChatStore other = new RedisChatStore(REDIS.uri(), RoutingConfig.defaults())) {
+            other.updateAgent("a", r -> r.withStatus(io.chatgateway.protocol.AgentStatus.AWAY));
+            assertThat(other.tryAssign("c1", "b")).isEqualTo(AssignOutcome.DONE); // b is full now
+            other.upsertAgent(agent("c", 2));
+            other.upsertAgent(new AgentRecord("d", "Agent d", io.chatgateway.protocol.AgentLevel.REGULAR, java.util.Set.of("sales"), java.util.Set.of(),
+                    false, io.chatgateway.protocol.AgentStatus.ONLINE, true, false, 1, 0, 0)); // d moved to sales
+            assertThat(store.agentsWithRoom("general")).containsExactlyInAnyOrderElementsOf(other.agentsWithRoom("general"))
+                    .extracting(AgentRecord::agentId).containsExactly("c");
+            assertThat(store.agentsWithRoom("sales")).extracting(AgentRecord::agentId).containsExactly("d");
+            other.close("c1", "resolved"); // b has room again, and its row says so
+            assertThat(store.agentsWithRoom("general")).containsExactlyInAnyOrderElementsOf(other.agentsWithRoom("general"))
+                    .extracting(AgentRecord::agentId).containsExactlyInAnyOrder("b", "c");
+        }
+        RedisServer.flushAll(REDIS.uri()); // Redis lost everything; the agents sign in again
+        store.upsertAgent(agent("e", 1));
+        assertThat(store.agentsWithRoom("general")).extracting(AgentRecord::agentId).containsExactly("e");
+    }
+
     /** Hash reads Redis has served: in this test, chat records only. */
     private static long chatReads() {
         return REDIS.server().commandCalls("hgetall");

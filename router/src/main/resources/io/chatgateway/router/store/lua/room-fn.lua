@@ -13,11 +13,19 @@ local function agent_row(agentId)
   end
   return table.concat(v, '\31'), v
 end
+-- Each change of a group's index is logged in {cg}:roomlog:<group>, a sorted set of agent ids scored by the
+-- store-wide sequence {cg}:roomseq of their row's last change, so a node keeping a copy of the index reads only
+-- the rows changed since it last looked (room-since.lua); one entry per agent, so it never grows past the group.
+local function room_changed(group, agentId)
+  redis.call('ZADD', '{cg}:roomlog:' .. group, redis.call('INCR', '{cg}:roomseq'), agentId)
+end
 -- Puts the agent's row in (or takes it out of) the room index of each of its groups; oldGroups (a comma list,
 -- may be nil) are groups it may have left: taken out first.
 local function refresh_room(agentId, oldGroups)
   if oldGroups then
-    for g in string.gmatch(oldGroups, '[^,]+') do redis.call('HDEL', '{cg}:roomrow:' .. g, agentId) end
+    for g in string.gmatch(oldGroups, '[^,]+') do
+      if redis.call('HDEL', '{cg}:roomrow:' .. g, agentId) == 1 then room_changed(g, agentId) end
+    end
   end
   local row, v = agent_row(agentId)
   if not row then return end
@@ -25,8 +33,9 @@ local function refresh_room(agentId, oldGroups)
   for g in string.gmatch(v[3], '[^,]+') do
     if room then
       redis.call('HSET', '{cg}:roomrow:' .. g, agentId, row)
-    else
-      redis.call('HDEL', '{cg}:roomrow:' .. g, agentId)
+      room_changed(g, agentId)
+    elseif redis.call('HDEL', '{cg}:roomrow:' .. g, agentId) == 1 then
+      room_changed(g, agentId)
     end
   end
 end
