@@ -38,7 +38,7 @@ import java.util.function.UnaryOperator;
  * <p><b>Where keys live.</b> Routing state that must change atomically together shares the hash
  * tag {@code {cg}}, one slot: {@code chat:<id>} hashes, {@code open:<customer>}, queues
  * {@code q:<group>:<tier>} (sorted sets scored by −rank), {@code groups}, {@code agent:<id>},
- * {@code agents}, {@code members:<group>}, {@code room:<group>}, {@code agentchats:<id>},
+ * {@code agents}, {@code members:<group>}, {@code roomrow:<group>} and its log {@code roomlog:<group>}, {@code agentchats:<id>},
  * {@code owner:<customer>}, {@code timers} (shared deadlines), {@code csat:<chat>}, {@code qa},
  * {@code config}, {@code audit}, {@code scripts}, {@code overflow:forced}, and the node bus's
  * presence. Each chat's log lives under its OWN tag ({@link RedisChatLogs}): seq, route, events,
