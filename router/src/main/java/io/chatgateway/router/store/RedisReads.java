@@ -12,15 +12,28 @@ final class RedisReads {
     private RedisReads() {
     }
 
+    /** KEYS the tier queues; ARGV limit. Per queue: a count, then that many id, score pairs. */
+    private static final String QUEUE_IDS = LuaScripts.load(RedisReads.class, "queue-ids");
+
     /**
      * The first {@code limit} waiting chat ids of a group across its tier queues ({@code queuePrefix}
-     * + tier name), best first. Each queue is ordered by score (-rank), then by id, and ids sort by
-     * creation: the order of {@code MemoryChatStore.QUEUE_ORDER}, without reading a chat's hash.
+     * + tier name), best first, in one round trip. Each queue is ordered by score (-rank), then by id,
+     * and ids sort by creation: the order of {@code MemoryChatStore.QUEUE_ORDER}, without reading a
+     * chat's hash.
      */
     static List<String> waitingIds(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> redis, String queuePrefix, int limit) {
-        List<ScoredValue<String>> all = new ArrayList<>();
+        String[] keys = new String[Tier.values().length];
         for (Tier t : Tier.values()) {
-            all.addAll(RedisChatStore.call(() -> redis.zrangeWithScores(queuePrefix + t.name(), 0, Math.max(0, limit - 1L))));
+            keys[t.ordinal()] = queuePrefix + t.name();
+        }
+        List<Object> r = RedisChatStore.call(() -> LuaScripts.eval(redis, QUEUE_IDS, io.lettuce.core.ScriptOutputType.MULTI, keys,
+                Integer.toString(Math.max(1, limit))));
+        List<ScoredValue<String>> all = new ArrayList<>();
+        for (int i = 0; i < r.size(); ) {
+            int n = Integer.parseInt((String) r.get(i++));
+            for (int j = 0; j < n; j++, i += 2) {
+                all.add(ScoredValue.just(Double.parseDouble((String) r.get(i + 1)), (String) r.get(i)));
+            }
         }
         all.sort(Comparator.comparingDouble((ScoredValue<String> v) -> v.getScore()).thenComparing(ScoredValue::getValue));
         return all.stream().limit(limit).map(ScoredValue::getValue).toList();
