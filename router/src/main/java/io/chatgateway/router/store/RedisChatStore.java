@@ -364,20 +364,16 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<AgentRecord> agents() {
-        List<AgentRecord> all = agentsIn(P + "agents");
+        List<AgentRecord> all = new ArrayList<>(agents(call(() -> redis.smembers(P + "agents"))));
         all.sort(java.util.Comparator.comparing(AgentRecord::agentId));
         return all;
     }
 
     @Override
     public List<AgentRecord> agents(java.util.Collection<String> agentIds) {
-        return agentIds.isEmpty() ? List.of() : agentRows.parse(call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI,
-                new String[] {P + "agents"}, agentIds.toArray(String[]::new))));
-    }
-
-    /** The records of the agents in a set, read in ONE script returning one compact row per agent. */
-    private List<AgentRecord> agentsIn(String setKey) {
-        return agentRows.parse(call(() -> LuaScripts.eval(redis, AGENTS_OF, ScriptOutputType.MULTI, new String[] {setKey})));
+        List<Object> rows = new ArrayList<>(agentIds.size());
+        RedisReads.inParts(async, commandTimeout, AGENTS_OF, P + "agents", new String[0], agentIds).forEach(rows::addAll);
+        return agentRows.parse(rows);
     }
 
     private final AgentRows agentRows = new AgentRows();
@@ -394,6 +390,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final long GROUP_LOAD_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
     private final Map<String, Map.Entry<Long, GroupLoad>> groupLoads = new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[] LEVEL_NAMES = java.util.Arrays.stream(AgentLevel.values()).map(Enum::name).toArray(String[]::new);
+    private static final String[] GROUP_LOAD_ARGS = RedisRecords.concat(new String[] {Integer.toString(LEVEL_NAMES.length)}, LEVEL_NAMES);
 
     @Override
     public GroupLoad groupLoad(String group) {
@@ -402,9 +399,14 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         if (cached != null && now - cached.getKey() < GROUP_LOAD_REUSE_NANOS) {
             return cached.getValue();
         }
-        List<Object> r = call(() -> LuaScripts.eval(redis, GROUP_LOAD, ScriptOutputType.MULTI, new String[] {P + "members:" + group},
-                LEVEL_NAMES));
-        GroupLoad load = GroupLoad.fromInts(r.stream().mapToInt(v -> ((Long) v).intValue()).toArray());
+        int[] sums = new int[3 * (LEVEL_NAMES.length + 1)];
+        for (List<Object> part : RedisReads.inParts(async, commandTimeout, GROUP_LOAD, P + "members:" + group, GROUP_LOAD_ARGS,
+                call(() -> redis.smembers(P + "members:" + group)))) {
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] += ((Long) part.get(i)).intValue();
+            }
+        }
+        GroupLoad load = GroupLoad.fromInts(sums);
         groupLoads.put(group, Map.entry(now, load));
         return load;
     }

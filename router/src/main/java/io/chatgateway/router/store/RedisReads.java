@@ -57,6 +57,45 @@ final class RedisReads {
         return out;
     }
 
+    /**
+     * Runs a script over many agents ({@code ids} appended to {@code args}), in calls of at most
+     * {@link #AGENTS_PER_SCRIPT} agents sent together: the same work and one wait, but Redis runs other
+     * clients' commands between them, where one script over thousands of agents would stall every node's
+     * messages for its whole run (~20 µs an agent). Returns each call's answer, in order.
+     */
+    static List<List<Object>> inParts(io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async,
+                                      java.time.Duration timeout, String lua, String slotKey, String[] args,
+                                      java.util.Collection<String> ids) {
+        List<String> all = List.copyOf(ids);
+        List<java.util.concurrent.CompletableFuture<List<Object>>> parts = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += AGENTS_PER_SCRIPT) {
+            List<String> part = all.subList(i, Math.min(all.size(), i + AGENTS_PER_SCRIPT));
+            String[] a = java.util.stream.Stream.concat(java.util.Arrays.stream(args), part.stream()).toArray(String[]::new);
+            parts.add(RedisChatStore.call(() -> LuaScripts.<List<Object>>evalAsync(async, lua,
+                    io.lettuce.core.ScriptOutputType.MULTI, new String[] {slotKey}, a).toCompletableFuture()));
+        }
+        List<List<Object>> answers = new ArrayList<>(parts.size());
+        for (java.util.concurrent.CompletableFuture<List<Object>> p : parts) {
+            answers.add(RedisChatStore.call(() -> {
+                try {
+                    return p.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof io.lettuce.core.RedisException r ? r : new io.lettuce.core.RedisException(e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    p.cancel(true);
+                    throw new io.lettuce.core.RedisCommandTimeoutException("no answer within " + timeout.toMillis() + " ms");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new io.lettuce.core.RedisException(e);
+                }
+            }));
+        }
+        return answers;
+    }
+
+    /** Agents read per script: ~2 ms of Redis each at most. */
+    private static final int AGENTS_PER_SCRIPT = 100;
+
     /** Pipelined reads go out in batches: a whole queue at once would overrun the client's bounded request queue. */
     private static final int PIPELINE_BATCH = 256;
 

@@ -54,6 +54,22 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void everyAgentIsReadHoweverManyThereAre() {
+        ChatStore store = store();
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 250; i++) { // a shared store reads them in parts
+            ids.add(String.format("a%03d", i));
+            store.upsertAgent(agent(ids.get(i), 1 + i % 5));
+        }
+        assertThat(store.agents()).extracting(AgentRecord::agentId).containsExactlyElementsOf(ids);
+        assertThat(store.agents(ids.subList(90, 210))).extracting(AgentRecord::capacity).hasSize(120).contains(1, 5);
+        store.updateAgent("a007", r -> r.withStatus(AgentStatus.AWAY)); // capacity 3, not counted
+        ChatStore.GroupLoad load = store.groupLoad("general");
+        assertThat(List.of(load.slots(), load.free(), load.online())).containsExactly(747, 747, 249);
+        assertThat(load.of(List.of(AgentLevel.REGULAR))).isEqualTo(new ChatStore.GroupLoad.Load(747, 747, 249));
+    }
+
+    @Test
     void agentsWithRoomShowEachAgentAsTheyAreNowAcrossLoadStatusAndGroupChanges() {
         ChatStore s = store();
         s.upsertAgent(new AgentRecord("a", "Ann \u00e9 | 李", AgentLevel.SENIOR, Set.of("general", "vip"), Set.of("complaints"), true,
