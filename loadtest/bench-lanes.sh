@@ -9,8 +9,8 @@
 # The nodes run on SERVER_CPUS (default CPU 1 only, as the other benchmarks pin servers), the driver on CPU 0.
 # BEFORE_JAR=path/to/an/older/chat-gateway.jar adds that build (its own lane setting, if any) as system "old".
 # Prints per lane count and round: greeting p50/p99/p99.9 (from each arrival's due time: coordinated omission
-# corrected), failures, and the node's CPU per greeted chat; with Redis also Redis's CPU and chat-record reads
-# (HGETALL, scripts' inner ones included) per greeted chat.
+# corrected), failures, and the node's CPU per greeted chat; with Redis also Redis's CPU, its commands and its
+# chat-record reads (HGETALL) per greeted chat (commands that scripts run count too, as in INFO commandstats).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,12 +51,12 @@ done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Redis CPU (µs) and commands served (scripts' inner commands included), for the Redis columns.
 redis_cpu_us() { redis-cli -p "$1" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%d", s * 1e6}'; }
-redis_calls() { redis-cli -p "$1" info commandstats | tr -d '\r' | awk -F'[:=,]' -v c="cmdstat_$2" '$1 == c {print $3}' | grep . || echo 0; }
+redis_calls() { redis-cli -p "$1" info commandstats | tr -d '\r' | awk -F'[:=,]' -v c="cmdstat_$2" '$1 == c || c == "cmdstat_" {s += $3} END {printf "%d", s}'; }
 surge() { # $1 workers, $2 round
   local w=$1 before after line
   before=$(cpu_ticks "${PID[$w]}")
-  local rport=$((PORT[$w] + 100)) rcpu0=0 hget0=0
-  if [ "$STORE" = redis ]; then rcpu0=$(redis_cpu_us $rport); hget0=$(redis_calls $rport hgetall); fi
+  local rport=$((PORT[$w] + 100)) rcpu0=0 hget0=0 cmds0=0
+  if [ "$STORE" = redis ]; then rcpu0=$(redis_cpu_us $rport); hget0=$(redis_calls $rport hgetall); cmds0=$(redis_calls $rport ""); fi
   line=$(taskset -c 0 java -Xmx3g -DCHAT_GATEWAY_LOG_LEVEL=WARN -jar loadtest/target/chat-loadtest.jar run --scenario surge \
     --url "http://127.0.0.1:${PORT[$w]}" --admin "http://127.0.0.1:$((PORT[$w] + 1))" --surge-start "$START" --surge-end "$END" \
     --ramp "$RAMP" --seconds "$SECONDS_" --agents "$AGENTS" --stay 5 --report "$OUT/w$w-r$2" \
@@ -67,7 +67,8 @@ surge() { # $1 workers, $2 round
   p50=$(millis_of greetingMillis p50 "$line"); p99=$(millis_of greetingMillis p99 "$line"); p999=$(millis_of greetingMillis p999 "$line")
   local us=$(( greeted > 0 ? (after - before) * 10000 / greeted : 0 )) redis=""
   if [ "$STORE" = redis ] && [ "${greeted:-0}" -gt 0 ]; then
-    redis=$(printf '  Redis CPU µs/chat %s  chat reads (HGETALL)/chat %s' $(( ($(redis_cpu_us $rport) - rcpu0) / greeted )) \
+    redis=$(printf '  Redis CPU µs/chat %s  commands/chat %s  chat reads (HGETALL)/chat %s' $(( ($(redis_cpu_us $rport) - rcpu0) / greeted )) \
+      "$(awk -v a="$(redis_calls $rport "")" -v b="$cmds0" -v g="$greeted" 'BEGIN {printf "%.1f", (a - b) / g}')" \
       "$(awk -v a="$(redis_calls $rport hgetall)" -v b="$hget0" -v g="$greeted" 'BEGIN {printf "%.1f", (a - b) / g}')")
   fi
   printf '%-8s round %s  greeted %-7s failures %-5s greeting p50 %-7s p99 %-8s p99.9 %-8s node CPU µs/chat %s%s\n' \
