@@ -335,9 +335,12 @@ abstract class ChatStoreContract {
         s.armTimer("offer|c3|a", 4_000); // earlier: moves
         s.armTimer("grace|a", 20_000);
         s.disarmTimer("grace|a");
+        s.armTimer("esc|c4", 1_000);
+        s.disarmTimer("esc|c4"); // a step re-armed later (Escalation): the disarm lands before the new deadline
+        s.armTimer("esc|c4", 50_000);
         assertThat(s.claimDueTimers(2_000, 10)).isEmpty();
         assertThat(s.claimDueTimers(5_000, 10)).containsExactly("esc|c2", "offer|c3|a", "care|c1");
-        assertThat(s.claimDueTimers(60_000, 10)).as("claimed deadlines are gone; the disarmed one never fires").isEmpty();
+        assertThat(s.claimDueTimers(60_000, 10)).as("claimed deadlines are gone; the disarmed one never fires").containsExactly("esc|c4");
     }
 
     @Test
