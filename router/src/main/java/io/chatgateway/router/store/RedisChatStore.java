@@ -85,7 +85,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      */
     private static final String PUT_AGENT = LuaScripts.load(RedisChatStore.class, "put-agent");
 
-    /** KEYS members set; returns {slots, free, online}. */
+    /** KEYS members set; ARGV level count, levels, agent ids; returns {slots, free, online}, then per level. */
     private static final String GROUP_LOAD = LuaScripts.load(RedisChatStore.class, "group-load");
     private static final String PROMISE = LuaScripts.load(RedisChatStore.class, "promise");
     private static final String AGENTS_OF = LuaScripts.load(RedisChatStore.class, "agents-of");
