@@ -9,6 +9,7 @@ const page = async () => watch(await (await browser.newContext({ viewport: { wid
 
 await run(async () => {
   const desk = await page();
+  await desk.clock.install(); // time runs as usual; the last step moves it on (an error's banner clears after 6 s)
   await desk.goto(`${GATEWAY_URL}/console`);
   await desk.getByLabel('Agent token (JWT from your shop\'s sign-in)').fill(AGENT_TOKEN);
   await desk.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -105,12 +106,18 @@ await run(async () => {
   await until('the chat cleared from the list', async () => (await desk.locator('#chats li').count()) === 0);
   step('close: the shopper is told, the chat leaves the list');
 
-  // The same agent signs in elsewhere: this console says so.
+  // The same agent signs in elsewhere: this console says so, and keeps saying so after a passing error's banner
+  // (shown for 6 s) would have cleared itself.
+  await desk.evaluate(() => window.consoleClient.dispatchEvent(new CustomEvent('error',
+    { detail: { type: 'error', code: 'invalid_field', message: 'a passing error' } })));
+  await until('the passing error shown', async () => (await desk.locator('#banner').textContent()) === 'a passing error');
   const other = await page();
   await other.goto(`${GATEWAY_URL}/console`);
   await other.getByLabel('Agent token (JWT from your shop\'s sign-in)').fill(AGENT_TOKEN);
   await other.getByRole('button', { name: 'Sign in', exact: true }).click();
   await until('the first console told', async () => (await desk.locator('#banner').textContent()).includes('Signed in elsewhere'));
+  await desk.clock.fastForward(7000);
+  assert.ok((await desk.locator('#banner').textContent()).includes('Signed in elsewhere'), 'the banner stays after 7 s');
   step('signed in elsewhere');
 
 });

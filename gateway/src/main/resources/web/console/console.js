@@ -60,9 +60,14 @@ function claims(token) {
   }
 }
 
-function banner(text) {
+let bannerTimer = null;
+
+/** Shows text in the banner (none: hides it); forMs: for that long, unless another banner replaces it first. */
+function banner(text, forMs) {
+  clearTimeout(bannerTimer); // an earlier passing message must not clear this one when its time is up
   $('banner').textContent = text || '';
   $('banner').hidden = !text;
+  if (text && forMs) bannerTimer = setTimeout(() => banner(''), forMs);
 }
 
 function start(token) {
@@ -185,8 +190,7 @@ function start(token) {
   client.addEventListener('error', (e) => {
     const f = e.detail;
     if (f.code === 'not_found' && /not assigned to you/.test(f.message)) return; // a resumed chat that moved on meanwhile
-    banner(f.message);
-    setTimeout(() => banner(''), 6000);
+    banner(f.message, 6000);
   });
 }
 
