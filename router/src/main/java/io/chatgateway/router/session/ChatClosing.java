@@ -9,6 +9,7 @@ import io.chatgateway.router.internal.SharedTimers;
 import io.chatgateway.router.qa.QaSampling;
 import io.chatgateway.router.script.ScriptLibrary.Kind;
 import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
 import io.chatgateway.router.store.ChatState;
 import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
@@ -54,17 +55,18 @@ public final class ChatClosing {
 
     /** Closes an open chat once (a second close of the same chat does nothing). */
     public void close(String chatId, String reason, boolean withClosingLine) {
-        Optional<ChatRecord> before = ctx.store().chat(chatId);
-        Optional<ChatRecord> closed = ctx.store().close(chatId, reason);
+        Optional<ChatStore.Closed> closed = ctx.store().close(chatId, reason);
         if (closed.isEmpty()) {
             return;
         }
-        ChatRecord c = closed.get();
+        ChatRecord c = closed.get().chat();
+        ChatState was = closed.get().was();
+        String held = was == ChatState.OFFERED || was == ChatState.ASSIGNED ? c.agentId() : null; // offered to or assigned to
         String agent = null;
-        if (before.isPresent() && before.get().state() == ChatState.OFFERED) {
-            delivery.toAgent(before.get().agentId(), new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
-        } else if (before.isPresent() && before.get().state() == ChatState.ASSIGNED) {
-            agent = before.get().agentId();
+        if (was == ChatState.OFFERED) {
+            delivery.toAgent(held, new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
+        } else if (was == ChatState.ASSIGNED) {
+            agent = held;
         }
         String to = agent;
         if (withClosingLine) {
@@ -81,7 +83,7 @@ public final class ChatClosing {
         if (agent != null) {
             qa.closed(c, agent, reason);
         }
-        assignment.closed(chatId, before.map(ChatRecord::agentId).orElse(null));
+        assignment.closed(chatId, held);
         Disposable abandon = abandonTimers.remove(chatId);
         if (abandon != null) {
             abandon.dispose();
@@ -90,8 +92,8 @@ public final class ChatClosing {
         positions.forget(chatId);
         ctx.metrics().closed(reason);
         log.debug("chat {} closed ({})", chatId, reason);
-        if (before.isPresent() && before.get().agentId() != null) {
-            assignment.fillAgent(before.get().agentId());
+        if (held != null) {
+            assignment.fillAgent(held);
         }
         positions.sendPositions(c.group());
     }

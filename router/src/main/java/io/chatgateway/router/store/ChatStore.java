@@ -101,9 +101,17 @@ public interface ChatStore {
 
     /**
      * Atomically closes an open chat: it leaves the queue, or its agent's load goes down. Returns
-     * the closed chat, or empty if it was already closed or unknown (so a close happens once).
+     * the closed chat and the state it was in, or empty if it was already closed or unknown (so a
+     * close happens once).
      */
-    Optional<ChatRecord> close(String chatId, String reason);
+    Optional<Closed> close(String chatId, String reason);
+
+    /**
+     * A chat as it was closed, and the state it was in: an offered chat's agent is told the offer is
+     * withdrawn, an assigned chat's agent has a slot again (the agent stays on the record).
+     */
+    record Closed(ChatRecord chat, ChatState was) {
+    }
 
     /**
      * Atomically: an ASSIGNED chat of this agent whose shopper went quiet stops counting against the

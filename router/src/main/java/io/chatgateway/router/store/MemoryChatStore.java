@@ -337,7 +337,7 @@ public final class MemoryChatStore implements ChatStore {
     }
 
     @Override
-    public synchronized Optional<ChatRecord> close(String chatId, String reason) {
+    public synchronized Optional<Closed> close(String chatId, String reason) {
         ChatRecord c = chats.get(chatId);
         if (c == null || !c.isOpen()) {
             return Optional.empty();
@@ -360,7 +360,7 @@ public final class MemoryChatStore implements ChatStore {
             logs.remove(oldest);
             csat.remove(oldest);
         }
-        return Optional.of(closed);
+        return Optional.of(new Closed(closed, c.state()));
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private static final String IDLE = LuaScripts.load(RedisChatStore.class, "idle");
     private static final String WAKE = LuaScripts.load(RedisChatStore.class, "wake");
 
-    /** KEYS chat; ARGV chatId, reason, retention ms. */
+    /** KEYS chat; ARGV chatId, reason, retention ms. Returns {} or {state before, the closed chat's fields and values}. */
     private static final String CLOSE = LuaScripts.load(RedisChatStore.class, "close");
 
     /** KEYS chat; ARGV chatId, customerId, then field/value pairs. */
@@ -315,9 +315,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
-    public Optional<ChatRecord> close(String chatId, String reason) {
-        return script(CLOSE, new String[] {chatKey(chatId)}, chatId, reason, Long.toString(closedRetention.toMillis())) == 1
-                ? chat(chatId) : Optional.empty();
+    public Optional<Closed> close(String chatId, String reason) { // one step: no read of the chat before or after
+        return RedisRecords.closedOf(call(() -> LuaScripts.eval(redis, CLOSE, ScriptOutputType.MULTI, new String[] {chatKey(chatId)},
+                chatId, reason, Long.toString(closedRetention.toMillis()))));
     }
 
     @Override

@@ -36,6 +36,18 @@ final class RedisRecords {
                 h.get("agentId"), h.get("closeReason"), Long.parseLong(h.getOrDefault("eta", "-1")));
     }
 
+    /** The close script's answer: empty (nothing closed), or the state before, then the closed chat's hash as pairs. */
+    static java.util.Optional<ChatStore.Closed> closedOf(List<Object> r) {
+        if (r == null || r.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Map<String, String> h = new java.util.HashMap<>();
+        for (int i = 1; i + 1 < r.size(); i += 2) {
+            h.put((String) r.get(i), (String) r.get(i + 1));
+        }
+        return java.util.Optional.of(new ChatStore.Closed(chatOf(h), ChatState.valueOf((String) r.get(0))));
+    }
+
     static String[] agentFields(AgentRecord a) {
         return new String[] {"agentId", a.agentId(), "name", a.name() == null ? "" : a.name(), "level", a.level().name(),
                 "groups", String.join(",", a.groups()), "skills", String.join(",", a.skills()),

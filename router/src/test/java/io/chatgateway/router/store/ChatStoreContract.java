@@ -241,12 +241,26 @@ abstract class ChatStoreContract {
         assertThat(s.agent("b").orElseThrow().load()).isEqualTo(2);
         assertThat(s.requeue("c1", "after-sales").orElseThrow().group()).isEqualTo("after-sales");
         assertThat(s.waiting("after-sales", 5)).extracting(ChatRecord::chatId).containsExactly("c1");
-        assertThat(s.close("c2", "agent").orElseThrow().closeReason()).isEqualTo("agent");
+        ChatStore.Closed closed = s.close("c2", "agent").orElseThrow();
+        assertThat(closed.was()).isEqualTo(ChatState.ASSIGNED);
+        assertThat(closed.chat()).isEqualTo(s.chat("c2").orElseThrow()).satisfies(c -> {
+            assertThat(c.state()).isEqualTo(ChatState.CLOSED);
+            assertThat(c.closeReason()).isEqualTo("agent");
+            assertThat(c.agentId()).as("its agent stays on the record").isEqualTo("b");
+        });
         assertThat(s.close("c2", "agent")).as("a close happens once").isEmpty();
         assertThat(s.agent("b").orElseThrow().load()).isZero();
         assertThat(s.openChatOf("u2")).isEmpty();
-        assertThat(s.close("c1", "customer")).isPresent();
+        assertThat(s.close("c1", "customer").orElseThrow().was()).isEqualTo(ChatState.WAITING);
         assertThat(s.waiting("after-sales", 5)).isEmpty();
+        s.createWaitingChat(waiting("c3", "u3", Tier.REGULAR, 3, 8));
+        assertThat(s.tryOffer("c3", "a")).isEqualTo(AssignOutcome.DONE);
+        assertThat(s.close("c3", "customer").orElseThrow()).satisfies(c -> {
+            assertThat(c.was()).isEqualTo(ChatState.OFFERED);
+            assertThat(c.chat().agentId()).isEqualTo("a");
+        });
+        assertThat(s.agent("a").orElseThrow().load()).as("the offer's reserved slot is free again").isZero();
+        assertThat(s.close("nope", "agent")).isEmpty();
     }
 
     @Test
