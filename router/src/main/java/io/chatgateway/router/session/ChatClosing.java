@@ -62,13 +62,10 @@ public final class ChatClosing {
         ChatRecord c = closed.get().chat();
         ChatState was = closed.get().was();
         String held = was == ChatState.OFFERED || was == ChatState.ASSIGNED ? c.agentId() : null; // offered to or assigned to
-        String agent = null;
         if (was == ChatState.OFFERED) {
             delivery.toAgent(held, new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
-        } else if (was == ChatState.ASSIGNED) {
-            agent = held;
         }
-        String to = agent;
+        String to = was == ChatState.ASSIGNED ? held : null; // the agent who had the chat hears how it ended
         if (withClosingLine) {
             delivery.appendAndSend(c, to, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
                     ctx.scripts().render(Kind.CLOSING, c.lang(), Map.of("shop", ctx.options().shopName()))));
@@ -80,8 +77,8 @@ public final class ChatClosing {
         }
         positions.finishedHandling(chatId, c.group());
         hooks.unassigned(chatId);
-        if (agent != null) {
-            qa.closed(c, agent, reason);
+        if (to != null) {
+            qa.closed(c, to, reason);
         }
         assignment.closed(chatId, held);
         Disposable abandon = abandonTimers.remove(chatId);
