@@ -119,24 +119,7 @@ final class RedisChatLogs {
             }
             done.complete(appended);
         });
-        return await(done, commandTimeout);
-    }
-
-    /** Waits for a dispatched command's future, as long as a command may take (an outage: unavailable). */
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f, Duration timeout) {
-        try {
-            return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new StoreUnavailableException("Redis: no reply within " + timeout.toMillis() + " ms", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r && !(r instanceof io.lettuce.core.RedisException)) {
-                throw r; // a bug, not an outage
-            }
-            throw new StoreUnavailableException("Redis: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("interrupted while waiting for Redis", e);
-        }
+        return RedisReads.await(done, commandTimeout);
     }
 
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {

@@ -159,7 +159,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     /** The chats behind these ids (those that exist), read in one pipelined round trip per batch. */
-    private List<ChatRecord> chats(List<String> ids) {
+    private List<ChatRecord> chats(java.util.Collection<String> ids) {
         return RedisReads.hashes(async, commandTimeout, ids.stream().map(RedisChatStore::chatKey).toList()).stream()
                 .map(RedisRecords::chatOf).filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
     }
@@ -323,7 +323,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatRecord> chatsOf(String agentId) {
         List<ChatRecord> out = new ArrayList<>();
-        for (ChatRecord c : chats(List.copyOf(call(() -> redis.smembers(P + "agentchats:" + agentId))))) {
+        for (ChatRecord c : chats(call(() -> redis.smembers(P + "agentchats:" + agentId)))) {
             if (agentId.equals(c.agentId()) && (c.state() == ChatState.ASSIGNED || c.state() == ChatState.OFFERED)) {
                 out.add(c);
             }

@@ -76,21 +76,26 @@ final class RedisReads {
         }
         List<List<Object>> answers = new ArrayList<>(parts.size());
         for (java.util.concurrent.CompletableFuture<List<Object>> p : parts) {
-            answers.add(RedisChatStore.call(() -> {
-                try {
-                    return p.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof io.lettuce.core.RedisException r ? r : new io.lettuce.core.RedisException(e.getCause());
-                } catch (java.util.concurrent.TimeoutException e) {
-                    p.cancel(true);
-                    throw new io.lettuce.core.RedisCommandTimeoutException("no answer within " + timeout.toMillis() + " ms");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new io.lettuce.core.RedisException(e);
-                }
-            }));
+            answers.add(await(p, timeout));
         }
         return answers;
+    }
+
+    /** Waits for a dispatched command's future, as long as a command may take (an outage: unavailable). */
+    static <T> T await(java.util.concurrent.CompletableFuture<T> f, java.time.Duration timeout) {
+        try {
+            return f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new StoreUnavailableException("Redis: no reply within " + timeout.toMillis() + " ms", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r && !(r instanceof io.lettuce.core.RedisException)) {
+                throw r; // a bug, not an outage
+            }
+            throw new StoreUnavailableException("Redis: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while waiting for Redis", e);
+        }
     }
 
     /** Agents read per script: ~2 ms of Redis each at most. */
