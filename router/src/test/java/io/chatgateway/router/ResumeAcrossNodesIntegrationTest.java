@@ -16,7 +16,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * Two nodes on one real Redis: an event whose frame is still on the bus while the agent's new
@@ -26,7 +25,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 class ResumeAcrossNodesIntegrationTest {
     private TwoNodes nodes;
     private HeldBus busB;
-    private VirtualTimeScheduler time;
+    private VirtualLanes time;
     private Router nodeA;
     private Router nodeB;
 

@@ -15,7 +15,6 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * Two routers (two nodes) on one real Redis, in virtual time: the shopper talks to node A, the
@@ -25,7 +24,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  */
 class SharedTimersIntegrationTest {
     private TwoNodes nodes;
-    private VirtualTimeScheduler time;
+    private VirtualLanes time;
     private RedisChatStore storeA;
     private Router nodeA;
     private Router nodeB;

@@ -12,11 +12,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
-/** Two routers (nodes A and B) on one real Redis of their own, in one virtual time. */
+/** Two routers (nodes A and B) on one real Redis of their own, in one virtual time ({@link VirtualLanes}). */
 final class TwoNodes implements AutoCloseable {
-    final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+    final VirtualLanes time = new VirtualLanes();
     final RedisServer redis;
     final RedisChatStore storeA;
     final RedisChatStore storeB;
@@ -34,11 +33,14 @@ final class TwoNodes implements AutoCloseable {
         busB = busOfB.apply(RedisNodeBus.of(storeB, "B", Duration.ofSeconds(30)));
         nodeA = Routers.create(RouterOptions.defaults(), storeA, busA, time, new SimpleMeterRegistry());
         nodeB = Routers.create(RouterOptions.defaults(), storeB, busB, time, new SimpleMeterRegistry());
+        time.watch(nodeA);
+        time.watch(nodeB);
     }
 
     /** Runs due work until the condition holds (frames from the other node arrive on a Redis thread). */
     void until(String what, BooleanSupplier condition) {
-        await(what).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> {
+        // On this thread: it is the lanes' thread (VirtualLanes).
+        await(what).atMost(Duration.ofSeconds(5)).pollInSameThread().pollInterval(Duration.ofMillis(10)).until(() -> {
             time.advanceTime(); // the virtual clock stays put: this runs work that became due, e.g. frames from the other node
             return condition.getAsBoolean();
         });

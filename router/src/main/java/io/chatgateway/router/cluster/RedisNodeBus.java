@@ -75,7 +75,7 @@ public final class RedisNodeBus implements NodeBus {
      * presence, liveness, and delivery to participants held by other nodes.
      */
     public static RedisNodeBus of(io.chatgateway.router.store.RedisChatStore store, String nodeId, Duration ttl) {
-        io.chatgateway.router.store.RedisChatStore.Connection c = store.connection();
+        io.chatgateway.router.store.RedisConnection c = store.connection();
         return new RedisNodeBus(nodeId, ttl, c.client(), c.sync(), c.async());
     }
 

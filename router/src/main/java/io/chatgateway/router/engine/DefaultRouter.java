@@ -2,7 +2,6 @@ package io.chatgateway.router.engine;
 
 import io.chatgateway.protocol.AgentStatus;
 import io.chatgateway.protocol.ClientMessage;
-import io.chatgateway.protocol.ErrorCode;
 import io.chatgateway.protocol.OutboundFrame;
 import io.chatgateway.router.AgentIdentity;
 import io.chatgateway.router.ConfigUpdate;
@@ -36,7 +35,6 @@ import io.chatgateway.router.session.CustomerSessions;
 import io.chatgateway.router.store.AgentRecord;
 import io.chatgateway.router.store.ChatRecord;
 import io.chatgateway.router.store.ChatStore;
-import io.chatgateway.router.store.StoreUnavailableException;
 import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.OverflowMode;
 import io.chatgateway.router.surge.QueueBoard;
@@ -44,9 +42,7 @@ import io.chatgateway.router.surge.QueuePositions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +63,9 @@ import reactor.core.scheduler.Scheduler;
  * ({@link RouterOptions#workers()} of them, each a {@link Scheduler.Worker}): a shopper's events
  * on the lane of their customer id, an agent's on the lane of their agent id, so each
  * participant's events keep their order while different participants' run in parallel. Ticks and
- * admin calls run on lane 0; due deadlines are spread over the lanes. Shared state lives in the
+ * admin calls run on lane 0; due deadlines are spread over the lanes. An event may wait for the
+ * store without holding its lane (a new shopper's hello does): that participant's later events wait
+ * for it, everyone else's run meanwhile ({@link Lanes}). Shared state lives in the
  * {@link ChatStore}, whose atomic steps make decisions safe whichever lanes (or nodes) race, exactly
  * as with several nodes; what a node notes for itself is concurrent. A connection's frames keep
  * their order: while one of its events waits for its lane, its messages queue behind it. At most
@@ -83,11 +81,7 @@ final class DefaultRouter implements Router {
     private static final int TIMERS_PER_CLAIM = 500;
 
     private final NodeContext ctx;
-    private final AtomicInteger pending = new AtomicInteger();
-    /** Connections with events waiting for their lane, and how many (absent: none, its messages take the hot path). */
-    private final Map<Peer, Integer> queuedOf = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Each connection's lane, from its hello to its end (only with several lanes; with one, every event runs on lane 0). */
-    private final Map<Peer, Integer> laneOfPeer = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Lanes lanes;
     private final Delivery delivery;
     private final QueuePositions positions;
     private final OverflowMode overflow;
@@ -105,6 +99,7 @@ final class DefaultRouter implements Router {
 
     DefaultRouter(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
         ctx = new NodeContext(options, store, bus, scheduler, meters);
+        lanes = new Lanes(ctx);
         ChatHooks hooks = new Hooks();
         delivery = new Delivery(ctx);
         positions = new QueuePositions(ctx, delivery);
@@ -126,7 +121,7 @@ final class DefaultRouter implements Router {
             // The first beat happens here, before this node holds anyone: a node dying early is still found.
             bus.startHeartbeats(beat -> {
                 if (beat.revived() || !beat.lost().isEmpty()) {
-                    submit(0, null, null, () -> afterHeartbeat(beat));
+                    lanes.submit(null, null, null, () -> afterHeartbeat(beat));
                 }
             });
         }
@@ -141,7 +136,7 @@ final class DefaultRouter implements Router {
 
             @Override
             public void movedAway(String participant) {
-                submit(participant.startsWith("a:") ? ctx.laneOf(participant.substring(2)) : 0, null, null, () -> letGo(participant));
+                lanes.submit(participant.startsWith("a:") ? participant.substring(2) : null, null, null, () -> letGo(participant));
             }
         });
     }
@@ -173,27 +168,38 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerHello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
-        submit(bindLane(peer, who.customerId()), peer, null, () -> {
+        lanes.submit(lanes.bind(peer, who.customerId()), peer, null, () -> {
             if (!peer.isOpen()) {
-                return; // gone before its lane got to it (a surge backlog): no chat to greet, queue and abandon
+                return null; // gone before its lane got to it (a surge backlog): no chat to greet, queue and abandon
             }
+            java.util.concurrent.CompletionStage<?> hello;
             try {
-                customers.hello(peer, who, resume);
-            } finally {
-                delivery.open(peer); // welcome and replay sent: live frames flow (also after a failure)
+                hello = customers.hello(peer, who, resume); // may wait for the store without holding the lane
+            } catch (RuntimeException e) {
+                delivery.open(peer);
+                throw e;
             }
-        });
+            return hello.whenComplete((done, failed) -> delivery.open(peer)); // welcome and replay sent: live frames flow
+        }, true);
     }
 
     @Override
     public void customerFrame(Peer peer, ClientMessage message) {
-        if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
+        if (message instanceof ClientMessage.SendText && !lanes.busy(peer)) {
             // on this thread: it never blocks; and no log context (it logs nothing but failures, with their stack)
-            run(peer, message.id(), () -> customers.frame(peer, message));
+            Lanes.run(peer, message.id(), () -> customers.frame(peer, message));
         } else {
-            submit(laneOf(peer), peer, message.id(), () -> withIds(null, delivery.chatOf(peer), () -> customers.frame(peer, message)),
-                    ordered(message));
+            lanes.submit(lanes.of(peer), peer, message.id(), inline(() -> withIds(null, delivery.chatOf(peer),
+                    () -> customers.frame(peer, message))), ordered(message));
         }
+    }
+
+    /** A lane event that is done when it returns. */
+    private static Lanes.Event inline(Runnable task) {
+        return () -> {
+            task.run();
+            return null;
+        };
     }
 
     /**
@@ -207,12 +213,12 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerGone(Peer peer) {
-        submit(unbindLane(peer), null, null, () -> withIds(peer, null, () -> customers.gone(peer)));
+        lanes.submit(lanes.unbind(peer), null, null, () -> withIds(peer, null, () -> customers.gone(peer)));
     }
 
     @Override
     public void agentHello(Peer peer, AgentIdentity who, List<ClientMessage.ResumePoint> resume, Boolean autoAccept) {
-        submit(bindLane(peer, who.agentId()), peer, null, () -> {
+        lanes.submit(lanes.bind(peer, who.agentId()), peer, null, () -> {
             try {
                 agents.hello(peer, who, resume, autoAccept);
             } finally {
@@ -223,36 +229,17 @@ final class DefaultRouter implements Router {
 
     @Override
     public void agentFrame(Peer peer, ClientMessage message) {
-        if (message instanceof ClientMessage.SendText && !queuedOf.containsKey(peer)) {
-            run(peer, message.id(), () -> agents.frame(peer, message)); // as customerFrame's hot path
+        if (message instanceof ClientMessage.SendText && !lanes.busy(peer)) {
+            Lanes.run(peer, message.id(), () -> agents.frame(peer, message)); // as customerFrame's hot path
         } else {
-            submit(laneOf(peer), peer, message.id(), () -> withIds(null, chatIdOf(message), () -> agents.frame(peer, message)),
-                    ordered(message));
+            lanes.submit(lanes.of(peer), peer, message.id(), inline(() -> withIds(null, chatIdOf(message),
+                    () -> agents.frame(peer, message))), ordered(message));
         }
     }
 
     @Override
     public void agentGone(Peer peer) {
-        submit(unbindLane(peer), null, null, () -> withIds(peer, null, () -> agents.gone(peer)));
-    }
-
-    /** The connection's lane from now on: the lane of the participant it signs in as (the same for every connection of theirs). */
-    private int bindLane(Peer peer, String participantId) {
-        int lane = ctx.laneOf(participantId);
-        if (ctx.lanes() > 1) {
-            laneOfPeer.put(peer, lane);
-        }
-        return lane;
-    }
-
-    private int laneOf(Peer peer) {
-        return ctx.lanes() == 1 ? 0 : laneOfPeer.getOrDefault(peer, 0); // no hello yet: it is told to send one, from lane 0
-    }
-
-    /** The connection's last event: its lane, forgotten. */
-    private int unbindLane(Peer peer) {
-        Integer lane = ctx.lanes() == 1 ? null : laneOfPeer.remove(peer);
-        return lane == null ? 0 : lane;
+        lanes.submit(lanes.unbind(peer), null, null, () -> withIds(peer, null, () -> agents.gone(peer)));
     }
 
     @Override
@@ -318,78 +305,12 @@ final class DefaultRouter implements Router {
 
     @Override
     public Mono<Void> settle() {
-        List<Mono<Void>> marks = new java.util.ArrayList<>();
-        for (int i = 0; i < ctx.lanes(); i++) {
-            int lane = i;
-            // A lane runs its tasks in order: once this mark has run, everything submitted before it has too.
-            marks.add(Mono.create(sink -> {
-                try {
-                    ctx.lane(lane).schedule(() -> ctx.asLane(lane, sink::success));
-                } catch (RejectedExecutionException e) {
-                    sink.success(); // a stopped lane has nothing left to run
-                }
-            }));
-        }
-        return Mono.when(marks);
+        return lanes.settle();
     }
 
     /** Admin calls run on lane 0, between its events and ticks. */
     private <T> Mono<T> onWorker(Supplier<T> work) {
-        return Mono.create(sink -> {
-            try {
-                ctx.lane(0).schedule(() -> ctx.asLane(0, () -> { // after what other threads handed over
-                    try {
-                        sink.success(work.get());
-                    } catch (RuntimeException e) {
-                        sink.error(e);
-                    }
-                }));
-            } catch (RejectedExecutionException e) {
-                sink.error(e);
-            }
-        });
-    }
-
-    /** Runs an event on a lane; failures become an error frame for the peer, never a lost lane. */
-    private void submit(int lane, Peer peer, String ref, Runnable task) {
-        submit(lane, peer, ref, task, true);
-    }
-
-    /** As above; {@code ordered}: the connection's later messages wait for it (see {@link #ordered}). */
-    private void submit(int lane, Peer peer, String ref, Runnable task, boolean ordered) {
-        // Refuse rather than buffer without bound; disconnects (no peer) always pass, they free capacity.
-        if (peer != null && pending.get() >= ctx.options().maxPendingEvents()) {
-            Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is overloaded; please retry shortly");
-            return;
-        }
-        pending.incrementAndGet();
-        Peer counted = ordered ? peer : null;
-        if (counted != null) {
-            queuedOf.merge(counted, 1, Integer::sum);
-        }
-        try {
-            ctx.lane(lane).schedule(() -> {
-                pending.decrementAndGet();
-                try {
-                    ctx.asLane(lane, () -> withIds(peer, null, () -> run(peer, ref, task))); // a lane's records name the connection
-                } finally {
-                    dequeued(counted);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            pending.decrementAndGet();
-            dequeued(counted);
-            if (peer != null) {
-                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the gateway is shutting down; reconnect shortly");
-            }
-        }
-    }
-
-    /** The connection's event is done (after it ran: its later messages may take the hot path again). */
-    private void dequeued(Peer peer) {
-        if (peer != null) {
-            queuedOf.computeIfPresent(peer, (p, n) -> n == 1 ? null : n - 1);
-        }
+        return lanes.onLaneZero(work);
     }
 
     /** Runs {@code task} with the connection and chat ids (either may be null) in the log context. */
@@ -432,22 +353,6 @@ final class DefaultRouter implements Router {
         return null;
     }
 
-    private static void run(Peer peer, String ref, Runnable task) {
-        try {
-            task.run();
-        } catch (StoreUnavailableException e) {
-            log.warn("store unavailable: {}", e.getMessage());
-            if (peer != null) {
-                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the chat service is temporarily unavailable; please retry shortly");
-            }
-        } catch (RuntimeException e) {
-            log.error("router event failed", e);
-            if (peer != null) {
-                Delivery.error(peer, ref, ErrorCode.UNAVAILABLE, "the request could not be processed; please retry");
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ time
 
     /** Once a second: live config, due deadlines, overflow modes, then the agents' queue frames. */
@@ -476,7 +381,7 @@ final class DefaultRouter implements Router {
             String id = name.substring(bar + 1);
             boolean offer = SharedTimers.OFFER.equals(kind) || SharedTimers.OWNER_OFFER.equals(kind);
             String key = offer ? id.substring(id.indexOf('|') + 1) : id; // an offer's: its agent
-            submit(ctx.laneOf(key), null, null, () -> runDue(name, kind, id));
+            lanes.submit(key, null, null, () -> runDue(name, kind, id));
         }
     }
 

@@ -6,6 +6,7 @@ import io.chatgateway.protocol.ServerMessage;
 import io.chatgateway.protocol.ServerMessage.ChatEvent;
 import io.chatgateway.router.Peer;
 import io.chatgateway.router.store.ChatRecord;
+import io.chatgateway.router.store.ChatStore;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongFunction;
@@ -43,7 +44,7 @@ public final class Delivery {
 
     /** Binds a shopper's connection to a chat (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachCustomer(String chatId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentLane()); // before the connection can be found
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentTask()); // before the connection can be found
         Peer old = customerPeers.put(chatId, peer);
         chatOfConnection.put(peer, chatId);
         if (old != null && old != peer) {
@@ -75,7 +76,7 @@ public final class Delivery {
 
     /** Binds an agent's connection (held until {@link #open}); returns the connection it replaces, if any. */
     public Peer attachAgent(String agentId, Peer peer) {
-        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentLane());
+        gates.computeIfAbsent(peer, p -> new Gate()).holdAll(ctx.currentTask());
         Peer old = agentPeers.put(agentId, peer);
         agentOfConnection.put(peer, agentId);
         if (old != null && old != peer) {
@@ -168,11 +169,11 @@ public final class Delivery {
     /** How long after a hello frames from other nodes are checked against what the replay sent. */
     static final long TRAIL_MILLIS = 5_000;
 
-    /** Holds the agent's events of one chat from elsewhere while this lane sends them its history (see {@link #release}). */
+    /** Holds the agent's events of one chat from elsewhere while this task sends them its history (see {@link #release}). */
     public Peer holdChat(String agentId, String chatId) {
         Peer p = agentPeers.get(agentId);
         if (p != null) {
-            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId, ctx.currentLane());
+            gates.computeIfAbsent(p, x -> new Gate()).holdChat(chatId, ctx.currentTask());
         }
         return p;
     }
@@ -189,7 +190,7 @@ public final class Delivery {
 
     /** Sends to the shopper of a chat: on this node, or through the node that holds them. */
     public void toCustomer(String chatId, OutboundFrame f) {
-        send(customerPeers.get(chatId), customerKey(chatId), f, ctx.currentLane());
+        send(customerPeers.get(chatId), customerKey(chatId), f, ctx.currentTask());
     }
 
     public void toCustomer(String chatId, ServerMessage m) {
@@ -198,7 +199,7 @@ public final class Delivery {
 
     /** Sends to an agent: on this node, or through the node that holds them. */
     public void toAgent(String agentId, OutboundFrame f) {
-        send(agentPeers.get(agentId), agentKey(agentId), f, ctx.currentLane());
+        send(agentPeers.get(agentId), agentKey(agentId), f, ctx.currentTask());
     }
 
     public void toAgent(String agentId, ServerMessage m) {
@@ -215,7 +216,7 @@ public final class Delivery {
         Gate g = gates.get(p);
         if (g != null) {
             EventId id = EventId.of(f.bytes(ctx.codec()));
-            if (g.alreadySent(id.chatId(), id.seq(), ctx.now()) || g.hold(p, f, id.chatId(), id.seq(), Gate.NO_LANE)) {
+            if (g.alreadySent(id.chatId(), id.seq(), ctx.now()) || g.hold(p, f, id.chatId(), id.seq(), Gate.NO_TASK)) {
                 return;
             }
         }
@@ -253,9 +254,26 @@ public final class Delivery {
     }
 
     private <E extends ChatEvent> E append(ChatRecord chat, String agentId, LongFunction<E> event, boolean toHolder) {
-        int lane = ctx.currentLane(); // the callback may run on the store's thread while this lane waits: it acts for it
-        return ctx.store().append(chat.chatId(), event, (e, json, holder) -> ctx.actingFor(lane,
-                () -> sendEvent(chat.chatId(), agentId, toHolder ? holder : null, e, json, false)));
+        ChatStore.Appended<E> send = inLogOrder(chat, agentId, toHolder);
+        return ctx.store().append(chat.chatId(), event, send);
+    }
+
+    /**
+     * As {@link #appendAndSend}, without waiting for the store: the returned stage completes with the
+     * event once it is appended and sent (on the store's thread; chain blocking work onto
+     * {@code NodeContext.thisTask()}).
+     */
+    public <E extends ChatEvent> java.util.concurrent.CompletionStage<E> appendAndSendAsync(ChatRecord chat, String agentId,
+                                                                                         LongFunction<E> event) {
+        return ctx.store().appendAsync(chat.chatId(), event, inLogOrder(chat, agentId, true));
+    }
+
+    /** Sends an appended event as {@link #append} does, from the store's thread too, acting for the task that appends. */
+    private <E extends ChatEvent> ChatStore.Appended<E> inLogOrder(ChatRecord chat, String agentId, boolean toHolder) {
+        long task = ctx.currentTask();
+        int lane = ctx.currentLane();
+        return (e, json, holder) -> ctx.actingFor(lane, task,
+                () -> sendEvent(chat.chatId(), agentId, toHolder ? holder : null, e, json, false));
     }
 
     /**
@@ -272,27 +290,27 @@ public final class Delivery {
         OutboundFrame f = json != null ? OutboundFrame.encoded(e, json) : frame(e);
         ChatEvent forCustomer = e.forCustomer();
         OutboundFrame toShopper = forCustomer == e ? f : frame(forCustomer);
-        int lane = live ? Gate.NO_LANE : ctx.currentLane();
-        send(customerPeers.get(chatId), customerKey(chatId), toShopper, lane);
+        long task = live ? Gate.NO_TASK : ctx.currentTask();
+        send(customerPeers.get(chatId), customerKey(chatId), toShopper, task);
         if (agentId != null) {
-            send(agentPeers.get(agentId), agentKey(agentId), f, lane);
+            send(agentPeers.get(agentId), agentKey(agentId), f, task);
         }
         if (holder != null && !holder.equals(agentId)) {
-            send(agentPeers.get(holder), agentKey(holder), f, lane); // the same frame: serialised once
+            send(agentPeers.get(holder), agentKey(holder), f, task); // the same frame: serialised once
         }
     }
 
     /**
-     * To the local connection (held at its gate when the frame is foreign to the lane holding it:
-     * {@code lane} is where it comes from), or through the bus to the node holding the participant.
+     * To the local connection (held at its gate when the frame is foreign to the task holding it:
+     * {@code task} is where it comes from), or through the bus to the node holding the participant.
      */
-    private void send(Peer p, String busKey, OutboundFrame f, int lane) {
+    private void send(Peer p, String busKey, OutboundFrame f, long task) {
         if (p != null) {
             Gate g = gates.get(p);
             if (g != null) {
                 ServerMessage m = f.message();
                 ChatEvent e = m instanceof ChatEvent ce ? ce : null;
-                if (g.hold(p, f, e == null ? null : e.chatId(), e == null ? 0 : e.seq(), lane)) {
+                if (g.hold(p, f, e == null ? null : e.chatId(), e == null ? 0 : e.seq(), task)) {
                     return;
                 }
             }

@@ -14,34 +14,36 @@ import java.util.Set;
 /**
  * Frames held for one connection while a lane sends it a history (see {@link Delivery}). Locked
  * per connection; a frame is held, or sent when the gate no longer holds it, never both, so a
- * flush and later sends keep their order. A hold belongs to the lane that made it: that lane's
- * frames pass (they are the history), everyone else's wait. {@link #NO_LANE} stands for "not a
- * lane" (an event loop, the bus): such frames are always foreign.
+ * flush and later sends keep their order. A hold belongs to the lane task that made it
+ * ({@code NodeContext.currentTask}): that task's frames pass (they are the history), everyone
+ * else's wait, other tasks of the same lane too (a task waiting for the store leaves its lane to
+ * them). {@link #NO_TASK} stands for "not a task" (an event loop, the bus): such frames are always
+ * foreign.
  */
 final class Gate {
     private record Held(OutboundFrame frame, String chatId, long seq) {
     }
 
-    /** The lane of frames that do not come from a lane (event loops, the bus): a gate always holds them. */
-    static final int NO_LANE = -1;
+    /** The task of frames that do not come from a lane task (event loops, the bus): a gate always holds them. */
+    static final long NO_TASK = 0;
 
     private boolean all;
-    private int allLane = NO_LANE;
+    private long allTask = NO_TASK;
     private long trailUntil; // until then, frames from other nodes up to seen are dropped
     private boolean replayed; // the hello sent history read from the log: frames from other nodes may repeat it
-    private final Map<String, Integer> chats = new HashMap<>(2); // chat held -> the lane holding it
+    private final Map<String, Long> chats = new HashMap<>(2); // chat held -> the task holding it
     private final Map<String, Long> seen = new HashMap<>(2);
     private final List<Held> held = new ArrayList<>(2);
-    /** Chats whose history (sent by the lane holding the chat) was itself held by another lane's hello. */
+    /** Chats whose history (sent by the task holding the chat) was itself held by another task's hello. */
     private final Set<String> historyHeld = new HashSet<>(2);
 
-    synchronized void holdAll(int lane) {
+    synchronized void holdAll(long task) {
         all = true;
-        allLane = lane;
+        allTask = task;
     }
 
-    synchronized void holdChat(String chatId, int lane) {
-        chats.put(chatId, lane);
+    synchronized void holdChat(String chatId, long task) {
+        chats.put(chatId, task);
     }
 
     synchronized void seen(String chatId, long seq) {
@@ -51,20 +53,20 @@ final class Gate {
 
     /**
      * True when held (sent later); false: the caller sends it now, right after this returns.
-     * {@code lane}: where it comes from. A chat event of the holding lane passes, but held events
-     * of its chat with a lower seq (another lane appended them first) go out before it.
+     * {@code task}: where it comes from. A chat event of the holding task passes, but held events
+     * of its chat with a lower seq (another task appended them first) go out before it.
      */
-    synchronized boolean hold(Peer peer, OutboundFrame f, String chatId, long seq, int lane) {
-        boolean byAll = all && (lane == NO_LANE || lane != allLane);
-        Integer chatLane = chatId == null ? null : chats.get(chatId);
-        boolean byChat = chatLane != null && (lane == NO_LANE || lane != chatLane);
+    synchronized boolean hold(Peer peer, OutboundFrame f, String chatId, long seq, long task) {
+        boolean byAll = all && (task == NO_TASK || task != allTask);
+        Long chatTask = chatId == null ? null : chats.get(chatId);
+        boolean byChat = chatTask != null && (task == NO_TASK || task != chatTask);
         if (!byAll && !byChat) {
-            if (chatId != null && seq > 0 && (all || chatLane != null)) {
+            if (chatId != null && seq > 0 && (all || chatTask != null)) {
                 sendEarlier(peer, chatId, seq);
             }
             return false;
         }
-        if (byAll && chatLane != null && lane == chatLane) {
+        if (byAll && chatTask != null && task == chatTask) {
             historyHeld.add(chatId);
         }
         held.add(new Held(f, chatId, seq));
@@ -81,7 +83,7 @@ final class Gate {
         Iterator<Held> it = held.iterator();
         while (it.hasNext()) {
             Held h = it.next();
-            // Everything, or one chat; a chat another lane still sends a history of waits for that release.
+            // Everything, or one chat; a chat another task still sends a history of waits for that release.
             if (onlyChat == null ? h.chatId() == null || !chats.containsKey(h.chatId()) : onlyChat.equals(h.chatId())) {
                 it.remove();
                 out.add(h);
@@ -139,7 +141,7 @@ final class Gate {
     /** Opens the gate; true when it holds nothing any more (with {@code trailUntil} > 0 it keeps what was seen till then). */
     synchronized boolean openAll(Peer peer, long trailUntil) {
         all = false;
-        allLane = NO_LANE;
+        allTask = NO_TASK;
         boolean done = flush(peer, null);
         if (chats.isEmpty()) {
             if (trailUntil > 0 && replayed) {
@@ -169,7 +171,7 @@ final class Gate {
         if (!historyHeld.remove(chatId)) {
             seen.merge(chatId, seenSeq, Math::max); // the history reached the client
         }
-        // else another lane's hello held the history too: it goes out when that hello opens the gate, in
+        // else another task's hello held the history too: it goes out when that hello opens the gate, in
         // seq order after its own welcome and replays, deduplicated with what else was held
         if (!all) {
             flush(peer, chatId);

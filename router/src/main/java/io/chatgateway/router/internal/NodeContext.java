@@ -190,51 +190,121 @@ public final class NodeContext {
         return Caffeine.newBuilder().maximumSize(MAX_CHAT_NOTES).executor(Runnable::run).<String, V>build().asMap();
     }
 
-    /**
-     * [0]: the lane the current thread runs a task of, or -1 (an event loop, a store's I/O thread);
-     * [1]: the lane a store callback on this thread acts for (see {@link #actingFor}), or -1.
-     */
-    private final ThreadLocal<int[]> laneOfThread = ThreadLocal.withInitial(() -> new int[] {-1, -1}); // per router: two in one JVM never mix
+    /** What the current thread runs: a lane's task (lane, task), and the task a store callback acts for. */
+    private static final class Running {
+        int lane = -1;
+        long task = Gate.NO_TASK;
+        int actingLane = -1;
+        long actingTask = Gate.NO_TASK;
+    }
+
+    private final ThreadLocal<Running> running = ThreadLocal.withInitial(Running::new); // per router: two in one JVM never mix
+    /** Numbers each lane task, for the gates it holds (see {@link #currentTask}). */
+    private final java.util.concurrent.atomic.AtomicLong tasks = new java.util.concurrent.atomic.AtomicLong();
     /** Work handed over by other threads (event loops, a store's I/O thread), run by a lane before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** The lane whose task runs on this thread now (or that a store callback acts for), -1 when none. */
     public int currentLane() {
-        int[] cur = laneOfThread.get();
-        return cur[1] >= 0 ? cur[1] : cur[0];
+        Running r = running.get();
+        return r.actingLane >= 0 ? r.actingLane : r.lane;
     }
 
     /**
-     * Runs a store callback for {@code lane}, whose task waits for that very store step: its sends
-     * count as the lane's own (a gate the lane holds does not hold them). Unlike a lane's task it
-     * may not run blocking work: {@link #onWorker} still hands that over.
+     * The task running on this thread now (or that a store callback acts for), {@link Gate#NO_TASK}
+     * when none. A connection's gate belongs to the task that holds it, not to its lane: a task that
+     * waits for the store leaves its lane to other participants' tasks, whose frames must not pass
+     * the gate it holds.
      */
-    public void actingFor(int lane, Runnable callback) {
-        int[] cur = laneOfThread.get();
-        int outer = cur[1];
-        cur[1] = lane;
+    public long currentTask() {
+        Running r = running.get();
+        return r.actingTask != Gate.NO_TASK ? r.actingTask : r.task;
+    }
+
+    /**
+     * Runs a store callback for {@code task} of {@code lane}, which waits for that very store step
+     * (on its lane, or parked until the step completes): its sends count as the task's own (a gate
+     * the task holds does not hold them). Unlike a lane's task it may not run blocking work:
+     * {@link #onWorker} still hands that over.
+     */
+    public void actingFor(int lane, long task, Runnable callback) {
+        Running r = running.get();
+        int outerLane = r.actingLane;
+        long outerTask = r.actingTask;
+        r.actingLane = lane;
+        r.actingTask = task;
         try {
             callback.run();
         } finally {
-            cur[1] = outer;
+            r.actingLane = outerLane;
+            r.actingTask = outerTask;
         }
     }
 
-    /** Runs a task of {@code lane} (after what other threads handed over), marked as such for {@link #onWorker} and {@link #currentLane}. */
+    /** Runs a new task of {@code lane} (after what other threads handed over), marked as such for {@link #onWorker}, {@link #currentLane} and {@link #currentTask}. */
     public void asLane(int lane, Runnable task) {
-        int[] cur = laneOfThread.get();
-        int outer = cur[0];
-        int outerActing = cur[1];
-        cur[0] = lane;
-        cur[1] = -1;
+        asTask(lane, tasks.incrementAndGet(), task);
+    }
+
+    /**
+     * An executor that runs the rest of the current lane task later on its lane, as the same task:
+     * the continuation of a task that waited for the store without holding its lane. Its gates
+     * still let its frames through, and blocking store calls are allowed again there.
+     */
+    public java.util.concurrent.Executor thisTask() {
+        int lane = Math.max(0, currentLane());
+        long task = currentTask();
+        return work -> lanes[lane].schedule(() -> asTask(lane, task, work));
+    }
+
+    /**
+     * Continues this task with {@code next} once {@code stage} completes: at once when it has (a
+     * memory store), else later on this task's lane, as this task, where {@code next} may block.
+     */
+    public <T, U> java.util.concurrent.CompletionStage<U> thenOnLane(java.util.concurrent.CompletionStage<T> stage,
+                                                                    java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
+        java.util.concurrent.CompletableFuture<T> f = stage.toCompletableFuture();
+        return f.isDone() ? f.thenCompose(next) : f.thenComposeAsync(next, thisTask());
+    }
+
+    /**
+     * Continues this task with {@code next} on whichever thread completes {@code stage} (a store's
+     * I/O thread), acting for this task ({@link #actingFor}): {@code next} must not block. It saves
+     * the hop to the lane where the next step is only more non-blocking store work and sends.
+     */
+    public <T, U> java.util.concurrent.CompletionStage<U> thenAtOnce(java.util.concurrent.CompletionStage<T> stage,
+                                                                    java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
+        int lane = currentLane();
+        long task = currentTask();
+        return stage.thenCompose(v -> {
+            Object[] out = new Object[1];
+            actingFor(lane, task, () -> out[0] = next.apply(v));
+            @SuppressWarnings("unchecked")
+            java.util.concurrent.CompletionStage<U> s = (java.util.concurrent.CompletionStage<U>) out[0];
+            return s;
+        });
+    }
+
+    private void asTask(int lane, long task, Runnable work) {
+        Running r = running.get();
+        int outerLane = r.lane;
+        long outerTask = r.task;
+        int outerActingLane = r.actingLane;
+        long outerActingTask = r.actingTask;
+        r.lane = lane;
+        r.task = task;
+        r.actingLane = -1;
+        r.actingTask = Gate.NO_TASK;
         try {
-            for (Runnable r = inbox.poll(); r != null; r = inbox.poll()) {
-                guarded(r);
+            for (Runnable w = inbox.poll(); w != null; w = inbox.poll()) {
+                guarded(w);
             }
-            task.run();
+            work.run();
         } finally {
-            cur[0] = outer;
-            cur[1] = outerActing;
+            r.lane = outerLane;
+            r.task = outerTask;
+            r.actingLane = outerActingLane;
+            r.actingTask = outerActingTask;
         }
     }
 
@@ -246,7 +316,7 @@ public final class NodeContext {
      * once on the calling thread.)
      */
     public void onWorker(Runnable work) {
-        if (laneOfThread.get()[0] >= 0) {
+        if (running.get().lane >= 0) {
             guarded(work);
         } else {
             inbox.add(work);

@@ -18,6 +18,8 @@ import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,26 +53,35 @@ public final class CustomerSessions {
         this.qa = qa;
     }
 
-    public void hello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
+    /**
+     * The shopper's hello. A new chat waits for the store without holding the lane (the returned
+     * stage completes once the shopper is greeted and the chat offered or queued); a resume is
+     * answered on the lane.
+     */
+    public CompletionStage<Void> hello(Peer peer, CustomerIdentity who, ClientMessage.ResumePoint resume) {
         if (resume != null) {
             Optional<ChatRecord> found = ctx.store().chat(resume.chatId()).filter(c -> c.customerId().equals(who.customerId()));
             if (found.isPresent()) {
                 reattach(peer, found.get(), who, resume.lastSeq());
-                return;
+                return DONE;
             }
             Delivery.error(peer, null, ErrorCode.NOT_FOUND, "no chat " + resume.chatId()
                     + " for this shopper (expected a chatId from an earlier welcome); starting a new chat");
         }
-        if (!who.anonymous()) {
-            Optional<ChatRecord> open = ctx.store().openChatOf(who.customerId());
+        if (who.anonymous()) {
+            return startChat(peer, who);
+        }
+        return ctx.thenOnLane(ctx.store().openChatOfAsync(who.customerId()), open -> {
             if (open.isPresent()) {
                 // A reload without resume data: the widget gets the whole conversation again.
                 reattach(peer, open.get(), who, 0);
-                return;
+                return DONE;
             }
-        }
-        startChat(peer, who);
+            return startChat(peer, who);
+        });
     }
+
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
 
     private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
         attach(peer, chat);
@@ -83,7 +94,11 @@ public final class CustomerSessions {
         }
     }
 
-    private void startChat(Peer peer, CustomerIdentity who) {
+    /**
+     * Stores the chat, welcomes and greets the shopper at once (one wait for the store, the
+     * greeting's frames sent from its I/O thread), then routes it on the lane.
+     */
+    private CompletionStage<Void> startChat(Peer peer, CustomerIdentity who) {
         // The order's status may name the group (精准分流, OrderStatusRules), else the widget's group, else the default.
         String group = ctx.cfg().orderStatus().of(who.tags()).map(OrderStatusRules.Rule::group)
                 .orElse(who.group() == null ? ctx.options().defaultGroup() : who.group());
@@ -91,23 +106,30 @@ public final class CustomerSessions {
         long now = ctx.now();
         ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,
                 now, ctx.cfg().rankKey(who.tier(), who.tags(), now), ChatState.WAITING, null, null);
-        attach(peer, chat); // first: from here on another lane may assign the chat, and its frames wait at the gate
-        ctx.store().createWaitingChat(chat);
-        ctx.gaugeQueue(group);
-        ctx.metrics().started(chat);
-        peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
+        attach(peer, chat); // first: from here on another task may assign the chat, and its frames wait at the gate
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
-        delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
-                ctx.scripts().render(Kind.GREETING, lang, Map.of("name", name, "shop", ctx.options().shopName()))));
-        ctx.metrics().greeted(ctx.now() - now);
-        log.debug("chat {} started in group {} tier {}", chat.chatId(), group, chat.tier().wire());
-        if (!assignment.routeChat(chat)) {
-            Optional<ChatRecord> waiting = ctx.store().chat(chat.chatId()).filter(c -> c.state() == ChatState.WAITING);
-            if (waiting.isPresent()) {
-                positions.announceArrival(chat, peer);
-                assignment.escalation().schedule(waiting.get());
+        CompletionStage<?> greeted = ctx.thenAtOnce(ctx.store().createWaitingChatAsync(chat), created -> {
+            ctx.gaugeQueue(group);
+            ctx.metrics().started(chat);
+            peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
+            return delivery.appendAndSendAsync(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.GREETING.wire(),
+                    ctx.scripts().render(Kind.GREETING, lang, Map.of("name", name, "shop", ctx.options().shopName()))))
+                    .thenApply(greeting -> {
+                        ctx.metrics().greeted(ctx.now() - now);
+                        return greeting;
+                    });
+        });
+        return ctx.thenOnLane(greeted, greeting -> {
+            log.debug("chat {} started in group {} tier {}", chat.chatId(), group, chat.tier().wire());
+            if (!assignment.routeChat(chat)) {
+                Optional<ChatRecord> waiting = ctx.store().chat(chat.chatId()).filter(c -> c.state() == ChatState.WAITING);
+                if (waiting.isPresent()) {
+                    positions.announceArrival(chat, peer);
+                    assignment.escalation().schedule(waiting.get());
+                }
             }
-        }
+            return DONE;
+        });
     }
 
     private void attach(Peer peer, ChatRecord chat) {

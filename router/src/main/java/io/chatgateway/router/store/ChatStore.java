@@ -30,6 +30,12 @@ import java.util.function.UnaryOperator;
  * <p>Calls may block briefly (network stores); the router calls them from its own scheduler,
  * never from a Netty event loop. A store that cannot be reached throws
  * {@link StoreUnavailableException}.
+ *
+ * <p><b>Non-blocking steps</b> ({@code ...Async}, being added path by path): the same atomic step,
+ * answered by a stage instead of waiting. A network store completes it on its I/O thread, so what
+ * is chained on it must not block (chain blocking work onto the router task's own executor); a
+ * store that cannot be reached completes it with {@link StoreUnavailableException}. The defaults
+ * run the blocking step at once (the memory store answers in microseconds).
  */
 public interface ChatStore {
 
@@ -42,6 +48,28 @@ public interface ChatStore {
 
     /** The customer's open chat, if any. */
     Optional<ChatRecord> openChatOf(String customerId);
+
+    /** {@link #createWaitingChat}, not waited for. */
+    default java.util.concurrent.CompletionStage<Void> createWaitingChatAsync(ChatRecord chat) {
+        return answered(() -> {
+            createWaitingChat(chat);
+            return null;
+        });
+    }
+
+    /** {@link #openChatOf}, not waited for. */
+    default java.util.concurrent.CompletionStage<Optional<ChatRecord>> openChatOfAsync(String customerId) {
+        return answered(() -> openChatOf(customerId));
+    }
+
+    /** A blocking step's answer as a completed stage (failed with what it threw). */
+    private static <T> java.util.concurrent.CompletionStage<T> answered(java.util.function.Supplier<T> step) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedStage(step.get());
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedStage(e);
+        }
+    }
 
     /** Notes the wait first promised to a queued shopper (kept once: a later call changes nothing). */
     void notePromise(String chatId, long etaSeconds);
@@ -237,6 +265,12 @@ public interface ChatStore {
      * from it reach a connection in seq order. It must be quick and never block.
      */
     <E extends ChatEvent> E append(String chatId, LongFunction<E> event, Appended<E> inLogOrder);
+
+    /** {@link #append}, not waited for: {@code inLogOrder} runs as there, then the stage completes with the event. */
+    default <E extends ChatEvent> java.util.concurrent.CompletionStage<E> appendAsync(String chatId, LongFunction<E> event,
+                                                                                   Appended<E> inLogOrder) {
+        return answered(() -> append(chatId, event, inLogOrder));
+    }
 
     /**
      * What {@link #append}'s {@code inLogOrder} gets: the event, its encoding (null when the store

@@ -85,8 +85,9 @@ final class RedisChatLogs {
     }
 
     /** A new chat's log: it waits (its route), no events yet. */
-    void create(String chatId) {
-        RedisChatStore.call(() -> redis.hsetnx(keys(chatId)[0], "route", LogRoute.WAITING));
+    /** A new chat's log: waiting (sent without waiting for the reply; the caller awaits the stage when it must). */
+    java.util.concurrent.CompletionStage<Boolean> create(io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async, String chatId) {
+        return async.hsetnx(keys(chatId)[0], "route", LogRoute.WAITING);
     }
 
     /**
@@ -94,9 +95,16 @@ final class RedisChatLogs {
      * reply is read (attached before the script is sent), so in the chat's log order among every
      * append and say of the chat, before this returns.
      */
-    @SuppressWarnings("unchecked")
     <E extends ChatEvent> Optional<E> append(String chatId, String clientKey, LongFunction<E> event,
                                              ChatStore.Appended<E> inLogOrder) {
+        return RedisReads.await(appendAsync(chatId, clientKey, event, inLogOrder), commandTimeout);
+    }
+
+    /** As {@link #append}, not waited for: the future completes on the I/O thread, after {@code inLogOrder}. */
+    @SuppressWarnings("unchecked")
+    <E extends ChatEvent> java.util.concurrent.CompletableFuture<Optional<E>> appendAsync(String chatId, String clientKey,
+                                                                                         LongFunction<E> event,
+                                                                                         ChatStore.Appended<E> inLogOrder) {
         E draft = event.apply(-1);
         Split json = split(draft);
         String route = LogRoute.change(draft);
@@ -106,7 +114,7 @@ final class RedisChatLogs {
         java.util.concurrent.CompletableFuture<Optional<E>> done = new java.util.concurrent.CompletableFuture<>();
         LuaScripts.<List<Object>>dispatch(connection, APPEND, ScriptOutputType.MULTI, keys(chatId), args, (r, e) -> {
             if (e != null) {
-                done.completeExceptionally(e);
+                done.completeExceptionally(RedisReads.unavailable(e));
                 return;
             }
             long seq = (Long) r.get(0);
@@ -119,7 +127,7 @@ final class RedisChatLogs {
             }
             done.complete(appended);
         });
-        return RedisReads.await(done, commandTimeout);
+        return done;
     }
 
     <E extends ChatEvent> Optional<E> appendOnce(String chatId, String clientKey, LongFunction<E> event) {

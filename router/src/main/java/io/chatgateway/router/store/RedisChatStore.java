@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -54,7 +56,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     /** {@code redis-cluster://host1:port1,host2:port2}: a Redis Cluster given by seed nodes. */
     public static final String CLUSTER_SCHEME = "redis-cluster://";
 
-
     /** KEYS chat, agent; ARGV agentId, state, chatId. 0 done, 1 chat not waiting, 2 agent unavailable, 3 full. */
     private static final String TAKE = LuaScripts.load(RedisChatStore.class, "take");
 
@@ -85,14 +86,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      */
     private static final String PUT_AGENT = LuaScripts.load(RedisChatStore.class, "put-agent");
 
-    /** KEYS members set; ARGV level count, levels, agent ids; returns {slots, free, online}, then per level. */
-    private static final String GROUP_LOAD = LuaScripts.load(RedisChatStore.class, "group-load");
     private static final String PROMISE = LuaScripts.load(RedisChatStore.class, "promise");
     private static final String AGENTS_OF = LuaScripts.load(RedisChatStore.class, "agents-of");
 
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
     private static final String CLAIM = LuaScripts.load(RedisChatStore.class, "claim");
-
 
     private final io.lettuce.core.AbstractRedisClient client;
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
@@ -107,6 +105,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final WaitingChats waiting;
     private final RedisTimers timers;
     private final RoomCopies rooms;
+    private final RedisGroupLoads groupLoads;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -117,7 +116,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
         this.commandTimeout = commandTimeout;
-        Connection c = RedisConnector.connect(uri, commandTimeout);
+        RedisConnection c = RedisConnector.connect(uri, commandTimeout);
         client = c.client();
         connection = c.stateful();
         redis = c.sync();
@@ -127,6 +126,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
         timers = new RedisTimers(redis, async, P + "timers");
         rooms = new RoomCopies(redis, P);
+        groupLoads = new RedisGroupLoads(redis, async, commandTimeout, P);
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -186,14 +186,23 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public void createWaitingChat(ChatRecord chat) {
+        RedisReads.await(createWaitingChatAsync(chat).toCompletableFuture(), commandTimeout);
+    }
+
+    @Override
+    public CompletionStage<Void> createWaitingChatAsync(ChatRecord chat) {
         if (chat.state() != ChatState.WAITING) {
             throw new IllegalArgumentException("new chat " + chat.chatId() + " is " + chat.state() + " (expected: WAITING)");
         }
         String[] args = RedisRecords.concat(new String[] {chat.chatId(), chat.customerId()}, RedisRecords.chatFields(chat));
-        if (script(CREATE, new String[] {chatKey(chat.chatId())}, args) == 0) {
-            throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
-        }
-        logs.create(chat.chatId()); // its log, in the chat's own hash tag (another slot than the routing state)
+        // Sent together: the routing record (tag {cg}) and the chat's log (its own tag), one wait for both.
+        CompletionStage<Long> created = LuaScripts.evalAsync(async, CREATE, ScriptOutputType.INTEGER, new String[] {chatKey(chat.chatId())}, args);
+        return RedisReads.failUnavailable(created.thenCombine(logs.create(async, chat.chatId()), (n, log) -> {
+            if (n == null || n == 0) {
+                throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
+            }
+            return null;
+        }));
     }
 
     @Override
@@ -203,8 +212,14 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<ChatRecord> openChatOf(String customerId) {
-        String id = call(() -> redis.get(P + "open:" + customerId));
-        return id == null ? Optional.empty() : chat(id);
+        return RedisReads.await(openChatOfAsync(customerId).toCompletableFuture(), commandTimeout);
+    }
+
+    @Override
+    public CompletionStage<Optional<ChatRecord>> openChatOfAsync(String customerId) {
+        return RedisReads.failUnavailable(async.get(P + "open:" + customerId).thenCompose(id -> id == null
+                ? CompletableFuture.completedStage(Optional.<ChatRecord>empty())
+                : async.hgetall(chatKey(id)).thenApply(h -> Optional.ofNullable(RedisRecords.chatOf(h)))));
     }
 
     @Override
@@ -383,32 +398,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return rooms.withRoom(group); // the room index (lua/room-fn.lua), what changed since this node last read it
     }
 
-    /**
-     * A group's load feeds only projections (waits, overflow thresholds), and computing it walks the
-     * group's agents, so a node reuses it for up to a second instead of walking on every hello.
-     */
-    private static final long GROUP_LOAD_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-    private final Map<String, Map.Entry<Long, GroupLoad>> groupLoads = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final String[] LEVEL_NAMES = java.util.Arrays.stream(AgentLevel.values()).map(Enum::name).toArray(String[]::new);
-    private static final String[] GROUP_LOAD_ARGS = RedisRecords.concat(new String[] {Integer.toString(LEVEL_NAMES.length)}, LEVEL_NAMES);
-
     @Override
     public GroupLoad groupLoad(String group) {
-        Map.Entry<Long, GroupLoad> cached = groupLoads.get(group);
-        long now = System.nanoTime();
-        if (cached != null && now - cached.getKey() < GROUP_LOAD_REUSE_NANOS) {
-            return cached.getValue();
-        }
-        int[] sums = new int[3 * (LEVEL_NAMES.length + 1)];
-        for (List<Object> part : RedisReads.inParts(async, commandTimeout, GROUP_LOAD, P + "members:" + group, GROUP_LOAD_ARGS,
-                call(() -> redis.smembers(P + "members:" + group)))) {
-            for (int i = 0; i < sums.length; i++) {
-                sums[i] += ((Long) part.get(i)).intValue();
-            }
-        }
-        GroupLoad load = GroupLoad.fromInts(sums);
-        groupLoads.put(group, Map.entry(now, load));
-        return load;
+        return groupLoads.of(group);
     }
 
     // ------------------------------------------------------------------ ownership
@@ -429,6 +421,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public <E extends ChatEvent> E append(String chatId, LongFunction<E> event, ChatStore.Appended<E> inLogOrder) {
         return logs.append(chatId, null, event, inLogOrder).orElseThrow();
+    }
+
+    @Override
+    public <E extends ChatEvent> CompletionStage<E> appendAsync(String chatId, LongFunction<E> event, ChatStore.Appended<E> inLogOrder) {
+        return logs.appendAsync(chatId, null, event, inLogOrder).thenApply(Optional::orElseThrow);
     }
 
     @Override
@@ -538,7 +535,6 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         return true;
     }
 
-
     @Override
     public void armTimer(String name, long dueMillis) {
         timers.arm(name, dueMillis);
@@ -587,13 +583,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
      * The client and connection of this store, for what shares them (the node bus: presence,
      * liveness and pub/sub on the same Redis).
      */
-    public Connection connection() {
-        return new Connection(client, connection, redis, async);
-    }
-
-    /** A Redis client, its one command connection, and that connection's sync and async interfaces. */
-    public record Connection(io.lettuce.core.AbstractRedisClient client, io.lettuce.core.api.StatefulConnection<String, String> stateful,
-                             RedisClusterCommands<String, String> sync,
-                             io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async) {
+    public RedisConnection connection() {
+        return new RedisConnection(client, connection, redis, async);
     }
 }

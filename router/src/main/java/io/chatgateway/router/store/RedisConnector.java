@@ -23,7 +23,7 @@ final class RedisConnector {
     private RedisConnector() {
     }
 
-    static RedisChatStore.Connection connect(String uri, Duration commandTimeout) {
+    static RedisConnection connect(String uri, Duration commandTimeout) {
         ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
         io.lettuce.core.AbstractRedisClient created = null;
         try {
@@ -46,7 +46,7 @@ final class RedisConnector {
                         .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                         .build());
                 StatefulRedisClusterConnection<String, String> c = cluster.connect();
-                return new RedisChatStore.Connection(cluster, c, c.sync(), c.async());
+                return new RedisConnection(cluster, c, c.sync(), c.async());
             } else {
                 RedisURI redisUri = RedisURI.create(uri);
                 redisUri.setTimeout(commandTimeout);
@@ -59,7 +59,7 @@ final class RedisConnector {
                         .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                         .build());
                 StatefulRedisConnection<String, String> c = standalone.connect();
-                return new RedisChatStore.Connection(standalone, c, c.sync(), c.async());
+                return new RedisConnection(standalone, c, c.sync(), c.async());
             }
         } catch (RedisException e) {
             if (created != null) {

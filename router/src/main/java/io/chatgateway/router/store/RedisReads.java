@@ -98,6 +98,17 @@ final class RedisReads {
         }
     }
 
+    /** A failure of a Redis command as callers of the store see it: unavailable, unless it is a bug. */
+    static Throwable unavailable(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof io.lettuce.core.RedisException ? new StoreUnavailableException("Redis: " + cause.getMessage(), cause) : cause;
+    }
+
+    /** The stage, failed with {@link StoreUnavailableException} where a Redis command failed. */
+    static <T> java.util.concurrent.CompletionStage<T> failUnavailable(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedStage(unavailable(e)));
+    }
+
     /** Agents read per script: ~2 ms of Redis each at most. */
     private static final int AGENTS_PER_SCRIPT = 100;
 

@@ -28,6 +28,24 @@ abstract class ChatStoreContract {
     }
 
     @Test
+    void stepsNotWaitedForDoWhatTheBlockingOnesDo() {
+        ChatStore store = store();
+        assertThat(store.openChatOfAsync("u1").toCompletableFuture().join()).isEmpty();
+        store.createWaitingChatAsync(waiting("c1", "u1", Tier.REGULAR, 1, 1)).toCompletableFuture().join();
+        assertThat(store.openChatOfAsync("u1").toCompletableFuture().join()).map(ChatRecord::chatId).contains("c1");
+        assertThat(store.waiting("general", Tier.REGULAR, 10)).extracting(ChatRecord::chatId).containsExactly("c1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.createWaitingChatAsync(waiting("c1", "u1", Tier.REGULAR, 1, 1))
+                .toCompletableFuture().join()).hasCauseInstanceOf(IllegalArgumentException.class);
+
+        List<Long> inLogOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ServerMessage.Script greeting = store.appendAsync("c1", seq -> new ServerMessage.Script("c1", seq, "greeting", "Hello"),
+                (e, json, agentId) -> inLogOrder.add(e.seq())).toCompletableFuture().join();
+        assertThat(greeting.seq()).isEqualTo(1);
+        assertThat(inLogOrder).as("the event was handed over in log order before the step completed").containsExactly(1L);
+        assertThat(store.eventsAfter("c1", 0)).containsExactly(greeting);
+    }
+
+    @Test
     void queuesOrderByRankThenAge() {
         ChatStore s = store();
         s.createWaitingChat(waiting("c1", "u1", Tier.REGULAR, 1000, 100));

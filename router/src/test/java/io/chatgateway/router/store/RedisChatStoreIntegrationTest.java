@@ -72,6 +72,10 @@ class RedisChatStoreIntegrationTest extends RedisStoreContract {
         REDIS.server().stop();
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> store.chat("c1")).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.openChatOfAsync("u1").toCompletableFuture().join())
+                .as("a step not waited for fails the same way").hasCauseInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.createWaitingChatAsync(waiting("c3", "u3", Tier.REGULAR, 3, 1)).toCompletableFuture().join())
+                .hasCauseInstanceOf(StoreUnavailableException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused, not hung").isLessThan(Duration.ofSeconds(10));
         REDIS.server().restart();
         // Redis came back empty (no persistence in this test): the store reconnects by itself.
