@@ -37,19 +37,25 @@ class EventsWaitingForTheStoreTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final MemoryChatStore memory = new MemoryChatStore(RouterFixture.capacity(5));
-    /** Customer id -> the answer to storing their new chat, completed by the test. */
+    /** "step:customer id" -> the answer to that step for that shopper's chat, given when the test completes it. */
     private final Map<String, CompletableFuture<Void>> answers = new ConcurrentHashMap<>();
+    /** Steps asked for and held back, as "step:customer id". */
+    private final Set<String> asked = ConcurrentHashMap.newKeySet();
     private final ChatStore store = (ChatStore) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {ChatStore.class},
             (proxy, method, args) -> {
-                if (method.getName().equals("createWaitingChatAsync") && answers.containsKey(((ChatRecord) args[0]).customerId())) {
-                    memory.createWaitingChat((ChatRecord) args[0]);
-                    return answers.get(((ChatRecord) args[0]).customerId());
-                }
+                Object done;
                 try {
-                    return method.invoke(memory, args);
+                    done = method.invoke(memory, args); // the step is taken now; only its answer may be held back
                 } catch (InvocationTargetException e) {
                     throw e.getCause();
                 }
+                String key = method.getName() + ":" + customerOf(args);
+                CompletableFuture<Void> answer = answers.get(key);
+                if (answer == null) {
+                    return done;
+                }
+                asked.add(key);
+                return answer.thenCompose(x -> (java.util.concurrent.CompletionStage<?>) done);
             });
     private final Scheduler lane = Schedulers.newParallel("one-lane", 1);
     private final Router router = Routers.create(RouterOptions.builder().workers(1).build(), store, lane);
@@ -68,10 +74,26 @@ class EventsWaitingForTheStoreTest {
         return new CustomerIdentity(id, null, Tier.REGULAR, List.of(), null, "en", false, null);
     }
 
+    /** The shopper a store step is about (a new chat's record, or a chat id first), if any. */
+    private String customerOf(Object[] args) {
+        if (args == null || args.length == 0) {
+            return null;
+        }
+        if (args[0] instanceof ChatRecord c) {
+            return c.customerId();
+        }
+        return args[0] instanceof String id ? memory.chat(id).map(ChatRecord::customerId).orElse(null) : null;
+    }
+
     /** A shopper whose new chat's storing is answered when the returned future completes. */
     private CompletableFuture<Void> slowStore(String customerId) {
+        return holdBack("createWaitingChatAsync", customerId);
+    }
+
+    /** The store's answer to {@code step} for the shopper's chat comes when the returned future completes. */
+    private CompletableFuture<Void> holdBack(String step, String customerId) {
         CompletableFuture<Void> answer = new CompletableFuture<>();
-        answers.put(customerId, answer);
+        answers.put(step + ":" + customerId, answer);
         return answer;
     }
 
@@ -97,8 +119,8 @@ class EventsWaitingForTheStoreTest {
 
         answer.complete(null);
         soon("the waiting shopper is greeted once the store answers").until(() -> !slow.all(ServerMessage.Script.class).isEmpty());
+        soon("no agent: queued").until(() -> !slow.all(ServerMessage.Queued.class).isEmpty());
         assertThat(slow.all(ServerMessage.class).get(0)).isInstanceOf(ServerMessage.CustomerWelcome.class);
-        assertThat(slow.all(ServerMessage.Queued.class)).as("no agent: queued").isNotEmpty();
     }
 
     @Test
@@ -169,5 +191,44 @@ class EventsWaitingForTheStoreTest {
         RecordingPeer next = new RecordingPeer();
         router.customerHello(next, shopper("next"), null);
         soon("the next shopper is greeted").until(() -> !next.all(ServerMessage.Script.class).isEmpty());
+    }
+
+    @Test
+    void aRoutingDecisionWaitingForTheOfferStepLeavesTheLaneToOthers() {
+        RecordingPeer agent = new RecordingPeer();
+        router.agentHello(agent, new AgentIdentity("a1", "Agent", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), false);
+        soon("the agent is in").until(() -> !agent.all(ServerMessage.AgentWelcome.class).isEmpty());
+        CompletableFuture<Void> answer = holdBack("tryOfferAsync", "slow");
+        RecordingPeer slow = new RecordingPeer();
+        router.customerHello(slow, shopper("slow"), null);
+        soon("the offer step for the first shopper is taken").until(() -> asked.contains("tryOfferAsync:slow"));
+        RecordingPeer quick = new RecordingPeer();
+        router.customerHello(quick, shopper("quick"), null);
+
+        soon("the second shopper, on the same lane, is offered meanwhile").until(() -> welcomed(quick)
+                && RouterFixture.offeredChats(agent).contains(RouterFixture.chatId(quick)));
+        assertThat(RouterFixture.offeredChats(agent)).as("not offered before the store answered").doesNotContain(RouterFixture.chatId(slow));
+        assertThat(slow.all(ServerMessage.Script.class)).as("greeted before the decision").isNotEmpty();
+
+        answer.complete(null);
+        soon("the first shopper's chat is offered once the store answers").until(() -> RouterFixture.offeredChats(agent)
+                .contains(RouterFixture.chatId(slow)));
+    }
+
+    @Test
+    void aBlockingCallerWaitingForAStepThatGoesOnOnTheLaneLetsTheLaneRunIt() {
+        RecordingPeer shopper = new RecordingPeer();
+        router.customerHello(shopper, shopper("s1"), null);
+        soon("queued: nobody is in").until(() -> !shopper.all(ServerMessage.Queued.class).isEmpty());
+        CompletableFuture<Void> answer = holdBack("tryAssignAsync", "s1");
+        // The agent's hello looks for a chat and waits on the lane for the assignment; its hand-over must run on that lane.
+        RecordingPeer agent = new RecordingPeer();
+        router.agentHello(agent, new AgentIdentity("a1", "Agent", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
+        soon("the assignment step is taken").until(() -> asked.contains("tryAssignAsync:s1"));
+
+        answer.complete(null); // on this thread: the rest goes back to the lane, whose thread waits for it
+        soon("the agent gets the chat").until(() -> !agent.all(ServerMessage.Assigned.class).isEmpty());
+        soon("the shopper hears of their agent").until(() -> !shopper.all(ServerMessage.Assigned.class).isEmpty());
+        assertThat(agent.all(ServerMessage.Error.class)).isEmpty();
     }
 }

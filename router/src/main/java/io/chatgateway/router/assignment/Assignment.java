@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -128,7 +130,8 @@ public final class Assignment {
 
     /**
      * Chat-driven: offers a waiting chat to the best eligible agent. Returns true when it was
-     * offered or assigned, false when nobody eligible has room (it stays waiting).
+     * offered or assigned, false when nobody eligible has room (it stays waiting). Blocking (on the
+     * lane); {@link #routeChatAsync} is the same decision without waiting for the store.
      */
     public boolean routeChat(ChatRecord chat) {
         return routeChat(chat, true);
@@ -139,54 +142,72 @@ public final class Assignment {
      * when nobody else may take it (false: only others, the lapse is still being handled).
      */
     boolean routeChat(ChatRecord chat, boolean lapsedLast) {
+        return ctx.await(routeChatAsync(chat, lapsedLast));
+    }
+
+    /**
+     * {@link #routeChat} without waiting for the store: its reads and the offer step go on from
+     * the store's answers (on its I/O thread); only an auto-accepted chat's hand-over comes back to
+     * the lane. Completes with true when offered or assigned.
+     */
+    public CompletionStage<Boolean> routeChatAsync(ChatRecord chat) {
+        return routeChatAsync(chat, true);
+    }
+
+    private CompletionStage<Boolean> routeChatAsync(ChatRecord chat, boolean lapsedLast) {
         long t0 = System.nanoTime();
-        try {
-            RoutingConfig c = ctx.cfg();
-            long now = ctx.now();
-            Set<String> excl = passedOn(chat.chatId(), true);
-            if (c.ownership().retentionHours() > 0 && !chat.hasTag(c.supervisorTag())) {
-                Optional<String> owner = ctx.store().ownerOf(chat.customerId(), now);
-                if (owner.isPresent() && !excl.contains(owner.get())) {
-                    Optional<AgentRecord> o = ctx.store().agent(owner.get()).filter(AgentRecord::hasRoom);
-                    // The owner first: at once when auto-accepting, else for the owner window only (0: no window).
-                    if (o.isPresent() && (o.get().autoAccept() || c.ownership().windowSeconds() > 0)
-                            && offer(chat, o.get(), Math.min(c.ownership().windowSeconds(), c.offerTimeoutSeconds()), true)) {
-                        return true;
-                    }
-                }
-            }
-            Boolean offered = offerToBest(c, chat, now, excl);
+        RoutingConfig c = ctx.cfg();
+        long now = ctx.now();
+        Set<String> excl = passedOn(chat.chatId(), true);
+        CompletionStage<Boolean> toOwner = c.ownership().retentionHours() > 0 && !chat.hasTag(c.supervisorTag())
+                ? ctx.thenAtOnce(ctx.store().ownerOfAsync(chat.customerId(), now), owner -> offerToOwner(c, chat, owner, excl))
+                : FALSE;
+        return ctx.thenAtOnce(toOwner, done -> done ? TRUE : ctx.thenAtOnce(offerToBest(c, chat, now, excl, 0), offered -> {
             if (offered == null && lapsedLast && lapsed.containsKey(chat.chatId())) {
-                offered = offerToBest(c, chat, now, passedOn(chat.chatId(), false));
+                return offerToBest(c, chat, now, passedOn(chat.chatId(), false), 0).thenApply(Boolean.TRUE::equals);
             }
-            return Boolean.TRUE.equals(offered);
-        } finally {
-            ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            return Boolean.TRUE.equals(offered) ? TRUE : FALSE;
+        })).whenComplete((r, e) -> ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
+    }
+
+    private static final CompletionStage<Boolean> TRUE = CompletableFuture.completedStage(true);
+    private static final CompletionStage<Boolean> FALSE = CompletableFuture.completedStage(false);
+    private static final CompletionStage<Boolean> NOBODY = CompletableFuture.completedStage(null);
+
+    /** The shopper's owner first: at once when auto-accepting, else for the owner window only (0: no window). */
+    private CompletionStage<Boolean> offerToOwner(RoutingConfig c, ChatRecord chat, Optional<String> owner, Set<String> excl) {
+        if (owner.isEmpty() || excl.contains(owner.get())) {
+            return FALSE;
         }
+        return ctx.thenAtOnce(ctx.store().agentAsync(owner.get()), found -> {
+            Optional<AgentRecord> o = found.filter(AgentRecord::hasRoom);
+            return o.isPresent() && (o.get().autoAccept() || c.ownership().windowSeconds() > 0)
+                    ? offer(chat, o.get(), Math.min(c.ownership().windowSeconds(), c.offerTimeoutSeconds()), true) : FALSE;
+        });
     }
 
     /** True: offered or assigned; false: the chat is no longer waiting; null: nobody eligible has room. */
-    private Boolean offerToBest(RoutingConfig c, ChatRecord chat, long now, Set<String> excl) {
-        var pref = Matching.preference(c, chat);
-        for (int attempt = 0; attempt < MAX_ASSIGN_ATTEMPTS; attempt++) {
+    private CompletionStage<Boolean> offerToBest(RoutingConfig c, ChatRecord chat, long now, Set<String> excl, int attempt) {
+        if (attempt >= MAX_ASSIGN_ATTEMPTS) {
+            return FALSE;
+        }
+        return ctx.thenAtOnce(candidates(c, chat, now), candidates -> {
+            var pref = Matching.preference(c, chat);
             AgentRecord best = null;
             boolean inOverflow = overflow.isOn(chat.group());
-            for (AgentRecord a : candidates(c, chat, now)) {
+            for (AgentRecord a : candidates) {
                 if (Matching.eligible(c, a, chat, now, excl, inOverflow) && (best == null || pref.compare(a, best) < 0)) {
                     best = a;
                 }
             }
             if (best == null) {
-                return null;
+                return NOBODY;
             }
-            if (offer(chat, best)) {
-                return true;
-            }
-            if (ctx.store().chat(chat.chatId()).map(r -> r.state() != ChatState.WAITING).orElse(true)) {
-                return false;
-            }
-        }
-        return false;
+            return ctx.thenAtOnce(offer(chat, best, c.offerTimeoutSeconds(), false), offered -> offered ? TRUE
+                    // another lane or node took the chat or the agent's room first: look again while it waits
+                    : ctx.thenAtOnce(ctx.store().chatAsync(chat.chatId()), now2 -> now2.map(r -> r.state() != ChatState.WAITING).orElse(true)
+                            ? FALSE : offerToBest(c, chat, now, excl, attempt + 1)));
+        });
     }
 
     /** As {@link #routeChat}; when nobody takes it, the shopper hears their place and the next step is armed. */
@@ -204,29 +225,42 @@ public final class Assignment {
      * groups the step opens (all groups for supervisor-only chats). Read from the store's index,
      * so a full house costs nothing to check.
      */
-    private List<AgentRecord> candidates(RoutingConfig c, ChatRecord chat, long now) {
+    private CompletionStage<List<AgentRecord>> candidates(RoutingConfig c, ChatRecord chat, long now) {
+        if (chat.hasTag(c.supervisorTag())) { // rare: read on the lane
+            return ctx.thenOnLane(CompletableFuture.completedStage(null), x -> {
+                Set<String> groups = new TreeSet<>(ctx.depths().keySet());
+                for (AgentRecord a : ctx.store().agents()) {
+                    if (a.supervisor()) {
+                        groups.addAll(a.groups());
+                    }
+                }
+                return withRoom(groups);
+            });
+        }
         Set<String> groups = new TreeSet<>();
-        if (chat.hasTag(c.supervisorTag())) {
-            groups.addAll(ctx.depths().keySet());
-            for (AgentRecord a : ctx.store().agents()) {
-                if (a.supervisor()) {
-                    groups.addAll(a.groups());
+        groups.add(chat.group());
+        groups.addAll(Matching.step(c, chat, now).extraGroups());
+        return withRoom(groups);
+    }
+
+    /** The agents with room in any of the groups, each once. */
+    private CompletionStage<List<AgentRecord>> withRoom(Set<String> groups) {
+        if (groups.size() == 1) {
+            return ctx.store().agentsWithRoomAsync(groups.iterator().next());
+        }
+        List<CompletableFuture<List<AgentRecord>>> reads = new ArrayList<>();
+        for (String g : groups) {
+            reads.add(ctx.store().agentsWithRoomAsync(g).toCompletableFuture()); // sent together, one wait
+        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            Map<String, AgentRecord> unique = new HashMap<>();
+            for (CompletableFuture<List<AgentRecord>> r : reads) {
+                for (AgentRecord a : r.join()) {
+                    unique.put(a.agentId(), a);
                 }
             }
-        } else {
-            groups.add(chat.group());
-            groups.addAll(Matching.step(c, chat, now).extraGroups());
-        }
-        if (groups.size() == 1) {
-            return ctx.store().agentsWithRoom(chat.group());
-        }
-        Map<String, AgentRecord> unique = new HashMap<>();
-        for (String g : groups) {
-            for (AgentRecord a : ctx.store().agentsWithRoom(g)) {
-                unique.put(a.agentId(), a);
-            }
-        }
-        return new ArrayList<>(unique.values());
+            return new ArrayList<>(unique.values());
+        });
     }
 
     /** Agent-driven: while the agent has room, offers them the best chat they may take. */
@@ -289,29 +323,36 @@ public final class Assignment {
         return null;
     }
 
-    /** Offers the chat to the agent (or assigns it, for auto-accepting agents); false when the store refused. */
+    /** Offers the chat to the agent (or assigns it, for auto-accepting agents); false when the store refused. Blocking. */
     boolean offer(ChatRecord chat, AgentRecord agent) {
-        return offer(chat, agent, ctx.cfg().offerTimeoutSeconds(), false);
+        return ctx.await(offer(chat, agent, ctx.cfg().offerTimeoutSeconds(), false));
     }
 
-    /** As above, the offer open for {@code timeout} seconds; {@code ownerWindow}: the returning shopper's owner's window. */
-    private boolean offer(ChatRecord chat, AgentRecord agent, int timeout, boolean ownerWindow) {
+    /**
+     * As above without waiting, the offer open for {@code timeout} seconds; {@code ownerWindow}: the
+     * returning shopper's owner's window. An auto-accepted chat is handed over on the lane.
+     */
+    private CompletionStage<Boolean> offer(ChatRecord chat, AgentRecord agent, int timeout, boolean ownerWindow) {
         if (agent.autoAccept()) {
-            if (ctx.store().tryAssign(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
-                return false;
+            return ctx.thenAtOnce(ctx.store().tryAssignAsync(chat.chatId(), agent.agentId()), outcome -> outcome != AssignOutcome.DONE
+                    ? FALSE : ctx.thenOnLane(ctx.store().chatAsync(chat.chatId()), assigned -> {
+                        onAssigned(assigned.orElseThrow(), agent);
+                        return TRUE;
+                    }));
+        }
+        return ctx.thenAtOnce(ctx.store().tryOfferAsync(chat.chatId(), agent.agentId()), outcome -> {
+            if (outcome != AssignOutcome.DONE) {
+                return FALSE;
             }
-            onAssigned(ctx.store().chat(chat.chatId()).orElseThrow(), agent);
-            return true;
-        }
-        if (ctx.store().tryOffer(chat.chatId(), agent.agentId()) != AssignOutcome.DONE) {
-            return false;
-        }
-        ctx.metrics().offers.increment();
-        escalation.cancel(chat.chatId());
-        offers.armExpiry(chat.chatId(), agent.agentId(), timeout, ownerWindow); // before the agent can answer it (on their own lane)
-        delivery.toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), Delivery.customerInfo(chat), chat.group(), timeout));
-        log.debug("chat {} offered to agent {}", chat.chatId(), agent.agentId());
-        return true;
+            ctx.metrics().offers.increment();
+            escalation.cancel(chat.chatId());
+            // Armed before the agent can answer it (on their own lane), then the offer goes out.
+            return ctx.thenAtOnce(offers.armExpiry(chat.chatId(), agent.agentId(), timeout, ownerWindow), armed -> {
+                delivery.toAgent(agent.agentId(), new ServerMessage.Offer(chat.chatId(), Delivery.customerInfo(chat), chat.group(), timeout));
+                log.debug("chat {} offered to agent {}", chat.chatId(), agent.agentId());
+                return TRUE;
+            });
+        });
     }
 
     /**

@@ -42,13 +42,13 @@ public final class Offers {
     }
 
     /** Starts the accept timeout of an offer just made ({@code ownerWindow}: the owner's shorter window). */
-    void armExpiry(String chatId, String agentId, int timeoutSeconds, boolean ownerWindow) {
+    java.util.concurrent.CompletionStage<Void> armExpiry(String chatId, String agentId, int timeoutSeconds, boolean ownerWindow) {
         if (ctx.shared()) {
             // Whichever node is alive expires it.
-            ctx.store().armTimer(SharedTimers.offer(chatId, agentId, ownerWindow), ctx.now() + timeoutSeconds * 1000L);
-        } else {
-            timers.put(chatId, ctx.later(() -> expired(chatId, agentId, ownerWindow), timeoutSeconds, TimeUnit.SECONDS));
+            return ctx.store().armTimerAsync(SharedTimers.offer(chatId, agentId, ownerWindow), ctx.now() + timeoutSeconds * 1000L);
         }
+        timers.put(chatId, ctx.later(() -> expired(chatId, agentId, ownerWindow), timeoutSeconds, TimeUnit.SECONDS));
+        return java.util.concurrent.CompletableFuture.completedStage(null);
     }
 
     public void accept(Peer peer, String agentId, ClientMessage.Accept a) {

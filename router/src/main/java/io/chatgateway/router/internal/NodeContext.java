@@ -49,12 +49,17 @@ public final class NodeContext {
     private final MessageCodec codec = MessageCodec.json(ProtocolLimits.defaults());
     private final Scheduler scheduler;
     private final Scheduler.Worker[] lanes;
+    /** Per lane: continuations of its tasks handed to it ({@link #thisTask}), run whenever its thread is free. */
+    private final java.util.Queue<Runnable>[] hops;
+    /** Per lane: its thread while a task of it waits in {@link #await} (woken for each continuation), else null. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Thread> awaiting;
     private final RouterMetrics metrics;
     private volatile VersionedConfig config;
     private volatile ScriptLibrary scripts;
     private final Set<String> gaugedQueues = ConcurrentHashMap.newKeySet();
     private volatile Map<String, Map<Tier, Integer>> depths = Map.of();
 
+    @SuppressWarnings("unchecked")
     public NodeContext(RouterOptions options, ChatStore store, NodeBus bus, Scheduler scheduler, MeterRegistry meters) {
         this.options = options;
         this.store = store;
@@ -62,8 +67,11 @@ public final class NodeContext {
         this.bus = bus;
         this.scheduler = scheduler;
         this.lanes = new Scheduler.Worker[options.workers()];
+        this.hops = new java.util.Queue[lanes.length];
+        this.awaiting = new java.util.concurrent.atomic.AtomicReferenceArray<>(lanes.length);
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = scheduler.createWorker(); // a parallel scheduler hands out its threads round-robin
+            hops[i] = new java.util.concurrent.ConcurrentLinkedQueue<>();
         }
         this.metrics = new RouterMetrics(meters, options.activity(), store);
         this.scripts = ScriptLibrary.defaults(options.defaultLang());
@@ -254,17 +262,75 @@ public final class NodeContext {
     public java.util.concurrent.Executor thisTask() {
         int lane = Math.max(0, currentLane());
         long task = currentTask();
-        return work -> lanes[lane].schedule(() -> asTask(lane, task, work));
+        return work -> {
+            hops[lane].add(() -> asTask(lane, task, work));
+            Thread waiting = awaiting.get(lane);
+            if (waiting != null) {
+                java.util.concurrent.locks.LockSupport.unpark(waiting); // a task of the lane waits in await(): it runs it
+            }
+            lanes[lane].schedule(() -> runHops(lane));
+        };
+    }
+
+    /** Runs the continuations handed to the lane (at once when its thread is free, else from {@link #await}). */
+    private void runHops(int lane) {
+        for (Runnable hop = hops[lane].poll(); hop != null; hop = hops[lane].poll()) {
+            hop.run();
+        }
     }
 
     /**
-     * Continues this task with {@code next} once {@code stage} completes: at once when it has (a
-     * memory store), else later on this task's lane, as this task, where {@code next} may block.
+     * Waits on this lane's thread for a stage that may need this lane to complete (its chain goes on
+     * here through {@link #thisTask}): meanwhile the lane runs the continuations handed to it, of
+     * this task or of others. For a blocking caller of a step that does not wait for the store
+     * itself; an answer later than {@link #AWAIT_LIMIT} counts as the store being away.
+     */
+    public <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+        java.util.concurrent.CompletableFuture<T> f = stage.toCompletableFuture();
+        int lane = running.get().lane;
+        if (!f.isDone() && lane >= 0) {
+            Thread self = Thread.currentThread();
+            Thread outer = awaiting.get(lane);
+            awaiting.set(lane, self);
+            f.whenComplete((v, e) -> java.util.concurrent.locks.LockSupport.unpark(self));
+            long deadline = System.nanoTime() + AWAIT_LIMIT.toNanos();
+            try {
+                while (!f.isDone()) {
+                    Runnable hop = hops[lane].poll();
+                    if (hop != null) {
+                        hop.run();
+                    } else if (System.nanoTime() > deadline) {
+                        throw new StoreUnavailableException("no answer from the store within " + AWAIT_LIMIT.toSeconds() + " s", null);
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
+                    }
+                }
+            } finally {
+                awaiting.set(lane, outer);
+            }
+        }
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    /** How long {@link #await} waits: well above any store's command timeout (Redis: 1 s), a guard against a lost answer. */
+    private static final java.time.Duration AWAIT_LIMIT = java.time.Duration.ofSeconds(30);
+
+    /**
+     * Continues this task with {@code next} once {@code stage} completes: at once when it has and
+     * this thread is the lane's (a memory store), else later on this task's lane, as this task,
+     * where {@code next} may block.
      */
     public <T, U> java.util.concurrent.CompletionStage<U> thenOnLane(java.util.concurrent.CompletionStage<T> stage,
                                                                     java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
         java.util.concurrent.CompletableFuture<T> f = stage.toCompletableFuture();
-        return f.isDone() ? f.thenCompose(next) : f.thenComposeAsync(next, thisTask());
+        return f.isDone() && running.get().lane >= 0 ? f.thenCompose(next) : f.thenComposeAsync(next, thisTask());
     }
 
     /**

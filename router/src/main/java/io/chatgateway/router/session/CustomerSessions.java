@@ -95,8 +95,8 @@ public final class CustomerSessions {
     }
 
     /**
-     * Stores the chat, welcomes and greets the shopper at once (one wait for the store, the
-     * greeting's frames sent from its I/O thread), then routes it on the lane.
+     * Stores the chat, welcomes and greets the shopper, and offers the chat, each step going on from
+     * the store's answer without holding the lane; a chat nobody took is queued on the lane.
      */
     private CompletionStage<Void> startChat(Peer peer, CustomerIdentity who) {
         // The order's status may name the group (精准分流, OrderStatusRules), else the widget's group, else the default.
@@ -119,17 +119,19 @@ public final class CustomerSessions {
                         return greeting;
                     });
         });
-        return ctx.thenOnLane(greeted, greeting -> {
+        CompletionStage<Boolean> routed = ctx.thenAtOnce(greeted, greeting -> {
             log.debug("chat {} started in group {} tier {}", chat.chatId(), group, chat.tier().wire());
-            if (!assignment.routeChat(chat)) {
-                Optional<ChatRecord> waiting = ctx.store().chat(chat.chatId()).filter(c -> c.state() == ChatState.WAITING);
-                if (waiting.isPresent()) {
-                    positions.announceArrival(chat, peer);
-                    assignment.escalation().schedule(waiting.get());
-                }
+            return assignment.routeChatAsync(chat);
+        });
+        // Nobody took it: if it still waits, the shopper hears their place and wait, on the lane.
+        return ctx.thenAtOnce(routed, offered -> offered ? DONE : ctx.thenOnLane(ctx.store().chatAsync(chat.chatId()), now2 -> {
+            Optional<ChatRecord> waiting = now2.filter(c -> c.state() == ChatState.WAITING);
+            if (waiting.isPresent()) {
+                positions.announceArrival(chat, peer);
+                assignment.escalation().schedule(waiting.get());
             }
             return DONE;
-        });
+        }));
     }
 
     private void attach(Peer peer, ChatRecord chat) {

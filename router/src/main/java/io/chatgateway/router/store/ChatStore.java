@@ -62,6 +62,44 @@ public interface ChatStore {
         return answered(() -> openChatOf(customerId));
     }
 
+    /** {@link #chat}, not waited for. */
+    default java.util.concurrent.CompletionStage<Optional<ChatRecord>> chatAsync(String chatId) {
+        return answered(() -> chat(chatId));
+    }
+
+    /** {@link #tryOffer}, not waited for. */
+    default java.util.concurrent.CompletionStage<AssignOutcome> tryOfferAsync(String chatId, String agentId) {
+        return answered(() -> tryOffer(chatId, agentId));
+    }
+
+    /** {@link #tryAssign}, not waited for. */
+    default java.util.concurrent.CompletionStage<AssignOutcome> tryAssignAsync(String chatId, String agentId) {
+        return answered(() -> tryAssign(chatId, agentId));
+    }
+
+    /** {@link #agent}, not waited for. */
+    default java.util.concurrent.CompletionStage<Optional<AgentRecord>> agentAsync(String agentId) {
+        return answered(() -> agent(agentId));
+    }
+
+    /** {@link #agentsWithRoom}, not waited for. */
+    default java.util.concurrent.CompletionStage<List<AgentRecord>> agentsWithRoomAsync(String group) {
+        return answered(() -> agentsWithRoom(group));
+    }
+
+    /** {@link #ownerOf}, not waited for. */
+    default java.util.concurrent.CompletionStage<Optional<String>> ownerOfAsync(String customerId, long nowMillis) {
+        return answered(() -> ownerOf(customerId, nowMillis));
+    }
+
+    /** {@link #armTimer}, not waited for. */
+    default java.util.concurrent.CompletionStage<Void> armTimerAsync(String name, long dueMillis) {
+        return answered(() -> {
+            armTimer(name, dueMillis);
+            return null;
+        });
+    }
+
     /** A blocking step's answer as a completed stage (failed with what it threw). */
     private static <T> java.util.concurrent.CompletionStage<T> answered(java.util.function.Supplier<T> step) {
         try {

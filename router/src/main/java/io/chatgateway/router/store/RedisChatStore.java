@@ -15,13 +15,10 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongFunction;
@@ -106,6 +103,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final RedisTimers timers;
     private final RoomCopies rooms;
     private final RedisGroupLoads groupLoads;
+    private final RedisQueues queues;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -125,8 +123,9 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         waiting = new WaitingChats(redis, this::chats);
         logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
         timers = new RedisTimers(redis, async, P + "timers");
-        rooms = new RoomCopies(redis, P);
+        rooms = new RoomCopies(async, P);
         groupLoads = new RedisGroupLoads(redis, async, commandTimeout, P);
+        queues = new RedisQueues(redis, P, waiting);
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -186,7 +185,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public void createWaitingChat(ChatRecord chat) {
-        RedisReads.await(createWaitingChatAsync(chat).toCompletableFuture(), commandTimeout);
+        await(createWaitingChatAsync(chat));
     }
 
     @Override
@@ -197,7 +196,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         String[] args = RedisRecords.concat(new String[] {chat.chatId(), chat.customerId()}, RedisRecords.chatFields(chat));
         // Sent together: the routing record (tag {cg}) and the chat's log (its own tag), one wait for both.
         CompletionStage<Long> created = LuaScripts.evalAsync(async, CREATE, ScriptOutputType.INTEGER, new String[] {chatKey(chat.chatId())}, args);
-        return RedisReads.failUnavailable(created.thenCombine(logs.create(async, chat.chatId()), (n, log) -> {
+        return RedisReads.failUnavailable(() -> created.thenCombine(logs.create(async, chat.chatId()), (n, log) -> {
             if (n == null || n == 0) {
                 throw new IllegalArgumentException("chat " + chat.chatId() + " exists already");
             }
@@ -207,94 +206,86 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<ChatRecord> chat(String chatId) {
-        return Optional.ofNullable(RedisRecords.chatOf(call(() -> redis.hgetall(chatKey(chatId)))));
+        return await(chatAsync(chatId));
+    }
+
+    @Override
+    public CompletionStage<Optional<ChatRecord>> chatAsync(String chatId) {
+        return RedisReads.failUnavailable(() -> async.hgetall(chatKey(chatId)).thenApply(h -> Optional.ofNullable(RedisRecords.chatOf(h))));
+    }
+
+    private <T> T await(CompletionStage<T> step) {
+        return RedisReads.await(step.toCompletableFuture(), commandTimeout);
     }
 
     @Override
     public Optional<ChatRecord> openChatOf(String customerId) {
-        return RedisReads.await(openChatOfAsync(customerId).toCompletableFuture(), commandTimeout);
+        return await(openChatOfAsync(customerId));
     }
 
     @Override
     public CompletionStage<Optional<ChatRecord>> openChatOfAsync(String customerId) {
-        return RedisReads.failUnavailable(async.get(P + "open:" + customerId).thenCompose(id -> id == null
-                ? CompletableFuture.completedStage(Optional.<ChatRecord>empty())
-                : async.hgetall(chatKey(id)).thenApply(h -> Optional.ofNullable(RedisRecords.chatOf(h)))));
+        return RedisReads.failUnavailable(() -> async.get(P + "open:" + customerId).thenCompose(id -> id == null
+                ? CompletableFuture.completedStage(Optional.<ChatRecord>empty()) : chatAsync(id)));
     }
 
     @Override
     public List<ChatRecord> waiting(String group, Tier tier, int limit) {
-        return waiting.read(P + "q:" + group + ":" + tier.name(), group, tier, limit);
+        return queues.waiting(group, tier, limit);
     }
 
     @Override
     public List<ChatRecord> waiting(String group, int limit) {
-        List<ChatRecord> all = new ArrayList<>();
-        for (Tier t : Tier.values()) {
-            all.addAll(waiting(group, t, limit));
-        }
-        all.sort(MemoryChatStore.QUEUE_ORDER);
-        return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+        return queues.waiting(group, limit);
     }
 
     @Override
     public List<String> waitingIds(String group, int limit) {
-        return RedisReads.waitingIds(redis, P + "q:" + group + ":", limit);
+        return queues.waitingIds(group, limit);
     }
-
-    /** KEYS chat; ARGV chatId, tier names. Chats ranked strictly higher in the other tiers, plus the place in its own. */
-    private static final String POSITION = LuaScripts.load(RedisChatStore.class, "position");
-
-    private static final String[] TIER_NAMES = Arrays.stream(Tier.values()).map(Tier::name).toArray(String[]::new);
 
     @Override
     public int position(String chatId) {
-        return (int) script(POSITION, new String[] {chatKey(chatId)}, RedisRecords.concat(new String[] {chatId}, TIER_NAMES));
+        return queues.position(chatId);
     }
 
     @Override
     public Map<String, Map<Tier, Integer>> queueDepths() {
-        Map<String, Map<Tier, Integer>> out = new TreeMap<>();
-        for (String g : call(() -> redis.smembers(P + "groups"))) {
-            Map<Tier, Integer> m = new EnumMap<>(Tier.class);
-            for (Tier t : Tier.values()) {
-                m.put(t, call(() -> redis.zcard(P + "q:" + g + ":" + t.name())).intValue());
-            }
-            out.put(g, m);
-        }
-        return out;
+        return queues.depths();
     }
 
     @Override
     public void rerank(ToDoubleFunction<ChatRecord> rank) {
-        for (String g : call(() -> redis.smembers(P + "groups"))) {
-            for (Tier t : Tier.values()) {
-                for (ChatRecord c : waiting(g, t, Integer.MAX_VALUE)) {
-                    double r = rank.applyAsDouble(c);
-                    call(() -> redis.hset(chatKey(c.chatId()), "rank", Double.toString(r)));
-                    call(() -> redis.zadd(P + "q:" + g + ":" + t.name(), -r, c.chatId()));
-                }
-            }
-        }
+        queues.rerank(rank);
     }
 
-    private AssignOutcome take(String chatId, String agentId, ChatState to) {
-        long r = script(TAKE, new String[] {chatKey(chatId), agentKey(agentId)}, agentId, to.name(), chatId);
-        return switch ((int) r) {
-            case 0 -> AssignOutcome.DONE;
-            case 1 -> AssignOutcome.CHAT_NOT_WAITING;
-            case 2 -> AssignOutcome.AGENT_UNAVAILABLE;
-            default -> AssignOutcome.AGENT_FULL;
-        };
+    private CompletionStage<AssignOutcome> take(String chatId, String agentId, ChatState to) {
+        return RedisReads.failUnavailable(() -> LuaScripts.<Long>evalAsync(async, TAKE, ScriptOutputType.INTEGER,
+                new String[] {chatKey(chatId), agentKey(agentId)}, agentId, to.name(), chatId).thenApply(r -> switch (r == null ? 0 : r.intValue()) {
+                    case 0 -> AssignOutcome.DONE;
+                    case 1 -> AssignOutcome.CHAT_NOT_WAITING;
+                    case 2 -> AssignOutcome.AGENT_UNAVAILABLE;
+                    default -> AssignOutcome.AGENT_FULL;
+                }));
     }
 
     @Override
     public AssignOutcome tryOffer(String chatId, String agentId) {
+        return await(tryOfferAsync(chatId, agentId));
+    }
+
+    @Override
+    public CompletionStage<AssignOutcome> tryOfferAsync(String chatId, String agentId) {
         return take(chatId, agentId, ChatState.OFFERED);
     }
 
     @Override
     public AssignOutcome tryAssign(String chatId, String agentId) {
+        return await(tryAssignAsync(chatId, agentId));
+    }
+
+    @Override
+    public CompletionStage<AssignOutcome> tryAssignAsync(String chatId, String agentId) {
         return take(chatId, agentId, ChatState.ASSIGNED);
     }
 
@@ -357,7 +348,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<AgentRecord> agent(String agentId) {
-        return Optional.ofNullable(RedisRecords.agentOf(call(() -> redis.hgetall(agentKey(agentId)))));
+        return await(agentAsync(agentId));
+    }
+
+    @Override
+    public CompletionStage<Optional<AgentRecord>> agentAsync(String agentId) {
+        return RedisReads.failUnavailable(() -> async.hgetall(agentKey(agentId)).thenApply(h -> Optional.ofNullable(RedisRecords.agentOf(h))));
     }
 
     @Override
@@ -395,7 +391,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
-        return rooms.withRoom(group); // the room index (lua/room-fn.lua), what changed since this node last read it
+        return await(agentsWithRoomAsync(group));
+    }
+
+    @Override
+    public CompletionStage<List<AgentRecord>> agentsWithRoomAsync(String group) {
+        return rooms.withRoomAsync(group); // the room index (lua/room-fn.lua), what changed since this node last read it
     }
 
     @Override
@@ -407,7 +408,12 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<String> ownerOf(String customerId, long nowMillis) {
-        return Optional.ofNullable(call(() -> redis.get(P + "owner:" + customerId)));
+        return await(ownerOfAsync(customerId, nowMillis));
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> ownerOfAsync(String customerId, long nowMillis) {
+        return RedisReads.failUnavailable(() -> async.get(P + "owner:" + customerId).thenApply(Optional::ofNullable));
     }
 
     @Override
@@ -538,6 +544,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public void armTimer(String name, long dueMillis) {
         timers.arm(name, dueMillis);
+    }
+
+    @Override
+    public CompletionStage<Void> armTimerAsync(String name, long dueMillis) {
+        return timers.armAsync(name, dueMillis);
     }
 
     @Override

@@ -104,8 +104,17 @@ final class RedisReads {
         return cause instanceof io.lettuce.core.RedisException ? new StoreUnavailableException("Redis: " + cause.getMessage(), cause) : cause;
     }
 
-    /** The stage, failed with {@link StoreUnavailableException} where a Redis command failed. */
-    static <T> java.util.concurrent.CompletionStage<T> failUnavailable(java.util.concurrent.CompletionStage<T> stage) {
+    /**
+     * The stage of commands sent without waiting, failed with {@link StoreUnavailableException}
+     * where a Redis command failed, whether at once (refused) or later.
+     */
+    static <T> java.util.concurrent.CompletionStage<T> failUnavailable(java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> send) {
+        java.util.concurrent.CompletionStage<T> stage;
+        try {
+            stage = send.get();
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedStage(unavailable(e));
+        }
         return stage.exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedStage(unavailable(e)));
     }
 

@@ -42,6 +42,11 @@ final class RedisTimers {
                 Long.toString(dueMillis), name));
     }
 
+    java.util.concurrent.CompletionStage<Void> armAsync(String name, long dueMillis) {
+        return RedisReads.failUnavailable(() -> LuaScripts.<Long>evalAsync(async, ARM, ScriptOutputType.INTEGER, new String[] {key},
+                Long.toString(dueMillis), name).thenApply(r -> null));
+    }
+
     void disarm(String... names) {
         try {
             async.zrem(key, names).exceptionally(e -> {

@@ -1,11 +1,13 @@
 package io.chatgateway.router.store;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -42,29 +44,34 @@ final class RoomCopies {
         List<AgentRecord> withRoom = List.of();
     }
 
-    private final RedisClusterCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> async;
     private final String prefix;
     private final Map<String, Copy> copies = new ConcurrentHashMap<>();
 
-    RoomCopies(RedisClusterCommands<String, String> redis, String prefix) {
-        this.redis = redis;
+    RoomCopies(RedisClusterAsyncCommands<String, String> async, String prefix) {
+        this.async = async;
         this.prefix = prefix;
     }
 
-    /** The group's agents in the room index now (as of this read), those with room. */
-    List<AgentRecord> withRoom(String group) {
+    /** The group's agents in the room index now (as of this read), those with room, without waiting (see {@link #withRoom}). */
+    CompletionStage<List<AgentRecord>> withRoomAsync(String group) {
         Copy copy = copies.computeIfAbsent(group, g -> new Copy());
         long since;
         synchronized (copy) {
             since = copy.seq == 0 || System.nanoTime() - copy.loadedAt > FULL_EVERY_NANOS ? 0 : copy.seq;
         }
-        List<Object> answer = read(group, since);
+        return read(group, since).thenCompose(answer -> {
+            long seq = Long.parseLong((String) answer.get(0));
+            if (since > 0 && seq < since) { // the store lost its data and counts again from 0: reload it all
+                return read(group, 0).thenApply(all -> apply(copy, 0, all));
+            }
+            return CompletableFuture.completedStage(apply(copy, since, answer));
+        });
+    }
+
+    /** A read's answer applied to the copy: the copy's agents with room after it. */
+    private static List<AgentRecord> apply(Copy copy, long since, List<Object> answer) {
         long seq = Long.parseLong((String) answer.get(0));
-        if (since > 0 && seq < since) { // the store lost its data and counts again from 0: reload it all
-            since = 0;
-            answer = read(group, 0);
-            seq = Long.parseLong((String) answer.get(0));
-        }
         synchronized (copy) {
             if (since == 0) {
                 whole(copy, answer, seq);
@@ -75,8 +82,8 @@ final class RoomCopies {
         }
     }
 
-    private List<Object> read(String group, long since) {
-        return RedisChatStore.call(() -> LuaScripts.eval(redis, ROOM_SINCE, ScriptOutputType.MULTI,
+    private CompletionStage<List<Object>> read(String group, long since) {
+        return RedisReads.failUnavailable(() -> LuaScripts.evalAsync(async, ROOM_SINCE, ScriptOutputType.MULTI,
                 new String[] {prefix + "roomrow:" + group, prefix + "roomlog:" + group}, Long.toString(since)));
     }
 
