@@ -216,17 +216,18 @@ class EventsWaitingForTheStoreTest {
     }
 
     @Test
-    void aBlockingCallerWaitingForAStepThatGoesOnOnTheLaneLetsTheLaneRunIt() {
+    void anAgentLookingForAChatWaitsForTheAssignmentAndGetsTheWholeChat() {
         RecordingPeer shopper = new RecordingPeer();
         router.customerHello(shopper, shopper("s1"), null);
         soon("queued: nobody is in").until(() -> !shopper.all(ServerMessage.Queued.class).isEmpty());
         CompletableFuture<Void> answer = holdBack("tryAssignAsync", "s1");
-        // The agent's hello looks for a chat and waits on the lane for the assignment; its hand-over must run on that lane.
+        // The agent's hello looks for a chat and waits on its lane for the assignment step (a blocking caller);
+        // the hand-over goes on from the store's answer, given here on the test's thread.
         RecordingPeer agent = new RecordingPeer();
         router.agentHello(agent, new AgentIdentity("a1", "Agent", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
         soon("the assignment step is taken").until(() -> asked.contains("tryAssignAsync:s1"));
 
-        answer.complete(null); // on this thread: the rest goes back to the lane, whose thread waits for it
+        answer.complete(null);
         soon("the agent gets the chat").until(() -> !agent.all(ServerMessage.Assigned.class).isEmpty());
         soon("the shopper hears of their agent").until(() -> !shopper.all(ServerMessage.Assigned.class).isEmpty());
         assertThat(agent.all(ServerMessage.Error.class)).isEmpty();

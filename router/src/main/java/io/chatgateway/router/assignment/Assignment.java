@@ -146,9 +146,9 @@ public final class Assignment {
     }
 
     /**
-     * {@link #routeChat} without waiting for the store: its reads and the offer step go on from
-     * the store's answers (on its I/O thread); only an auto-accepted chat's hand-over comes back to
-     * the lane. Completes with true when offered or assigned.
+     * {@link #routeChat} without waiting for the store: its reads, the offer step and an
+     * auto-accepted chat's hand-over go on from the store's answers (on its I/O thread). Completes
+     * with true when offered or assigned.
      */
     public CompletionStage<Boolean> routeChatAsync(ChatRecord chat) {
         return routeChatAsync(chat, true);
@@ -335,10 +335,8 @@ public final class Assignment {
     private CompletionStage<Boolean> offer(ChatRecord chat, AgentRecord agent, int timeout, boolean ownerWindow) {
         if (agent.autoAccept()) {
             return ctx.thenAtOnce(ctx.store().tryAssignAsync(chat.chatId(), agent.agentId()), outcome -> outcome != AssignOutcome.DONE
-                    ? FALSE : ctx.thenOnLane(ctx.store().chatAsync(chat.chatId()), assigned -> {
-                        onAssigned(assigned.orElseThrow(), agent);
-                        return TRUE;
-                    }));
+                    ? FALSE : ctx.thenAtOnce(ctx.store().chatAsync(chat.chatId()), assigned -> onAssigned(assigned.orElseThrow(), agent)
+                            .thenApply(handedOver -> true)));
         }
         return ctx.thenAtOnce(ctx.store().tryOfferAsync(chat.chatId(), agent.agentId()), outcome -> {
             if (outcome != AssignOutcome.DONE) {
@@ -358,8 +356,10 @@ public final class Assignment {
     /**
      * The chat is the agent's now: the shopper is told, care starts, and the agent gets the
      * conversation so far (greeting, what the shopper wrote, transfer notes), then the assignment.
+     * Each store step goes on from the last one's answer; the stage completes once the agent has
+     * the history (a blocking caller waits with {@code NodeContext.await}).
      */
-    public void onAssigned(ChatRecord chat, AgentRecord agent) {
+    public CompletionStage<Void> onAssigned(ChatRecord chat, AgentRecord agent) {
         escalation.cancel(chat.chatId());
         offers.cancel(chat.chatId(), agent.agentId());
         forgetExcluded(chat.chatId());
@@ -370,32 +370,37 @@ public final class Assignment {
         ctx.metrics().assigned.increment();
         // The shopper's messages from now on go to the agent at once (other threads): held until the history is sent.
         Peer agentPeer = delivery.holdChat(agent.agentId(), chat.chatId());
-        long sent = 0;
+        long[] sent = {0};
+        CompletionStage<Void> handedOver;
         try {
-            delivery.appendForShopper(chat, seq -> new ServerMessage.Assigned(chat.chatId(), seq,
-                    new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
-            List<ChatEvent> history = ctx.store().eventsAfter(chat.chatId(), 0);
-            boolean humanReplied = false;
-            if (history.stream().filter(e -> e instanceof ServerMessage.Assigned).count() == 1) {
-                // The first assignment: queuedAt is the join. (A transferred chat keeps queuedAt as its place in
-                // line; its wait from the join would count the whole earlier conversation as queueing.)
-                ctx.metrics().firstAssigned(chat, Math.max(0, now - chat.queuedAt()));
-            }
-            for (ChatEvent e : history) {
-                if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
-                    humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
-                    break;
+            CompletionStage<ServerMessage.Assigned> told = delivery.appendForShopperAsync(chat, seq -> new ServerMessage.Assigned(
+                    chat.chatId(), seq, new ServerMessage.AgentInfo(agent.agentId(), agent.name()), Delivery.customerInfo(chat)));
+            handedOver = ctx.thenAtOnce(told, assigned -> ctx.thenAtOnce(ctx.store().eventsAfterAsync(chat.chatId(), 0), history -> {
+                boolean humanReplied = false;
+                if (history.stream().filter(e -> e instanceof ServerMessage.Assigned).count() == 1) {
+                    // The first assignment: queuedAt is the join. (A transferred chat keeps queuedAt as its place in
+                    // line; its wait from the join would count the whole earlier conversation as queueing.)
+                    ctx.metrics().firstAssigned(chat, Math.max(0, now - chat.queuedAt()));
                 }
-            }
-            hooks.assigned(chat, now, humanReplied);
-            for (ChatEvent e : history) {
-                delivery.toAgent(agent.agentId(), Delivery.frame(e));
-                sent = e.seq();
-            }
-        } finally {
-            delivery.release(agentPeer, chat.chatId(), sent);
+                for (ChatEvent e : history) {
+                    if (e instanceof ServerMessage.ChatText t && "agent".equals(t.from())) {
+                        humanReplied = true; // answered before a transfer: the first-reply SLA was counted then
+                        break;
+                    }
+                }
+                return ctx.thenAtOnce(hooks.assigned(chat, now, humanReplied), cared -> {
+                    for (ChatEvent e : history) {
+                        delivery.toAgent(agent.agentId(), Delivery.frame(e));
+                        sent[0] = e.seq();
+                    }
+                    log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
+                    return CompletableFuture.<Void>completedStage(null);
+                });
+            }));
+        } catch (RuntimeException e) {
+            handedOver = CompletableFuture.failedStage(e);
         }
-        log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
+        return handedOver.whenComplete((done, failed) -> delivery.release(agentPeer, chat.chatId(), sent[0]));
     }
 
     /** First-contact ownership: the first agent who answers owns the shopper (renewed with each chat). */

@@ -60,7 +60,7 @@ public final class Offers {
         cancel(a.chatId(), agentId);
         ctx.metrics().accepted.increment();
         ctx.store().updateAgent(agentId, r -> r.withMissedOffers(0));
-        assignment.onAssigned(assigned.get(), ctx.store().agent(agentId).orElseThrow());
+        ctx.await(assignment.onAssigned(assigned.get(), ctx.store().agent(agentId).orElseThrow()));
     }
 
     public void reject(Peer peer, String agentId, ClientMessage.Reject r) {

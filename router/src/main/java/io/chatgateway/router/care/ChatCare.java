@@ -88,11 +88,13 @@ public final class ChatCare {
     }
 
     /** The chat was just assigned: the shopper now waits for the agent's first words. */
-    public void assigned(ChatRecord chat, long now, boolean humanReplied) {
+    public java.util.concurrent.CompletionStage<Void> assigned(ChatRecord chat, long now, boolean humanReplied) {
         Activity fresh = new Activity(now);
         fresh.humanReplied = humanReplied;
-        ctx.store().putCare(chat.chatId(), fresh.toCare());
-        arm(chat.chatId(), now + ctx.cfg().care().agentNudgeSeconds() * 1000L);
+        String chatId = chat.chatId();
+        long nudge = ctx.cfg().care().agentNudgeSeconds() * 1000L;
+        return ctx.store().putCareAsync(chatId, fresh.toCare()) // then its first deadline (the earlier armed kept)
+                .thenCompose(put -> ctx.store().armCareAsync(chatId, SharedTimers.CARE + chatId, now + nudge, nudge)).thenApply(due -> null);
     }
 
     /** The chat is no longer assigned: no care for it, and its handling time no longer runs. */

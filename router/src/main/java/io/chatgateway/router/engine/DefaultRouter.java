@@ -144,8 +144,8 @@ final class DefaultRouter implements Router {
     /** How the features tell each other what happened (see {@link ChatHooks}). */
     private final class Hooks implements ChatHooks {
         @Override
-        public void assigned(ChatRecord chat, long nowMillis, boolean humanReplied) {
-            care.assigned(chat, nowMillis, humanReplied);
+        public java.util.concurrent.CompletionStage<Void> assigned(ChatRecord chat, long nowMillis, boolean humanReplied) {
+            return care.assigned(chat, nowMillis, humanReplied);
         }
 
         @Override

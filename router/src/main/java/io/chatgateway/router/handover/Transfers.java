@@ -114,7 +114,7 @@ public final class Transfers {
         }
         delivery.appendAndSend(chat, null, seq -> new ServerMessage.Script(chat.chatId(), seq, Kind.TRANSFER.wire(),
                 ctx.scripts().render(Kind.TRANSFER, chat.lang(), Map.of())));
-        assignment.onAssigned(moved.get(), to.get());
+        ctx.await(assignment.onAssigned(moved.get(), to.get()));
         if (from != null) {
             assignment.fillAgent(from);
         }

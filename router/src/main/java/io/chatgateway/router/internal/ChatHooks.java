@@ -9,8 +9,11 @@ import io.chatgateway.router.store.ChatStore;
  */
 public interface ChatHooks {
 
-    /** A chat was just assigned (or transferred) to an agent; {@code humanReplied}: an agent answered it before. */
-    void assigned(ChatRecord chat, long nowMillis, boolean humanReplied);
+    /**
+     * A chat was just assigned (or transferred) to an agent; {@code humanReplied}: an agent answered
+     * it before. Completes once what it stores is stored (without holding the caller's thread).
+     */
+    java.util.concurrent.CompletionStage<Void> assigned(ChatRecord chat, long nowMillis, boolean humanReplied);
 
     /** The chat is no longer assigned on this node's watch (back in a queue, moved away, closed). */
     void unassigned(String chatId);

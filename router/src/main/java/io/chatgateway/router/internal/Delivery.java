@@ -253,6 +253,11 @@ public final class Delivery {
         return append(chat, null, event, false);
     }
 
+    /** As {@link #appendForShopper}, without waiting for the store (see {@link #appendAndSendAsync}). */
+    public <E extends ChatEvent> java.util.concurrent.CompletionStage<E> appendForShopperAsync(ChatRecord chat, LongFunction<E> event) {
+        return ctx.store().appendAsync(chat.chatId(), event, inLogOrder(chat, null, false));
+    }
+
     private <E extends ChatEvent> E append(ChatRecord chat, String agentId, LongFunction<E> event, boolean toHolder) {
         ChatStore.Appended<E> send = inLogOrder(chat, agentId, toHolder);
         return ctx.store().append(chat.chatId(), event, send);

@@ -56,7 +56,7 @@ public final class EtaAccuracy {
     /** A promised chat got its first agent after waiting {@code actualSeconds}. */
     public void record(String group, String tier, long promisedSeconds, long actualSeconds) {
         try {
-            store.noteEtaError(group, tier, actualSeconds - promisedSeconds);
+            store.noteEtaError(group, tier, actualSeconds - promisedSeconds); // not waited for: any thread may call it
         } catch (StoreUnavailableException e) {
             // The chat is assigned already; one sample fewer is better than failing the hand-over for a figure.
         }

@@ -338,6 +338,11 @@ public interface ChatStore {
      */
     List<ChatEvent> eventsAfter(String chatId, long afterSeq);
 
+    /** {@link #eventsAfter}, not waited for. */
+    default java.util.concurrent.CompletionStage<List<ChatEvent>> eventsAfterAsync(String chatId, long afterSeq) {
+        return answered(() -> eventsAfter(chatId, afterSeq));
+    }
+
     /** Stores a satisfaction score for a chat (the last answer counts). */
     void saveCsat(String chatId, int score, String comment);
 
@@ -359,7 +364,9 @@ public interface ChatStore {
 
     /**
      * Keeps the ETA error of a chat that waited and got its first agent (actual minus promised wait,
-     * seconds), shared by every node so each node's ops API shows the same figures.
+     * seconds), shared by every node so each node's ops API shows the same figures. Not waited for
+     * (a network store sends it and goes on; this node's later reads see it): it is a figure, and
+     * a chat's hand-over must neither wait for it nor fail with it.
      */
     void noteEtaError(String group, String tier, long errorSeconds);
 
@@ -445,6 +452,14 @@ public interface ChatStore {
     /** Stores the care state of a chat as it is assigned (replacing any). */
     void putCare(String chatId, Care care);
 
+    /** {@link #putCare}, not waited for. */
+    default java.util.concurrent.CompletionStage<Void> putCareAsync(String chatId, Care care) {
+        return answered(() -> {
+            putCare(chatId, care);
+            return null;
+        });
+    }
+
     /**
      * Replaces the care state only if its version is still {@code expectedVersion}; the stored
      * version becomes {@code expectedVersion + 1}. False when someone else wrote it first, or it is gone.
@@ -462,6 +477,11 @@ public interface ChatStore {
      * is armed: most messages cost no deadline write.
      */
     long armCare(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis);
+
+    /** {@link #armCare}, not waited for. */
+    default java.util.concurrent.CompletionStage<Long> armCareAsync(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis) {
+        return answered(() -> armCare(chatId, timer, deadlineMillis, nudgeAfterMillis));
+    }
 
     /**
      * A chat message, in ONE atomic step of the chat's own log (the hot path: one round trip, and

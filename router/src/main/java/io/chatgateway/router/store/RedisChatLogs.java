@@ -40,6 +40,7 @@ final class RedisChatLogs {
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final io.lettuce.core.api.StatefulConnection<String, String> connection;
     private final RedisClusterCommands<String, String> redis;
+    private final io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async;
     private final MessageCodec codec;
     private final int maxLogEvents;
     private final Duration closedRetention;
@@ -47,10 +48,12 @@ final class RedisChatLogs {
     private final String armScript;
     private final String timersKey;
 
-    RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis, MessageCodec codec,
+    RedisChatLogs(io.lettuce.core.api.StatefulConnection<String, String> connection, RedisClusterCommands<String, String> redis,
+                  io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async, MessageCodec codec,
                   int maxLogEvents, Duration closedRetention, Duration commandTimeout, String armScript, String timersKey) {
         this.connection = connection;
         this.redis = redis;
+        this.async = async;
         this.codec = codec;
         this.maxLogEvents = maxLogEvents;
         this.closedRetention = closedRetention;
@@ -204,9 +207,13 @@ final class RedisChatLogs {
 
     /** KEYS care; ARGV deadline, nudge after ms, NONE: the deadline to arm, recorded as armed (arm-care.lua). */
     long armCare(String chatId, long deadline, long nudgeAfterMillis) {
-        Long due = RedisChatStore.call(() -> LuaScripts.<Long>eval(redis, ARM_CARE, ScriptOutputType.INTEGER,
-                new String[] {careKey(chatId)}, Long.toString(deadline), Long.toString(nudgeAfterMillis), NONE));
-        return due == null ? deadline : due;
+        return RedisReads.await(armCareAsync(chatId, deadline, nudgeAfterMillis).toCompletableFuture(), commandTimeout);
+    }
+
+    java.util.concurrent.CompletionStage<Long> armCareAsync(String chatId, long deadline, long nudgeAfterMillis) {
+        return RedisReads.failUnavailable(() -> LuaScripts.<Long>evalAsync(async, ARM_CARE, ScriptOutputType.INTEGER,
+                new String[] {careKey(chatId)}, Long.toString(deadline), Long.toString(nudgeAfterMillis), NONE)
+                .thenApply(due -> due == null ? deadline : due));
     }
 
     long lastSeq(String chatId) {
@@ -215,13 +222,18 @@ final class RedisChatLogs {
     }
 
     List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
-        List<String> raw = RedisChatStore.call(() -> redis.zrangebyscore(keys(chatId)[1],
-                Range.create((double) afterSeq + 0.5, Double.POSITIVE_INFINITY)));
-        List<ChatEvent> out = new ArrayList<>(raw.size());
-        for (String json : raw) {
-            out.add(codec.decodeEvent(json));
-        }
-        return out;
+        return RedisReads.await(eventsAfterAsync(chatId, afterSeq).toCompletableFuture(), commandTimeout);
+    }
+
+    java.util.concurrent.CompletionStage<List<ChatEvent>> eventsAfterAsync(String chatId, long afterSeq) {
+        return RedisReads.failUnavailable(() -> async.zrangebyscore(keys(chatId)[1], Range.create((double) afterSeq + 0.5,
+                Double.POSITIVE_INFINITY)).thenApply(raw -> {
+                    List<ChatEvent> out = new ArrayList<>(raw.size());
+                    for (String json : raw) {
+                        out.add(codec.decodeEvent(json));
+                    }
+                    return out;
+                }));
     }
 
     // ---- care
@@ -241,11 +253,16 @@ final class RedisChatLogs {
     }
 
     void putCare(String chatId, Care c) {
+        RedisReads.await(putCareAsync(chatId, c).toCompletableFuture(), commandTimeout);
+    }
+
+    /** Both commands go out together, in order on the chat's connection; one wait. */
+    java.util.concurrent.CompletionStage<Void> putCareAsync(String chatId, Care c) {
         String[] f = careFields(c);
         String key = careKey(chatId);
-        RedisChatStore.call(() -> redis.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2],
-                "pr", f[3], "hr", f[4], "id", f[5])));
-        RedisChatStore.call(() -> redis.pexpire(key, closedRetention.toMillis() * 7)); // a safety net: closing drops it
+        return RedisReads.failUnavailable(() -> async.hset(key, Map.of("v", Long.toString(c.version()), "la", f[0], "aw", f[1], "nu", f[2],
+                "pr", f[3], "hr", f[4], "id", f[5])).thenCombine(async.pexpire(key, closedRetention.toMillis() * 7), // a safety net: closing drops it
+                (set, expiry) -> null));
     }
 
     boolean replaceCare(String chatId, long expectedVersion, Care next) {

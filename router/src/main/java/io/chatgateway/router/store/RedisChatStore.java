@@ -76,15 +76,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     /** KEYS chat; ARGV chatId, customerId, then field/value pairs. */
     private static final String CREATE = LuaScripts.load(RedisChatStore.class, "create");
 
-    /**
-     * KEYS agent; ARGV agentId, expected ver ('' = create or keep load), then field/value pairs.
-     * Keeps load (and missedOffers when creating over an existing agent); fixes the room and member
-     * sets for old and new groups. Returns 1, or 0 when the version changed meanwhile.
-     */
-    private static final String PUT_AGENT = LuaScripts.load(RedisChatStore.class, "put-agent");
-
     private static final String PROMISE = LuaScripts.load(RedisChatStore.class, "promise");
-    private static final String AGENTS_OF = LuaScripts.load(RedisChatStore.class, "agents-of");
 
     /** KEYS owner; ARGV agentId, ttl ms. Claims unless another agent owns the customer. */
     private static final String CLAIM = LuaScripts.load(RedisChatStore.class, "claim");
@@ -104,6 +96,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     private final RoomCopies rooms;
     private final RedisGroupLoads groupLoads;
     private final RedisQueues queues;
+    private final RedisAgents agents;
 
     /**
      * Connects to Redis ({@code redis://host:port}, or a cluster as {@code redis-cluster://host:port,host:port})
@@ -119,13 +112,14 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         connection = c.stateful();
         redis = c.sync();
         async = c.async();
-        settings = new RedisSettings(redis, closedRetention);
+        settings = new RedisSettings(redis, async, closedRetention);
         waiting = new WaitingChats(redis, this::chats);
-        logs = new RedisChatLogs(connection, redis, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
+        logs = new RedisChatLogs(connection, redis, async, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
         timers = new RedisTimers(redis, async, P + "timers");
         rooms = new RoomCopies(async, P);
         groupLoads = new RedisGroupLoads(redis, async, commandTimeout, P);
         queues = new RedisQueues(redis, P, waiting);
+        agents = new RedisAgents(redis, async, commandTimeout, P);
         call(() -> redis.hsetnx(P + "config", "json", initialConfig.toJson().toString())
                 && redis.hsetnx(P + "config", "version", "1"));
     }
@@ -342,7 +336,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public AgentRecord upsertAgent(AgentRecord agent) {
-        script(PUT_AGENT, new String[] {agentKey(agent.agentId())}, RedisRecords.concat(new String[] {agent.agentId(), ""}, RedisRecords.agentFields(agent)));
+        agents.upsert(agent);
         return agent(agent.agentId()).orElseThrow();
     }
 
@@ -358,36 +352,18 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
 
     @Override
     public Optional<AgentRecord> updateAgent(String agentId, UnaryOperator<AgentRecord> change) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            Map<String, String> h = call(() -> redis.hgetall(agentKey(agentId)));
-            AgentRecord current = RedisRecords.agentOf(h);
-            if (current == null) {
-                return Optional.empty();
-            }
-            AgentRecord changed = change.apply(current);
-            // Optimistic: write only if nobody changed the agent meanwhile (load moves in scripts, not here).
-            if (script(PUT_AGENT, new String[] {agentKey(agentId)}, RedisRecords.concat(new String[] {agentId, h.get("ver")}, RedisRecords.agentFields(changed))) == 1) {
-                return agent(agentId);
-            }
-        }
-        throw new StoreUnavailableException("agent " + agentId + " changed too often to update", null);
+        return agents.update(agentId, change) ? agent(agentId) : Optional.empty();
     }
 
     @Override
     public List<AgentRecord> agents() {
-        List<AgentRecord> all = new ArrayList<>(agents(call(() -> redis.smembers(P + "agents"))));
-        all.sort(java.util.Comparator.comparing(AgentRecord::agentId));
-        return all;
+        return agents.all();
     }
 
     @Override
     public List<AgentRecord> agents(java.util.Collection<String> agentIds) {
-        List<Object> rows = new ArrayList<>(agentIds.size());
-        RedisReads.inParts(async, commandTimeout, AGENTS_OF, P + "agents", new String[0], agentIds).forEach(rows::addAll);
-        return agentRows.parse(rows);
+        return agents.byIds(agentIds);
     }
-
-    private final AgentRows agentRows = new AgentRows();
 
     @Override
     public List<AgentRecord> agentsWithRoom(String group) {
@@ -454,6 +430,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatEvent> eventsAfter(String chatId, long afterSeq) {
         return logs.eventsAfter(chatId, afterSeq);
+    }
+
+    @Override
+    public CompletionStage<List<ChatEvent>> eventsAfterAsync(String chatId, long afterSeq) {
+        return logs.eventsAfterAsync(chatId, afterSeq);
     }
 
     // ------------------------------------------------------------------ CSAT, QA, config, scripts, audit, overflow (RedisSettings)
@@ -572,15 +553,24 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<Void> putCareAsync(String chatId, Care c) {
+        return logs.putCareAsync(chatId, c);
+    }
+
+    @Override
     public boolean replaceCare(String chatId, long expectedVersion, Care next) {
         return logs.replaceCare(chatId, expectedVersion, next);
     }
 
     @Override
     public long armCare(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis) {
-        long due = logs.armCare(chatId, deadlineMillis, nudgeAfterMillis); // the chat's own slot first, then the deadline
-        armTimer(timer, due);
-        return due;
+        return await(armCareAsync(chatId, timer, deadlineMillis, nudgeAfterMillis));
+    }
+
+    @Override
+    public CompletionStage<Long> armCareAsync(String chatId, String timer, long deadlineMillis, long nudgeAfterMillis) {
+        // The chat's own slot first, then the deadline (routing state).
+        return logs.armCareAsync(chatId, deadlineMillis, nudgeAfterMillis).thenCompose(due -> armTimerAsync(timer, due).thenApply(x -> due));
     }
 
     @Override

@@ -31,13 +31,14 @@ final class RedisSettings {
     private static final int MAX_QA = 10_000;
     /** KEYS config, audit; ARGV expected version, json, audit entry json, max audit. */
     private static final String REPLACE_CONFIG = LuaScripts.load(RedisSettings.class, "replace-config");
-    /** KEYS list; ARGV error seconds, how many to keep. */
-    private static final String ETA_ERROR = LuaScripts.load(RedisSettings.class, "eta-error");
     private final RedisClusterCommands<String, String> redis;
+    private final io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async;
     private final Duration closedRetention;
 
-    RedisSettings(RedisClusterCommands<String, String> redis, Duration closedRetention) {
+    RedisSettings(RedisClusterCommands<String, String> redis, io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async,
+                  Duration closedRetention) {
         this.redis = redis;
+        this.async = async;
         this.closedRetention = closedRetention;
     }
 
@@ -71,9 +72,18 @@ final class RedisSettings {
     }
 
     /** One round trip: this runs when a waiting chat gets its agent. */
+    /**
+     * Sent, not waited for (a sample lost to an outage is logged; the figures come from the rest).
+     * Two plain commands, in order on the connection, so this node's later reads see the sample (a
+     * script could be re-sent after them when Redis does not know it yet).
+     */
     void noteEtaError(String group, String tier, long errorSeconds) {
-        script(ETA_ERROR, new String[] {etaKey(group, tier)}, Long.toString(errorSeconds),
-                Integer.toString(ChatStore.ETA_ERRORS_KEPT));
+        String key = etaKey(group, tier);
+        RedisReads.failUnavailable(() -> async.lpush(key, Long.toString(errorSeconds))
+                .thenCombine(async.ltrim(key, 0, ChatStore.ETA_ERRORS_KEPT - 1L), (n, ok) -> ok)).exceptionally(e -> {
+                    org.slf4j.LoggerFactory.getLogger(RedisSettings.class).warn("an ETA sample was not kept: {}", e.getMessage());
+                    return null;
+                });
     }
 
     List<Long> etaErrors(String group, String tier) {
