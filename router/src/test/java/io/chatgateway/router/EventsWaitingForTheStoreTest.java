@@ -232,4 +232,26 @@ class EventsWaitingForTheStoreTest {
         soon("the shopper hears of their agent").until(() -> !shopper.all(ServerMessage.Assigned.class).isEmpty());
         assertThat(agent.all(ServerMessage.Error.class)).isEmpty();
     }
+
+    @Test
+    void aShoppersCloseWaitingForTheStoreLeavesTheLaneAndTheirNextFrameWaitsForIt() {
+        RecordingPeer shopper = new RecordingPeer();
+        router.customerHello(shopper, shopper("s1"), null);
+        soon("queued: nobody is in").until(() -> !shopper.all(ServerMessage.Queued.class).isEmpty());
+        CompletableFuture<Void> answer = holdBack("closeAsync", "s1");
+        router.customerFrame(shopper, new ClientMessage.Close("first", null));
+        router.customerFrame(shopper, new ClientMessage.Close("second", null));
+        soon("the close step is taken").until(() -> asked.contains("closeAsync:s1"));
+        RecordingPeer other = new RecordingPeer();
+        router.customerHello(other, shopper("s2"), null);
+        soon("another shopper, on the same lane, is greeted meanwhile").until(() -> !other.all(ServerMessage.Script.class).isEmpty());
+        assertThat(shopper.all(ServerMessage.Error.class)).as("the second close waits for the first").isEmpty();
+
+        answer.complete(null);
+        soon("the second close is answered").until(() -> !shopper.all(ServerMessage.Error.class).isEmpty());
+        List<ServerMessage> seen = shopper.all(ServerMessage.class);
+        assertThat(shopper.last(ServerMessage.Error.class).ref()).isEqualTo("second");
+        assertThat(seen.indexOf(shopper.last(ServerMessage.Closed.class))).as("closed, then told it was closed already: %s", seen)
+                .isLessThan(seen.indexOf(shopper.last(ServerMessage.Error.class)));
+    }
 }

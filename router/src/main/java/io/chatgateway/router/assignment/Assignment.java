@@ -170,9 +170,9 @@ public final class Assignment {
         })).whenComplete((r, e) -> ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS));
     }
 
-    private static final CompletionStage<Boolean> TRUE = CompletableFuture.completedStage(true);
-    private static final CompletionStage<Boolean> FALSE = CompletableFuture.completedStage(false);
-    private static final CompletionStage<Boolean> NOBODY = CompletableFuture.completedStage(null);
+    private static final CompletionStage<Boolean> TRUE = CompletableFuture.completedFuture(true);
+    private static final CompletionStage<Boolean> FALSE = CompletableFuture.completedFuture(false);
+    private static final CompletionStage<Boolean> NOBODY = CompletableFuture.completedFuture(null);
 
     /** The shopper's owner first: at once when auto-accepting, else for the owner window only (0: no window). */
     private CompletionStage<Boolean> offerToOwner(RoutingConfig c, ChatRecord chat, Optional<String> owner, Set<String> excl) {
@@ -227,7 +227,7 @@ public final class Assignment {
      */
     private CompletionStage<List<AgentRecord>> candidates(RoutingConfig c, ChatRecord chat, long now) {
         if (chat.hasTag(c.supervisorTag())) { // rare: read on the lane
-            return ctx.thenOnLane(CompletableFuture.completedStage(null), x -> {
+            return ctx.thenOnLane(CompletableFuture.completedFuture(null), x -> {
                 Set<String> groups = new TreeSet<>(ctx.depths().keySet());
                 for (AgentRecord a : ctx.store().agents()) {
                     if (a.supervisor()) {
@@ -394,11 +394,11 @@ public final class Assignment {
                         sent[0] = e.seq();
                     }
                     log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
-                    return CompletableFuture.<Void>completedStage(null);
+                    return CompletableFuture.<Void>completedFuture(null);
                 });
             }));
         } catch (RuntimeException e) {
-            handedOver = CompletableFuture.failedStage(e);
+            handedOver = CompletableFuture.failedFuture(e);
         }
         return handedOver.whenComplete((done, failed) -> delivery.release(agentPeer, chat.chatId(), sent[0]));
     }

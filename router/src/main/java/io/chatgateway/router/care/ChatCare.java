@@ -172,7 +172,7 @@ public final class ChatCare {
             } else {
                 next = a.promptedAt + care.silenceCloseSeconds() * 1000L;
                 if (now >= next) {
-                    closing.close(chatId, "silence", true);
+                    ctx.await(closing.close(chatId, "silence", true));
                     return;
                 }
             }

@@ -189,8 +189,17 @@ final class DefaultRouter implements Router {
             // on this thread: it never blocks; and no log context (it logs nothing but failures, with their stack)
             Lanes.run(peer, message.id(), () -> customers.frame(peer, message));
         } else {
-            lanes.submit(lanes.of(peer), peer, message.id(), inline(() -> withIds(null, delivery.chatOf(peer),
-                    () -> customers.frame(peer, message))), ordered(message));
+            lanes.submit(lanes.of(peer), peer, message.id(), () -> {
+                String chatId = delivery.chatOf(peer);
+                if (chatId != null) {
+                    MDC.put("chat", chatId);
+                }
+                try {
+                    return customers.frame(peer, message); // a close may wait for the store without holding the lane
+                } finally {
+                    MDC.remove("chat");
+                }
+            }, ordered(message));
         }
     }
 

@@ -330,7 +330,7 @@ public final class NodeContext {
     public <T, U> java.util.concurrent.CompletionStage<U> thenOnLane(java.util.concurrent.CompletionStage<T> stage,
                                                                     java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
         java.util.concurrent.CompletableFuture<T> f = stage.toCompletableFuture();
-        return f.isDone() && running.get().lane >= 0 ? f.thenCompose(next) : f.thenComposeAsync(next, thisTask());
+        return f.isDone() && running.get().lane >= 0 ? applyNow(f, next) : f.thenComposeAsync(next, thisTask());
     }
 
     /**
@@ -340,15 +340,35 @@ public final class NodeContext {
      */
     public <T, U> java.util.concurrent.CompletionStage<U> thenAtOnce(java.util.concurrent.CompletionStage<T> stage,
                                                                     java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
+        java.util.concurrent.CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone()) {
+            return applyNow(f, next); // this thread already runs as (or acts for) this task: a memory store's answers
+        }
         int lane = currentLane();
         long task = currentTask();
-        return stage.thenCompose(v -> {
+        return f.thenCompose(v -> {
             Object[] out = new Object[1];
             actingFor(lane, task, () -> out[0] = next.apply(v));
             @SuppressWarnings("unchecked")
             java.util.concurrent.CompletionStage<U> s = (java.util.concurrent.CompletionStage<U>) out[0];
             return s;
         });
+    }
+
+    /** {@code next} of a completed stage's value on this thread, without the allocations of {@code thenCompose}; a failure passes on. */
+    private static <T, U> java.util.concurrent.CompletionStage<U> applyNow(java.util.concurrent.CompletableFuture<T> done,
+                                                                          java.util.function.Function<? super T, ? extends java.util.concurrent.CompletionStage<U>> next) {
+        T value;
+        try {
+            value = done.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e.getCause() != null ? e.getCause() : e);
+        }
+        try {
+            return next.apply(value);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
     }
 
     private void asTask(int lane, long task, Runnable work) {

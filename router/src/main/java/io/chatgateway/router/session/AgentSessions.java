@@ -120,7 +120,7 @@ public final class AgentSessions {
             withOwnChat(peer, agentId, t.id(), t.chatId(),
                     chat -> delivery.toCustomer(chat.chatId(), new ServerMessage.TypingNotice(chat.chatId(), "agent")));
         } else if (message instanceof ClientMessage.Close c) {
-            withOwnChat(peer, agentId, c.id(), c.chatId(), chat -> closing.close(chat.chatId(), "agent", true));
+            withOwnChat(peer, agentId, c.id(), c.chatId(), chat -> ctx.await(closing.close(chat.chatId(), "agent", true)));
         } else if (message instanceof ClientMessage.Ack a) {
             withOwnChat(peer, agentId, a.id(), a.chatId(), chat -> chatLog.checkAck(peer, a, chat.chatId()));
         } else if (message instanceof ClientMessage.SetStatus s) {

@@ -15,6 +15,8 @@ import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,28 +55,44 @@ public final class ChatClosing {
         this.qa = qa;
     }
 
-    /** Closes an open chat once (a second close of the same chat does nothing). */
-    public void close(String chatId, String reason, boolean withClosingLine) {
-        Optional<ChatStore.Closed> closed = ctx.store().close(chatId, reason);
-        if (closed.isEmpty()) {
-            return;
-        }
-        ChatRecord c = closed.get().chat();
-        ChatState was = closed.get().was();
+    /**
+     * Closes an open chat once (a second close of the same chat does nothing); true when this call
+     * closed it. The close step and the closing lines go on from the store's answers without holding
+     * the lane; what follows (the agent's next chat, the queue's new places) runs on the lane.
+     */
+    public CompletionStage<Boolean> close(String chatId, String reason, boolean withClosingLine) {
+        return ctx.thenAtOnce(ctx.store().closeAsync(chatId, reason), closed -> closed.isEmpty() ? NOT_NOW
+                : closed(closed.get(), reason, withClosingLine));
+    }
+
+    private static final CompletionStage<Boolean> NOT_NOW = CompletableFuture.completedFuture(false);
+
+    private CompletionStage<Boolean> closed(ChatStore.Closed closed, String reason, boolean withClosingLine) {
+        ChatRecord c = closed.chat();
+        String chatId = c.chatId();
+        ChatState was = closed.was();
         String held = was == ChatState.OFFERED || was == ChatState.ASSIGNED ? c.agentId() : null; // offered to or assigned to
         if (was == ChatState.OFFERED) {
             delivery.toAgent(held, new ServerMessage.OfferWithdrawn(chatId, "the shopper left"));
         }
         String to = was == ChatState.ASSIGNED ? held : null; // the agent who had the chat hears how it ended
-        if (withClosingLine) {
-            delivery.appendAndSend(c, to, seq -> new ServerMessage.Script(chatId, seq, Kind.CLOSING.wire(),
-                    ctx.scripts().render(Kind.CLOSING, c.lang(), Map.of("shop", ctx.options().shopName()))));
-        }
-        delivery.appendAndSend(c, to, seq -> new ServerMessage.Closed(chatId, seq, reason));
+        CompletionStage<?> lines = withClosingLine ? delivery.appendAndSendAsync(c, to, seq -> new ServerMessage.Script(chatId, seq,
+                Kind.CLOSING.wire(), ctx.scripts().render(Kind.CLOSING, c.lang(), Map.of("shop", ctx.options().shopName()))))
+                : NOT_NOW;
+        lines = ctx.thenAtOnce(lines, line -> delivery.appendAndSendAsync(c, to, seq -> new ServerMessage.Closed(chatId, seq, reason)));
         if (!"abandoned".equals(reason)) {
-            delivery.appendAndSend(c, null, seq -> new ServerMessage.Script(chatId, seq, Kind.CSAT_INVITE.wire(),
-                    ctx.scripts().render(Kind.CSAT_INVITE, c.lang(), Map.of())));
+            lines = ctx.thenAtOnce(lines, line -> delivery.appendAndSendAsync(c, null, seq -> new ServerMessage.Script(chatId, seq,
+                    Kind.CSAT_INVITE.wire(), ctx.scripts().render(Kind.CSAT_INVITE, c.lang(), Map.of()))));
         }
+        return ctx.thenOnLane(lines, sent -> {
+            afterClose(c, reason, held, to);
+            return CompletableFuture.completedFuture(true);
+        });
+    }
+
+    /** The chat is closed and its last lines are in its log: what the node noted about it goes, the agent and the queue move on. */
+    private void afterClose(ChatRecord c, String reason, String held, String to) {
+        String chatId = c.chatId();
         positions.finishedHandling(chatId, c.group());
         hooks.unassigned(chatId);
         if (to != null) {
@@ -133,6 +151,6 @@ public final class ChatClosing {
     }
 
     private void abandonIfStillWaiting(String chatId) {
-        ctx.store().chat(chatId).filter(w -> w.state() == ChatState.WAITING).ifPresent(w -> close(chatId, "abandoned", false));
+        ctx.store().chat(chatId).filter(w -> w.state() == ChatState.WAITING).ifPresent(w -> ctx.await(close(chatId, "abandoned", false)));
     }
 }

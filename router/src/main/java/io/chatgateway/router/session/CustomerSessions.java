@@ -81,7 +81,7 @@ public final class CustomerSessions {
         });
     }
 
-    private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
         attach(peer, chat);
@@ -145,20 +145,33 @@ public final class CustomerSessions {
         }
     }
 
-    public void frame(Peer peer, ClientMessage message) {
+    /** A shopper's frame after the hello; a close waits for the store without holding the lane. */
+    public CompletionStage<?> frame(Peer peer, ClientMessage message) {
         String chatId = delivery.chatOf(peer);
         if (chatId == null) {
             Delivery.error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
-            return;
+            return DONE;
         }
         if (message instanceof ClientMessage.SendText m) {
             say(peer, chatId, m); // the hot path: one store step, no read of the chat's record
-            return;
+            return DONE;
+        }
+        if (message instanceof ClientMessage.Close c) {
+            // The close step says whether the chat was open; only when it was not is the chat read, to say why.
+            return ctx.thenAtOnce(closing.close(chatId, "customer", false), closedNow -> closedNow ? DONE
+                    : ctx.thenAtOnce(ctx.store().chatAsync(chatId), chat -> {
+                        if (chat.isEmpty()) {
+                            gone(peer, c.id(), chatId);
+                        } else {
+                            Delivery.error(peer, c.id(), ErrorCode.CONFLICT, "chat " + chatId + " is already closed");
+                        }
+                        return DONE;
+                    }));
         }
         Optional<ChatRecord> maybe = ctx.store().chat(chatId);
         if (maybe.isEmpty()) {
-            Delivery.error(peer, message.id(), ErrorCode.NOT_FOUND, "chat " + chatId + " no longer exists; reconnect without resume to start a new chat");
-            return;
+            gone(peer, message.id(), chatId);
+            return DONE;
         }
         ChatRecord chat = maybe.get();
         if (message instanceof ClientMessage.Typing) {
@@ -168,12 +181,6 @@ public final class CustomerSessions {
             }
         } else if (message instanceof ClientMessage.Ack a) {
             chatLog.checkAck(peer, a, chatId);
-        } else if (message instanceof ClientMessage.Close c) {
-            if (!chat.isOpen()) {
-                Delivery.error(peer, c.id(), ErrorCode.CONFLICT, "chat " + chatId + " is already closed");
-            } else {
-                closing.close(chatId, "customer", false);
-            }
         } else if (message instanceof ClientMessage.Csat c) {
             qa.csat(chatId, c.score(), c.comment());
         } else if (message instanceof ClientMessage.LeaveMessage lm) {
@@ -181,6 +188,11 @@ public final class CustomerSessions {
         } else {
             Delivery.error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
         }
+        return DONE;
+    }
+
+    private static void gone(Peer peer, String ref, String chatId) {
+        Delivery.error(peer, ref, ErrorCode.NOT_FOUND, "chat " + chatId + " no longer exists; reconnect without resume to start a new chat");
     }
 
     private void say(Peer peer, String chatId, ClientMessage.SendText m) {

@@ -62,6 +62,11 @@ public interface ChatStore {
         return answered(() -> openChatOf(customerId));
     }
 
+    /** {@link #close}, not waited for. */
+    default java.util.concurrent.CompletionStage<Optional<Closed>> closeAsync(String chatId, String reason) {
+        return answered(() -> close(chatId, reason));
+    }
+
     /** {@link #chat}, not waited for. */
     default java.util.concurrent.CompletionStage<Optional<ChatRecord>> chatAsync(String chatId) {
         return answered(() -> chat(chatId));
@@ -103,9 +108,9 @@ public interface ChatStore {
     /** A blocking step's answer as a completed stage (failed with what it threw). */
     private static <T> java.util.concurrent.CompletionStage<T> answered(java.util.function.Supplier<T> step) {
         try {
-            return java.util.concurrent.CompletableFuture.completedStage(step.get());
+            return java.util.concurrent.CompletableFuture.completedFuture(step.get());
         } catch (RuntimeException e) {
-            return java.util.concurrent.CompletableFuture.failedStage(e);
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
     }
 

@@ -315,9 +315,14 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     }
 
     @Override
-    public Optional<Closed> close(String chatId, String reason) { // one step: no read of the chat before or after
-        return RedisRecords.closedOf(call(() -> LuaScripts.eval(redis, CLOSE, ScriptOutputType.MULTI, new String[] {chatKey(chatId)},
-                chatId, reason, Long.toString(closedRetention.toMillis()))));
+    public Optional<Closed> close(String chatId, String reason) {
+        return await(closeAsync(chatId, reason));
+    }
+
+    @Override
+    public CompletionStage<Optional<Closed>> closeAsync(String chatId, String reason) { // one step: no read of the chat before or after
+        return RedisReads.failUnavailable(() -> LuaScripts.<List<Object>>evalAsync(async, CLOSE, ScriptOutputType.MULTI,
+                new String[] {chatKey(chatId)}, chatId, reason, Long.toString(closedRetention.toMillis())).thenApply(RedisRecords::closedOf));
     }
 
     @Override
