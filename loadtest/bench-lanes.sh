@@ -8,6 +8,8 @@
 # Redis replies, so lanes let decisions of different shoppers overlap those waits. STORE=memory: one process.
 # The nodes run on SERVER_CPUS (default CPU 1 only, as the other benchmarks pin servers), the driver on CPU 0.
 # BEFORE_JAR=path/to/an/older/chat-gateway.jar adds that build (its own lane setting, if any) as system "old".
+# REDIS_DELAY_US=250 puts a delay proxy (on the driver's CPU) between each node and its Redis: that many µs each way,
+# as if Redis ran on another host (this machine's loopback answers in tens of µs; across hosts a round trip is 0.2-1 ms).
 # Prints per lane count and round: greeting p50/p99/p99.9 (from each arrival's due time: coordinated omission
 # corrected), failures, and the node's CPU per greeted chat; with Redis also Redis's CPU, its commands and its
 # chat-record reads (HGETALL) per greeted chat (commands that scripts run count too, as in INFO commandstats).
@@ -40,6 +42,12 @@ for w in $SYSTEMS; do
       >"$OUT/redis-$w.log" 2>&1 &
     ALL+=("$!"); wait_port $((port + 100))
     env=(CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$((port + 100)))
+    if [ "${REDIS_DELAY_US:-0}" -gt 0 ]; then
+      taskset -c 0 java -Xmx256m -jar loadtest/target/chat-loadtest.jar delay --port $((port + 200)) \
+        --to 127.0.0.1:$((port + 100)) --delay-us "$REDIS_DELAY_US" >"$OUT/delay-$w.log" 2>&1 &
+      ALL+=("$!"); wait_port $((port + 200))
+      env=(CHAT_GATEWAY_REDIS_URI=redis://127.0.0.1:$((port + 200)))
+    fi
   fi
   env "${env[@]}" CHAT_GATEWAY_PORT=$port CHAT_GATEWAY_ADMIN_PORT=$((port + 1)) CHAT_GATEWAY_STORE=$STORE \
     CHAT_GATEWAY_ROUTER_WORKERS=${w/old/1} CHAT_GATEWAY_LOG_LEVEL=WARN CHAT_GATEWAY_MAX_CONNECTS_PER_SECOND_PER_ADDRESS=0 \

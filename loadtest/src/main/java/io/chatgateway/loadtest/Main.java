@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * </pre>
  */
 @Command(name = "chat-loadtest", mixinStandardHelpOptions = true, description = "Load tests and benchmarks of the chat gateway.",
-        subcommands = {Main.Run.class, Main.ReplayCommand.class, Main.Relay.class, Main.Jmh.class})
+        subcommands = {Main.Run.class, Main.ReplayCommand.class, Main.Relay.class, Main.Jmh.class, Main.Delay.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
@@ -196,6 +196,31 @@ public final class Main implements Runnable {
             System.out.println("B0 netty relay ready on port " + relay.port());
             Thread.currentThread().join();
             return SERVING;
+        }
+    }
+
+    @Command(name = "delay", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "A TCP proxy adding a one-way delay each way (a Redis on another host, for benchmarks).")
+    static final class Delay implements Callable<Integer> {
+        @Option(names = "--port", required = true, description = "port to listen on (127.0.0.1)")
+        int port;
+        @Option(names = "--to", required = true, description = "host:port to forward to")
+        String to;
+        @Option(names = "--delay-us", defaultValue = "250", description = "one-way delay in microseconds (round trip: twice)")
+        long delayMicros;
+
+        @Override
+        public Integer call() throws Exception {
+            int colon = to.lastIndexOf(':');
+            if (colon < 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--to " + to + " (expected: host:port)");
+            }
+            try (io.chatgateway.loadtest.delay.DelayProxy proxy = new io.chatgateway.loadtest.delay.DelayProxy(port,
+                    new java.net.InetSocketAddress(to.substring(0, colon), Integer.parseInt(to.substring(colon + 1))), delayMicros)) {
+                System.out.println("delay proxy ready on port " + proxy.port() + ", " + delayMicros + " µs each way to " + to);
+                Thread.currentThread().join();
+            }
+            return Relay.SERVING;
         }
     }
 

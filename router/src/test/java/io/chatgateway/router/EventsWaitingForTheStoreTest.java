@@ -58,7 +58,9 @@ class EventsWaitingForTheStoreTest {
                 return answer.thenCompose(x -> (java.util.concurrent.CompletionStage<?>) done);
             });
     private final Scheduler lane = Schedulers.newParallel("one-lane", 1);
-    private final Router router = Routers.create(RouterOptions.builder().workers(1).build(), store, lane);
+    /** A short abandon wait, so a departed shopper's chat is given up within the test. */
+    private final Router router = Routers.create(RouterOptions.builder().workers(1).abandonAfter(Duration.ofMillis(200)).build(),
+            store, lane);
 
     @AfterEach
     void stop() {
@@ -253,5 +255,23 @@ class EventsWaitingForTheStoreTest {
         assertThat(shopper.last(ServerMessage.Error.class).ref()).isEqualTo("second");
         assertThat(seen.indexOf(shopper.last(ServerMessage.Closed.class))).as("closed, then told it was closed already: %s", seen)
                 .isLessThan(seen.indexOf(shopper.last(ServerMessage.Error.class)));
+    }
+
+    @Test
+    void aDepartureWaitingForTheStoreLeavesTheLaneAndTheWaitIsStillGivenUp() {
+        RecordingPeer shopper = new RecordingPeer();
+        router.customerHello(shopper, shopper("s1"), null);
+        soon("queued: nobody is in").until(() -> !shopper.all(ServerMessage.Queued.class).isEmpty());
+        String chat = RouterFixture.chatId(shopper);
+        CompletableFuture<Void> answer = holdBack("chatAsync", "s1");
+        router.customerGone(shopper);
+        soon("the departed shopper's chat is read").until(() -> asked.contains("chatAsync:s1"));
+        RecordingPeer other = new RecordingPeer();
+        router.customerHello(other, shopper("s2"), null);
+        soon("another shopper, on the same lane, is greeted meanwhile").until(() -> !other.all(ServerMessage.Script.class).isEmpty());
+
+        answer.complete(null);
+        soon("the wait is given up once the shopper stayed away").until(() -> memory.chat(chat).map(c -> !c.isOpen()).orElse(false));
+        assertThat(memory.chat(chat).orElseThrow().closeReason()).isEqualTo("abandoned");
     }
 }

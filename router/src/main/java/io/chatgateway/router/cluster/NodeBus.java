@@ -23,8 +23,27 @@ public interface NodeBus extends AutoCloseable {
     /** Records that this node holds the participant; the previous holder, if another node, is told it moved away. */
     void hold(String participant);
 
+    /** {@link #hold}, not waited for. */
+    default java.util.concurrent.CompletionStage<Void> holdAsync(String participant) {
+        try {
+            hold(participant);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Lets the participant go; true when this node still held it (it had not moved to another node). */
     boolean release(String participant);
+
+    /** {@link #release}, not waited for. */
+    default java.util.concurrent.CompletionStage<Boolean> releaseAsync(String participant) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(release(participant));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
 
     /** True when a live node holds the participant. */
     boolean present(String participant);

@@ -120,8 +120,28 @@ public final class RedisNodeBus implements NodeBus {
     }
 
     @Override
+    public java.util.concurrent.CompletionStage<Void> holdAsync(String participant) {
+        return evalAsync(HOLD, presence(participant), participant, nodeId, Long.toString(PRESENCE_TTL_MILLIS)).thenApply(r -> null);
+    }
+
+    @Override
     public boolean release(String participant) {
         return eval(RELEASE, presence(participant), participant, nodeId) == 1;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> releaseAsync(String participant) {
+        return evalAsync(RELEASE, presence(participant), participant, nodeId).thenApply(r -> r != null && r == 1);
+    }
+
+    private java.util.concurrent.CompletionStage<Long> evalAsync(String lua, String key, String... args) {
+        try {
+            return LuaScripts.<Long>evalAsync(async, lua, ScriptOutputType.INTEGER, new String[] {key}, args)
+                    .exceptionallyCompose(e -> java.util.concurrent.CompletableFuture.failedFuture(
+                            new StoreUnavailableException("Redis: " + e.getMessage(), e)));
+        } catch (RedisException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new StoreUnavailableException("Redis: " + e.getMessage(), e));
+        }
     }
 
     @Override

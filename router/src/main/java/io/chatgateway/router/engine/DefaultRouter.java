@@ -222,7 +222,14 @@ final class DefaultRouter implements Router {
 
     @Override
     public void customerGone(Peer peer) {
-        lanes.submit(lanes.unbind(peer), null, null, () -> withIds(peer, null, () -> customers.gone(peer)));
+        lanes.submit(lanes.unbind(peer), null, null, () -> {
+            MDC.put("conn", peer.connectionId());
+            try {
+                return customers.gone(peer); // may wait for the store without holding the lane
+            } finally {
+                MDC.remove("conn");
+            }
+        }, true);
     }
 
     @Override
@@ -439,7 +446,7 @@ final class DefaultRouter implements Router {
                         signOff.disconnected(agentId); // its chats are re-offered once the grace ends, by one node
                     }
                 } else if (p.startsWith("c:")) {
-                    closing.customerLeft(p.substring(2));
+                    ctx.await(closing.customerLeft(p.substring(2)));
                 }
             });
         }

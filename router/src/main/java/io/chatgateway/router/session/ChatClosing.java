@@ -115,12 +115,17 @@ public final class ChatClosing {
 
     // ---- abandoned waits
 
-    /** A waiting shopper's connection is gone (or their node died): keep the place for a while, then give it up. */
-    public void customerLeft(String chatId) {
-        ctx.store().chat(chatId).filter(c -> c.state() == ChatState.WAITING && !intake.leftHere(c.chatId())).ifPresent(c -> {
+    /**
+     * A waiting shopper's connection is gone (or their node died): keep the place for a while, then
+     * give it up. Waits for the store without holding the lane.
+     */
+    public CompletionStage<Void> customerLeft(String chatId) {
+        return ctx.thenAtOnce(ctx.store().chatAsync(chatId), chat -> {
+            if (chat.filter(c -> c.state() == ChatState.WAITING && !intake.leftHere(c.chatId())).isEmpty()) {
+                return DONE;
+            }
             if (ctx.shared()) {
-                ctx.store().armTimer(SharedTimers.ABANDON + chatId, ctx.now() + ctx.options().abandonAfter().toMillis());
-                return;
+                return ctx.store().armTimerAsync(SharedTimers.ABANDON + chatId, ctx.now() + ctx.options().abandonAfter().toMillis());
             }
             abandonTimers.put(chatId, ctx.later(() -> {
                 abandonTimers.remove(chatId);
@@ -128,8 +133,11 @@ public final class ChatClosing {
                     abandonIfStillWaiting(chatId);
                 }
             }, ctx.options().abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
+            return DONE;
         });
     }
+
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** The shopper is back (on this node): their place is kept. */
     void cancelAbandon(String chatId) {

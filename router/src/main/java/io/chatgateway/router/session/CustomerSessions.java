@@ -84,7 +84,7 @@ public final class CustomerSessions {
     private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
-        attach(peer, chat);
+        ctx.await(attach(peer, chat));
         long last = ctx.store().lastSeq(chat.chatId());
         peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), last, who.resumeToken())));
         delivery.seen(peer, chat.chatId(), last);
@@ -106,9 +106,10 @@ public final class CustomerSessions {
         long now = ctx.now();
         ChatRecord chat = new ChatRecord(newChatId(), who.customerId(), who.name(), who.tier(), who.tags(), group, lang,
                 now, ctx.cfg().rankKey(who.tier(), who.tags(), now), ChatState.WAITING, null, null);
-        attach(peer, chat); // first: from here on another task may assign the chat, and its frames wait at the gate
+        CompletionStage<Void> held = attach(peer, chat); // first: from here on another task may assign the chat, and its frames wait at the gate
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
-        CompletionStage<?> greeted = ctx.thenAtOnce(ctx.store().createWaitingChatAsync(chat), created -> {
+        CompletionStage<Void> stored = ctx.store().createWaitingChatAsync(chat); // sent with the hold: one wait for both
+        CompletionStage<?> greeted = ctx.thenAtOnce(held == DONE ? stored : held.thenCombine(stored, (h, s) -> null), created -> {
             ctx.gaugeQueue(group);
             ctx.metrics().started(chat);
             peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
@@ -134,15 +135,15 @@ public final class CustomerSessions {
         }));
     }
 
-    private void attach(Peer peer, ChatRecord chat) {
+    /** Binds the connection to the chat; the stage completes once the bus recorded that this node holds the shopper. */
+    private CompletionStage<Void> attach(Peer peer, ChatRecord chat) {
         Peer old = delivery.attachCustomer(chat.chatId(), peer);
         if (old != null) {
             old.close(1000, "chat resumed on another connection");
         }
         closing.cancelAbandon(chat.chatId());
-        if (ctx.shared()) {
-            ctx.bus().hold(Delivery.customerKey(chat.chatId())); // a connection still open on another node is closed there
-        }
+        // A connection still open on another node is closed there.
+        return ctx.shared() ? ctx.bus().holdAsync(Delivery.customerKey(chat.chatId())) : DONE;
     }
 
     /** A shopper's frame after the hello; a close waits for the store without holding the lane. */
@@ -211,15 +212,17 @@ public final class CustomerSessions {
         return chat.state() == ChatState.ASSIGNED ? chat.agentId() : null;
     }
 
-    public void gone(Peer peer) {
+    /** The shopper's connection is gone; waits for the store without holding the lane. */
+    public CompletionStage<Void> gone(Peer peer) {
         String chatId = delivery.detachCustomer(peer);
         if (chatId == null) {
-            return;
+            return DONE;
         }
-        if (ctx.shared() && !ctx.bus().release(Delivery.customerKey(chatId))) {
-            return; // the shopper is back on another node already
+        if (!ctx.shared()) {
+            return closing.customerLeft(chatId);
         }
-        closing.customerLeft(chatId);
+        return ctx.thenAtOnce(ctx.bus().releaseAsync(Delivery.customerKey(chatId)),
+                stillHere -> stillHere ? closing.customerLeft(chatId) : DONE); // else back on another node already
     }
 
     /**

@@ -471,6 +471,11 @@ public interface ChatStore {
      */
     boolean replaceCare(String chatId, long expectedVersion, Care next);
 
+    /**
+     * Drops the chat's care state. Not waited for (as {@link #disarmTimer}): this node's later
+     * commands follow it; one that fails leaves state that expires by itself, and every care
+     * deadline checks the chat's state before acting.
+     */
     void dropCare(String chatId);
 
     /**

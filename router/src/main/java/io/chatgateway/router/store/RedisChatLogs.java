@@ -273,8 +273,12 @@ final class RedisChatLogs {
         return r != null && r == 1;
     }
 
+    /** Sent, not waited for (see {@code ChatStore.dropCare}). */
     void dropCare(String chatId) {
-        RedisChatStore.call(() -> redis.del(careKey(chatId)));
+        RedisReads.failUnavailable(() -> async.del(careKey(chatId))).exceptionally(e -> {
+            log.warn("care state of a closed chat not dropped ({}); it expires by itself", e.getMessage());
+            return null;
+        });
     }
 
     private static Care careOf(List<?> f, Object idle) {
