@@ -274,4 +274,27 @@ class EventsWaitingForTheStoreTest {
         soon("the wait is given up once the shopper stayed away").until(() -> memory.chat(chat).map(c -> !c.isOpen()).orElse(false));
         assertThat(memory.chat(chat).orElseThrow().closeReason()).isEqualTo("abandoned");
     }
+
+    @Test
+    void anAgentsNextChatAfterACloseIsFoundWithoutHoldingTheLane() {
+        RecordingPeer agent = new RecordingPeer();
+        router.agentHello(agent, new AgentIdentity("a1", "Agent", AgentLevel.REGULAR, Set.of(), Set.of(), false), List.of(), true);
+        soon("the agent is in").until(() -> !agent.all(ServerMessage.AgentWelcome.class).isEmpty());
+        List<RecordingPeer> shoppers = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) { // capacity 5: the sixth waits
+            RecordingPeer s = new RecordingPeer();
+            router.customerHello(s, shopper("s" + i), null);
+            shoppers.add(s);
+        }
+        RecordingPeer sixth = shoppers.get(5);
+        soon("five assigned, the sixth queued").until(() -> !sixth.all(ServerMessage.Queued.class).isEmpty()
+                && shoppers.subList(0, 5).stream().allMatch(s -> !s.all(ServerMessage.Assigned.class).isEmpty()));
+        CompletableFuture<Void> answer = holdBack("waitingAsync", null); // every queue read
+        router.customerFrame(shoppers.get(0), new ClientMessage.Close("bye", null));
+        soon("the freed agent's queue is read").until(() -> asked.contains("waitingAsync:null"));
+        laneRanEverythingBefore(); // an admin call on the same lane is answered meanwhile
+
+        answer.complete(null);
+        soon("the waiting shopper gets the freed agent").until(() -> !sixth.all(ServerMessage.Assigned.class).isEmpty());
+    }
 }

@@ -263,51 +263,82 @@ public final class Assignment {
         });
     }
 
-    /** Agent-driven: while the agent has room, offers them the best chat they may take. */
+    /** Agent-driven: while the agent has room, offers them the best chat they may take. Blocking (on the lane). */
     public void fillAgent(String agentId) {
-        int refused = 0;
-        for (int i = 0; i < 100 && refused < MAX_ASSIGN_ATTEMPTS; i++) {
-            Optional<AgentRecord> a = ctx.store().agent(agentId).filter(AgentRecord::hasRoom);
+        ctx.await(fillAgentAsync(agentId));
+    }
+
+    /** {@link #fillAgent} without waiting for the store: each read and offer goes on from the last one's answer. */
+    public CompletionStage<Void> fillAgentAsync(String agentId) {
+        return fill(agentId, 0, 0);
+    }
+
+    private static final CompletionStage<Void> FILLED = CompletableFuture.completedFuture(null);
+
+    private CompletionStage<Void> fill(String agentId, int round, int refused) {
+        if (round >= 100 || refused >= MAX_ASSIGN_ATTEMPTS) {
+            return FILLED;
+        }
+        return ctx.thenAtOnce(ctx.store().agentAsync(agentId), found -> {
+            Optional<AgentRecord> a = found.filter(AgentRecord::hasRoom);
             if (a.isEmpty()) {
-                return;
+                return FILLED;
             }
             long t0 = System.nanoTime();
-            ChatRecord best = bestChatFor(a.get(), true);
-            if (best == null && !lapsed.isEmpty()) {
-                best = bestChatFor(a.get(), false); // nothing else: a chat whose offer they let lapse, rather than idling
-            }
-            ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-            if (best == null) {
-                return;
-            }
-            if (!offer(best, a.get())) {
-                refused++; // another lane or node took that chat first (or the agent's room): look again
-            }
-        }
+            CompletionStage<ChatRecord> best = ctx.thenAtOnce(bestChatFor(a.get(), true), b -> b == null && !lapsed.isEmpty()
+                    ? bestChatFor(a.get(), false) // nothing else: a chat whose offer they let lapse, rather than idling
+                    : CompletableFuture.completedFuture(b));
+            return ctx.thenAtOnce(best, b -> {
+                ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                if (b == null) {
+                    return FILLED;
+                }
+                // refused: another lane or node took that chat first (or the agent's room): look again
+                return ctx.thenAtOnce(offer(b, a.get(), ctx.cfg().offerTimeoutSeconds(), false),
+                        offered -> fill(agentId, round + 1, offered ? refused : refused + 1));
+            });
+        });
     }
 
     /** The best chat the agent may take; {@code lapsedToo}: not one whose offer they let lapse on this step. */
-    private ChatRecord bestChatFor(AgentRecord agent, boolean lapsedToo) {
+    private CompletionStage<ChatRecord> bestChatFor(AgentRecord agent, boolean lapsedToo) {
         RoutingConfig c = ctx.cfg();
         long now = ctx.now();
-        Set<String> groups = agent.groups();
-        if (agent.supervisor() || Matching.servesOverflow(c, groups)) {
-            groups = new TreeSet<>(ctx.depths().keySet());
+        if (agent.supervisor() || Matching.servesOverflow(c, agent.groups())) { // every group: which they are is read on the lane
+            return ctx.thenOnLane(FILLED, x -> bestAmong(c, agent, now, new TreeSet<>(ctx.depths().keySet()), lapsedToo));
         }
-        ChatRecord best = null;
+        return bestAmong(c, agent, now, agent.groups(), lapsedToo);
+    }
+
+    /** The best of the groups' queue heads the agent may take; every queue's heads are read at once. */
+    private CompletionStage<ChatRecord> bestAmong(RoutingConfig c, AgentRecord agent, long now, Set<String> groups, boolean lapsedToo) {
+        List<CompletableFuture<ChatRecord>> heads = new ArrayList<>(groups.size() * Tier.values().length);
         for (String g : groups) {
             for (Tier t : Tier.values()) {
-                List<ChatRecord> heads = ctx.store().waiting(g, t, HEAD_FIRST);
-                ChatRecord head = firstEligible(c, agent, g, now, heads, lapsedToo);
-                if (head == null && heads.size() == HEAD_FIRST) { // the queue goes on: look further down
-                    head = firstEligible(c, agent, g, now, ctx.store().waiting(g, t, HEAD_SCAN), lapsedToo);
-                }
+                heads.add(headFor(c, agent, g, t, now, lapsedToo).toCompletableFuture());
+            }
+        }
+        return CompletableFuture.allOf(heads.toArray(CompletableFuture[]::new)).thenApply(read -> {
+            ChatRecord best = null;
+            for (CompletableFuture<ChatRecord> h : heads) {
+                ChatRecord head = h.join();
                 if (head != null && (best == null || MemoryChatStore.QUEUE_ORDER.compare(head, best) < 0)) {
                     best = head;
                 }
             }
-        }
-        return best;
+            return best;
+        });
+    }
+
+    /** The first chat of one tier queue the agent may take, looking further down only when the first heads are not theirs. */
+    private CompletionStage<ChatRecord> headFor(RoutingConfig c, AgentRecord agent, String group, Tier tier, long now, boolean lapsedToo) {
+        return ctx.thenAtOnce(ctx.store().waitingAsync(group, tier, HEAD_FIRST), heads -> {
+            ChatRecord head = firstEligible(c, agent, group, now, heads, lapsedToo);
+            if (head == null && heads.size() == HEAD_FIRST) { // the queue goes on: look further down
+                return ctx.store().waitingAsync(group, tier, HEAD_SCAN).thenApply(more -> firstEligible(c, agent, group, now, more, lapsedToo));
+            }
+            return CompletableFuture.completedFuture(head);
+        });
     }
 
     /** Queue heads read first: the head is almost always eligible, and each head read costs a record (Redis: a hash). */

@@ -84,13 +84,18 @@ public final class ChatClosing {
             lines = ctx.thenAtOnce(lines, line -> delivery.appendAndSendAsync(c, null, seq -> new ServerMessage.Script(chatId, seq,
                     Kind.CSAT_INVITE.wire(), ctx.scripts().render(Kind.CSAT_INVITE, c.lang(), Map.of()))));
         }
-        return ctx.thenOnLane(lines, sent -> {
+        // What follows runs on the lane; the agent's next chat is found without holding it, then the queue's places.
+        CompletionStage<Void> next = ctx.thenOnLane(lines, sent -> {
             afterClose(c, reason, held, to);
+            return held != null ? assignment.fillAgentAsync(held) : DONE;
+        });
+        return ctx.thenOnLane(next, filled -> {
+            positions.sendPositions(c.group());
             return CompletableFuture.completedFuture(true);
         });
     }
 
-    /** The chat is closed and its last lines are in its log: what the node noted about it goes, the agent and the queue move on. */
+    /** The chat is closed and its last lines are in its log: what the node noted about it goes. */
     private void afterClose(ChatRecord c, String reason, String held, String to) {
         String chatId = c.chatId();
         positions.finishedHandling(chatId, c.group());
@@ -107,10 +112,6 @@ public final class ChatClosing {
         positions.forget(chatId);
         ctx.metrics().closed(reason);
         log.debug("chat {} closed ({})", chatId, reason);
-        if (held != null) {
-            assignment.fillAgent(held);
-        }
-        positions.sendPositions(c.group());
     }
 
     // ---- abandoned waits

@@ -62,6 +62,11 @@ public interface ChatStore {
         return answered(() -> openChatOf(customerId));
     }
 
+    /** {@link #waiting(String, Tier, int)}, not waited for: for queue heads (a few records). */
+    default java.util.concurrent.CompletionStage<List<ChatRecord>> waitingAsync(String group, Tier tier, int limit) {
+        return answered(() -> waiting(group, tier, limit));
+    }
+
     /** {@link #close}, not waited for. */
     default java.util.concurrent.CompletionStage<Optional<Closed>> closeAsync(String chatId, String reason) {
         return answered(() -> close(chatId, reason));

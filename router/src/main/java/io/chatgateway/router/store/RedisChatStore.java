@@ -113,7 +113,7 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
         redis = c.sync();
         async = c.async();
         settings = new RedisSettings(redis, async, closedRetention);
-        waiting = new WaitingChats(redis, this::chats);
+        waiting = new WaitingChats(redis, async, this::chats, RedisChatStore::chatKey);
         logs = new RedisChatLogs(connection, redis, async, codec, maxLogEvents, closedRetention, commandTimeout, RedisTimers.ARM, P + "timers");
         timers = new RedisTimers(redis, async, P + "timers");
         rooms = new RoomCopies(async, P);
@@ -226,6 +226,11 @@ public final class RedisChatStore implements ChatStore, AutoCloseable {
     @Override
     public List<ChatRecord> waiting(String group, Tier tier, int limit) {
         return queues.waiting(group, tier, limit);
+    }
+
+    @Override
+    public CompletionStage<List<ChatRecord>> waitingAsync(String group, Tier tier, int limit) {
+        return queues.waitingAsync(group, tier, limit);
     }
 
     @Override

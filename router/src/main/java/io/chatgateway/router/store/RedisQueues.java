@@ -35,6 +35,10 @@ final class RedisQueues {
         return waiting.read(queue(group, tier), group, tier, limit);
     }
 
+    java.util.concurrent.CompletionStage<List<ChatRecord>> waitingAsync(String group, Tier tier, int limit) {
+        return waiting.readAsync(queue(group, tier), group, tier, limit);
+    }
+
     List<ChatRecord> waiting(String group, int limit) {
         List<ChatRecord> all = new ArrayList<>();
         for (Tier t : Tier.values()) {

@@ -4,12 +4,15 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.chatgateway.protocol.Tier;
 import io.lettuce.core.ScoredValue;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -33,19 +36,59 @@ final class WaitingChats {
     private static final int MAX_KEPT = 20_000;
 
     private final RedisClusterCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> async;
     private final Function<List<String>, List<ChatRecord>> read;
+    private final Function<String, String> chatKey;
     private final Cache<String, ChatRecord> kept = Caffeine.newBuilder().maximumSize(MAX_KEPT)
             .expireAfterAccess(Duration.ofMinutes(10)).build();
 
-    /** {@code read}: the records of these chat ids, one pipelined round trip (those that exist). */
-    WaitingChats(RedisClusterCommands<String, String> redis, Function<List<String>, List<ChatRecord>> read) {
+    /**
+     * {@code read}: the records of these chat ids, pipelined in batches, one wait (those that exist);
+     * {@code chatKey}: a chat id's hash, for {@link #readAsync}.
+     */
+    WaitingChats(RedisClusterCommands<String, String> redis, RedisClusterAsyncCommands<String, String> async,
+                 Function<List<String>, List<ChatRecord>> read, Function<String, String> chatKey) {
         this.redis = redis;
+        this.async = async;
         this.read = read;
+        this.chatKey = chatKey;
     }
 
     /** The first {@code limit} waiting chats of the queue {@code queueKey} (group and tier), best first. */
     List<ChatRecord> read(String queueKey, String group, Tier tier, int limit) {
-        List<ScoredValue<String>> ids = RedisChatStore.call(() -> redis.zrangeWithScores(queueKey, 0, Math.max(0, limit - 1L)));
+        Heads heads = heads(RedisChatStore.call(() -> redis.zrangeWithScores(queueKey, 0, Math.max(0, limit - 1L))), group, tier);
+        return heads.missing.isEmpty() ? heads.complete(List.of()) : heads.complete(read.apply(heads.missing));
+    }
+
+    /**
+     * As {@link #read}, without waiting: for queue heads (a few records at most, whose reads go out
+     * together). The stage completes on the Redis client's thread.
+     */
+    CompletionStage<List<ChatRecord>> readAsync(String queueKey, String group, Tier tier, int limit) {
+        return RedisReads.failUnavailable(() -> async.zrangeWithScores(queueKey, 0, Math.max(0, limit - 1L))).thenCompose(ids -> {
+            Heads heads = heads(ids, group, tier);
+            if (heads.missing.isEmpty()) {
+                return CompletableFuture.completedFuture(heads.complete(List.of()));
+            }
+            List<CompletableFuture<Map<String, String>>> hashes = new ArrayList<>(heads.missing.size());
+            for (String id : heads.missing) {
+                hashes.add(async.hgetall(chatKey.apply(id)).toCompletableFuture());
+            }
+            return RedisReads.failUnavailable(() -> CompletableFuture.allOf(hashes.toArray(CompletableFuture[]::new)).thenApply(all -> {
+                List<ChatRecord> fresh = new ArrayList<>(hashes.size());
+                for (CompletableFuture<Map<String, String>> h : hashes) {
+                    ChatRecord r = RedisRecords.chatOf(h.join());
+                    if (r != null) {
+                        fresh.add(r);
+                    }
+                }
+                return heads.complete(fresh);
+            }));
+        });
+    }
+
+    /** A queue read: the records kept for its ids, and the ids to read. */
+    private Heads heads(List<ScoredValue<String>> ids, String group, Tier tier) {
         ChatRecord[] out = new ChatRecord[ids.size()];
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < out.length; i++) {
@@ -57,26 +100,37 @@ final class WaitingChats {
                 missing.add(v.getValue());
             }
         }
-        if (!missing.isEmpty()) {
+        return new Heads(ids, out, missing);
+    }
+
+    private final class Heads {
+        final List<ScoredValue<String>> ids;
+        final ChatRecord[] out;
+        final List<String> missing;
+
+        Heads(List<ScoredValue<String>> ids, ChatRecord[] out, List<String> missing) {
+            this.ids = ids;
+            this.out = out;
+            this.missing = missing;
+        }
+
+        /** The queue's chats in order, with the records just read for the missing ids (kept when final enough). */
+        List<ChatRecord> complete(List<ChatRecord> read) {
             Map<String, ChatRecord> fresh = new HashMap<>();
-            for (ChatRecord r : read.apply(missing)) {
+            for (ChatRecord r : read) {
                 fresh.put(r.chatId(), r);
                 if (r.state() == ChatState.WAITING && r.agentId() == null && r.closeReason() == null && r.promisedEtaSeconds() >= 0) {
                     kept.put(r.chatId(), r);
                 }
             }
+            List<ChatRecord> list = new ArrayList<>(out.length);
             for (int i = 0; i < out.length; i++) {
-                if (out[i] == null) {
-                    out[i] = fresh.get(ids.get(i).getValue()); // null: gone meanwhile
+                ChatRecord r = out[i] != null ? out[i] : fresh.get(ids.get(i).getValue()); // null: gone meanwhile
+                if (r != null) {
+                    list.add(r);
                 }
             }
+            return list;
         }
-        List<ChatRecord> list = new ArrayList<>(out.length);
-        for (ChatRecord r : out) {
-            if (r != null) {
-                list.add(r);
-            }
-        }
-        return list;
     }
 }
