@@ -318,16 +318,21 @@ public final class Assignment {
                 heads.add(headFor(c, agent, g, t, now, lapsedToo).toCompletableFuture());
             }
         }
-        return CompletableFuture.allOf(heads.toArray(CompletableFuture[]::new)).thenApply(read -> {
-            ChatRecord best = null;
-            for (CompletableFuture<ChatRecord> h : heads) {
-                ChatRecord head = h.join();
-                if (head != null && (best == null || MemoryChatStore.QUEUE_ORDER.compare(head, best) < 0)) {
-                    best = head;
-                }
+        if (heads.stream().allMatch(h -> h.isDone() && !h.isCompletedExceptionally())) {
+            return CompletableFuture.completedFuture(best(heads)); // a memory store's answers: no joint stage to build
+        }
+        return CompletableFuture.allOf(heads.toArray(CompletableFuture[]::new)).thenApply(read -> best(heads));
+    }
+
+    private static ChatRecord best(List<CompletableFuture<ChatRecord>> heads) {
+        ChatRecord best = null;
+        for (CompletableFuture<ChatRecord> h : heads) {
+            ChatRecord head = h.join();
+            if (head != null && (best == null || MemoryChatStore.QUEUE_ORDER.compare(head, best) < 0)) {
+                best = head;
             }
-            return best;
-        });
+        }
+        return best;
     }
 
     /** The first chat of one tier queue the agent may take, looking further down only when the first heads are not theirs. */

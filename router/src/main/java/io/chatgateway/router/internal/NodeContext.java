@@ -69,6 +69,7 @@ public final class NodeContext {
         this.lanes = new Scheduler.Worker[options.workers()];
         this.hops = new java.util.Queue[lanes.length];
         this.awaiting = new java.util.concurrent.atomic.AtomicReferenceArray<>(lanes.length);
+        this.tasks = new java.util.concurrent.atomic.AtomicLongArray(lanes.length * 16);
         for (int i = 0; i < lanes.length; i++) {
             lanes[i] = scheduler.createWorker(); // a parallel scheduler hands out its threads round-robin
             hops[i] = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -207,8 +208,11 @@ public final class NodeContext {
     }
 
     private final ThreadLocal<Running> running = ThreadLocal.withInitial(Running::new); // per router: two in one JVM never mix
-    /** Numbers each lane task, for the gates it holds (see {@link #currentTask}). */
-    private final java.util.concurrent.atomic.AtomicLong tasks = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Numbers each lane task, for the gates it holds (see {@link #currentTask}): a count per lane (a
+     * cache line apart, so lanes do not contend), interleaved so that no two lanes' numbers meet.
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray tasks;
     /** Work handed over by other threads (event loops, a store's I/O thread), run by a lane before its next task. */
     private final java.util.Queue<Runnable> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -251,7 +255,7 @@ public final class NodeContext {
 
     /** Runs a new task of {@code lane} (after what other threads handed over), marked as such for {@link #onWorker}, {@link #currentLane} and {@link #currentTask}. */
     public void asLane(int lane, Runnable task) {
-        asTask(lane, tasks.incrementAndGet(), task);
+        asTask(lane, tasks.incrementAndGet(lane * 16) * lanes.length + lane, task); // never 0 (NO_TASK)
     }
 
     /**
