@@ -77,26 +77,29 @@ final class VirtualLanes implements Scheduler {
         }
     }
 
-    private boolean foreign() {
-        return Thread.currentThread() != owner;
+    /** Schedules now on the test's thread, or hands the scheduling to it from any other thread. */
+    private Disposable onTestThread(java.util.function.Supplier<Disposable> schedule) {
+        if (Thread.currentThread() != owner) {
+            handedOver.add(() -> {
+                try {
+                    schedule.get();
+                } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                    // a lane stopped meanwhile runs nothing more
+                }
+            });
+            return () -> { };
+        }
+        return schedule.get();
     }
 
     @Override
     public Disposable schedule(Runnable task) {
-        if (foreign()) {
-            handedOver.add(() -> time.schedule(task));
-            return () -> { };
-        }
-        return time.schedule(task);
+        return onTestThread(() -> time.schedule(task));
     }
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-        if (foreign()) {
-            handedOver.add(() -> time.schedule(task, delay, unit));
-            return () -> { };
-        }
-        return time.schedule(task, delay, unit);
+        return onTestThread(() -> time.schedule(task, delay, unit));
     }
 
     @Override
@@ -115,28 +118,12 @@ final class VirtualLanes implements Scheduler {
         return new Worker() {
             @Override
             public Disposable schedule(Runnable task) {
-                if (foreign()) {
-                    handedOver.add(() -> {
-                        if (!lane.isDisposed()) {
-                            lane.schedule(task);
-                        }
-                    });
-                    return () -> { };
-                }
-                return lane.schedule(task);
+                return onTestThread(() -> lane.schedule(task));
             }
 
             @Override
             public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-                if (foreign()) {
-                    handedOver.add(() -> {
-                        if (!lane.isDisposed()) {
-                            lane.schedule(task, delay, unit);
-                        }
-                    });
-                    return () -> { };
-                }
-                return lane.schedule(task, delay, unit);
+                return onTestThread(() -> lane.schedule(task, delay, unit));
             }
 
             @Override
