@@ -159,6 +159,9 @@ class GatewayIntegrationTest {
         WsClient first = shopper("loyal", "regular");
         String owner = first.await("assigned").at("/agent/id").asText();
         WsClient ownerDesk = owner.equals("a") ? a : b;
+        // The desk answers once it has the chat, as an agent does (the shopper hears "assigned" a moment earlier,
+        // before the hand-over starts the chat's care, which notes the first reply that makes the agent its owner).
+        ownerDesk.await("assigned");
         ownerDesk.send("{\"type\":\"message\",\"chatId\":\"" + chatIdOf(first) + "\",\"text\":\"Hello!\"}");
         first.await("message");
         first.send("{\"type\":\"close\"}");
