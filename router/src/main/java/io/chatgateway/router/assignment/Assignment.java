@@ -227,7 +227,7 @@ public final class Assignment {
      */
     private CompletionStage<List<AgentRecord>> candidates(RoutingConfig c, ChatRecord chat, long now) {
         if (chat.hasTag(c.supervisorTag())) { // rare: read on the lane
-            return ctx.thenOnLane(CompletableFuture.completedFuture(null), x -> {
+            return ctx.thenOnLane(NodeContext.DONE, x -> {
                 Set<String> groups = new TreeSet<>(ctx.depths().keySet());
                 for (AgentRecord a : ctx.store().agents()) {
                     if (a.supervisor()) {
@@ -273,16 +273,15 @@ public final class Assignment {
         return fill(agentId, 0, 0);
     }
 
-    private static final CompletionStage<Void> FILLED = CompletableFuture.completedFuture(null);
 
     private CompletionStage<Void> fill(String agentId, int round, int refused) {
         if (round >= 100 || refused >= MAX_ASSIGN_ATTEMPTS) {
-            return FILLED;
+            return NodeContext.DONE;
         }
         return ctx.thenAtOnce(ctx.store().agentAsync(agentId), found -> {
             Optional<AgentRecord> a = found.filter(AgentRecord::hasRoom);
             if (a.isEmpty()) {
-                return FILLED;
+                return NodeContext.DONE;
             }
             long t0 = System.nanoTime();
             CompletionStage<ChatRecord> best = ctx.thenAtOnce(bestChatFor(a.get(), true), b -> b == null && !lapsed.isEmpty()
@@ -291,7 +290,7 @@ public final class Assignment {
             return ctx.thenAtOnce(best, b -> {
                 ctx.metrics().decision.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 if (b == null) {
-                    return FILLED;
+                    return NodeContext.DONE;
                 }
                 // refused: another lane or node took that chat first (or the agent's room): look again
                 return ctx.thenAtOnce(offer(b, a.get(), ctx.cfg().offerTimeoutSeconds(), false),
@@ -305,7 +304,7 @@ public final class Assignment {
         RoutingConfig c = ctx.cfg();
         long now = ctx.now();
         if (agent.supervisor() || Matching.servesOverflow(c, agent.groups())) { // every group: which they are is read on the lane
-            return ctx.thenOnLane(FILLED, x -> bestAmong(c, agent, now, new TreeSet<>(ctx.depths().keySet()), lapsedToo));
+            return ctx.thenOnLane(NodeContext.DONE, x -> bestAmong(c, agent, now, new TreeSet<>(ctx.depths().keySet()), lapsedToo));
         }
         return bestAmong(c, agent, now, agent.groups(), lapsedToo);
     }
@@ -430,7 +429,7 @@ public final class Assignment {
                         sent[0] = e.seq();
                     }
                     log.debug("chat {} assigned to agent {}", chat.chatId(), agent.agentId());
-                    return CompletableFuture.<Void>completedFuture(null);
+                    return NodeContext.DONE;
                 });
             }));
         } catch (RuntimeException e) {

@@ -48,7 +48,7 @@ public final class Offers {
             return ctx.store().armTimerAsync(SharedTimers.offer(chatId, agentId, ownerWindow), ctx.now() + timeoutSeconds * 1000L);
         }
         timers.put(chatId, ctx.later(() -> expired(chatId, agentId, ownerWindow), timeoutSeconds, TimeUnit.SECONDS));
-        return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return NodeContext.DONE;
     }
 
     public void accept(Peer peer, String agentId, ClientMessage.Accept a) {

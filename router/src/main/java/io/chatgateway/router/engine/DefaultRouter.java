@@ -203,14 +203,6 @@ final class DefaultRouter implements Router {
         }
     }
 
-    /** A lane event that is done when it returns. */
-    private static Lanes.Event inline(Runnable task) {
-        return () -> {
-            task.run();
-            return null;
-        };
-    }
-
     /**
      * Whether later messages of the connection must wait for this frame: not for typing notices and
      * acks, which change nothing a message depends on (a widget sends typing before most messages,
@@ -248,7 +240,7 @@ final class DefaultRouter implements Router {
         if (message instanceof ClientMessage.SendText && !lanes.busy(peer)) {
             Lanes.run(peer, message.id(), () -> agents.frame(peer, message)); // as customerFrame's hot path
         } else {
-            lanes.submit(lanes.of(peer), peer, message.id(), inline(() -> withIds(null, chatIdOf(message),
+            lanes.submit(lanes.of(peer), peer, message.id(), Lanes.Event.of(() -> withIds(null, chatIdOf(message),
                     () -> agents.frame(peer, message))), ordered(message));
         }
     }

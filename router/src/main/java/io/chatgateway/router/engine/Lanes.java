@@ -45,6 +45,14 @@ final class Lanes {
     @FunctionalInterface
     interface Event {
         CompletionStage<?> run();
+
+        /** An event that is done when {@code task} returns. */
+        static Event of(Runnable task) {
+            return () -> {
+                task.run();
+                return null;
+            };
+        }
     }
 
     private final NodeContext ctx;
@@ -84,10 +92,7 @@ final class Lanes {
     }
 
     void submit(String participant, Peer peer, String ref, Runnable task) {
-        submit(participant, peer, ref, () -> {
-            task.run();
-            return null;
-        }, true);
+        submit(participant, peer, ref, Event.of(task), true);
     }
 
     /**

@@ -200,6 +200,9 @@ public final class NodeContext {
     }
 
     /** What the current thread runs: a lane's task (lane, task), and the task a store callback acts for. */
+    /** A stage that is already done: what an event or step answers when it has nothing to wait for. */
+    public static final java.util.concurrent.CompletionStage<Void> DONE = java.util.concurrent.CompletableFuture.completedFuture(null);
+
     private static final class Running {
         int lane = -1;
         long task = Gate.NO_TASK;

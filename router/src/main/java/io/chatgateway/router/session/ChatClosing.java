@@ -78,7 +78,7 @@ public final class ChatClosing {
         String to = was == ChatState.ASSIGNED ? held : null; // the agent who had the chat hears how it ended
         CompletionStage<?> lines = withClosingLine ? delivery.appendAndSendAsync(c, to, seq -> new ServerMessage.Script(chatId, seq,
                 Kind.CLOSING.wire(), ctx.scripts().render(Kind.CLOSING, c.lang(), Map.of("shop", ctx.options().shopName()))))
-                : NOT_NOW;
+                : NodeContext.DONE;
         lines = ctx.thenAtOnce(lines, line -> delivery.appendAndSendAsync(c, to, seq -> new ServerMessage.Closed(chatId, seq, reason)));
         if (!"abandoned".equals(reason)) {
             lines = ctx.thenAtOnce(lines, line -> delivery.appendAndSendAsync(c, null, seq -> new ServerMessage.Script(chatId, seq,
@@ -87,7 +87,7 @@ public final class ChatClosing {
         // What follows runs on the lane; the agent's next chat is found without holding it, then the queue's places.
         CompletionStage<Void> next = ctx.thenOnLane(lines, sent -> {
             afterClose(c, reason, held, to);
-            return held != null ? assignment.fillAgentAsync(held) : DONE;
+            return held != null ? assignment.fillAgentAsync(held) : NodeContext.DONE;
         });
         return ctx.thenOnLane(next, filled -> {
             positions.sendPositions(c.group());
@@ -123,7 +123,7 @@ public final class ChatClosing {
     public CompletionStage<Void> customerLeft(String chatId) {
         return ctx.thenAtOnce(ctx.store().chatAsync(chatId), chat -> {
             if (chat.filter(c -> c.state() == ChatState.WAITING && !intake.leftHere(c.chatId())).isEmpty()) {
-                return DONE;
+                return NodeContext.DONE;
             }
             if (ctx.shared()) {
                 return ctx.store().armTimerAsync(SharedTimers.ABANDON + chatId, ctx.now() + ctx.options().abandonAfter().toMillis());
@@ -134,11 +134,10 @@ public final class ChatClosing {
                     abandonIfStillWaiting(chatId);
                 }
             }, ctx.options().abandonAfter().toMillis(), TimeUnit.MILLISECONDS));
-            return DONE;
+            return NodeContext.DONE;
         });
     }
 
-    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     /** The shopper is back (on this node): their place is kept. */
     void cancelAbandon(String chatId) {

@@ -18,7 +18,6 @@ import io.chatgateway.router.surge.LeaveMessageIntake;
 import io.chatgateway.router.surge.QueuePositions;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -63,7 +62,7 @@ public final class CustomerSessions {
             Optional<ChatRecord> found = ctx.store().chat(resume.chatId()).filter(c -> c.customerId().equals(who.customerId()));
             if (found.isPresent()) {
                 reattach(peer, found.get(), who, resume.lastSeq());
-                return DONE;
+                return NodeContext.DONE;
             }
             Delivery.error(peer, null, ErrorCode.NOT_FOUND, "no chat " + resume.chatId()
                     + " for this shopper (expected a chatId from an earlier welcome); starting a new chat");
@@ -75,13 +74,12 @@ public final class CustomerSessions {
             if (open.isPresent()) {
                 // A reload without resume data: the widget gets the whole conversation again.
                 reattach(peer, open.get(), who, 0);
-                return DONE;
+                return NodeContext.DONE;
             }
             return startChat(peer, who);
         });
     }
 
-    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     private void reattach(Peer peer, ChatRecord chat, CustomerIdentity who, long lastSeq) {
         ctx.await(attach(peer, chat));
@@ -109,7 +107,7 @@ public final class CustomerSessions {
         CompletionStage<Void> held = attach(peer, chat); // first: from here on another task may assign the chat, and its frames wait at the gate
         String name = who.name() == null ? "" : (ScriptLibrary.ZH.equals(lang) ? "，" : ", ") + who.name();
         CompletionStage<Void> stored = ctx.store().createWaitingChatAsync(chat); // sent with the hold: one wait for both
-        CompletionStage<?> greeted = ctx.thenAtOnce(held == DONE ? stored : held.thenCombine(stored, (h, s) -> null), created -> {
+        CompletionStage<?> greeted = ctx.thenAtOnce(held == NodeContext.DONE ? stored : held.thenCombine(stored, (h, s) -> null), created -> {
             ctx.gaugeQueue(group);
             ctx.metrics().started(chat);
             peer.send(Delivery.frame(new ServerMessage.CustomerWelcome(chat.chatId(), 0, who.resumeToken())));
@@ -125,13 +123,13 @@ public final class CustomerSessions {
             return assignment.routeChatAsync(chat);
         });
         // Nobody took it: if it still waits, the shopper hears their place and wait, on the lane.
-        return ctx.thenAtOnce(routed, offered -> offered ? DONE : ctx.thenOnLane(ctx.store().chatAsync(chat.chatId()), now2 -> {
+        return ctx.thenAtOnce(routed, offered -> offered ? NodeContext.DONE : ctx.thenOnLane(ctx.store().chatAsync(chat.chatId()), now2 -> {
             Optional<ChatRecord> waiting = now2.filter(c -> c.state() == ChatState.WAITING);
             if (waiting.isPresent()) {
                 positions.announceArrival(chat, peer);
                 assignment.escalation().schedule(waiting.get());
             }
-            return DONE;
+            return NodeContext.DONE;
         }));
     }
 
@@ -143,7 +141,7 @@ public final class CustomerSessions {
         }
         closing.cancelAbandon(chat.chatId());
         // A connection still open on another node is closed there.
-        return ctx.shared() ? ctx.bus().holdAsync(Delivery.customerKey(chat.chatId())) : DONE;
+        return ctx.shared() ? ctx.bus().holdAsync(Delivery.customerKey(chat.chatId())) : NodeContext.DONE;
     }
 
     /** A shopper's frame after the hello; a close waits for the store without holding the lane. */
@@ -151,28 +149,28 @@ public final class CustomerSessions {
         String chatId = delivery.chatOf(peer);
         if (chatId == null) {
             Delivery.error(peer, message.id(), ErrorCode.NOT_AUTHENTICATED, "send hello first");
-            return DONE;
+            return NodeContext.DONE;
         }
         if (message instanceof ClientMessage.SendText m) {
             say(peer, chatId, m); // the hot path: one store step, no read of the chat's record
-            return DONE;
+            return NodeContext.DONE;
         }
         if (message instanceof ClientMessage.Close c) {
             // The close step says whether the chat was open; only when it was not is the chat read, to say why.
-            return ctx.thenAtOnce(closing.close(chatId, "customer", false), closedNow -> closedNow ? DONE
+            return ctx.thenAtOnce(closing.close(chatId, "customer", false), closedNow -> closedNow ? NodeContext.DONE
                     : ctx.thenAtOnce(ctx.store().chatAsync(chatId), chat -> {
                         if (chat.isEmpty()) {
                             gone(peer, c.id(), chatId);
                         } else {
                             Delivery.error(peer, c.id(), ErrorCode.CONFLICT, "chat " + chatId + " is already closed");
                         }
-                        return DONE;
+                        return NodeContext.DONE;
                     }));
         }
         Optional<ChatRecord> maybe = ctx.store().chat(chatId);
         if (maybe.isEmpty()) {
             gone(peer, message.id(), chatId);
-            return DONE;
+            return NodeContext.DONE;
         }
         ChatRecord chat = maybe.get();
         if (message instanceof ClientMessage.Typing) {
@@ -189,7 +187,7 @@ public final class CustomerSessions {
         } else {
             Delivery.error(peer, message.id(), ErrorCode.FORBIDDEN, "type " + message.type() + " is not allowed for shoppers");
         }
-        return DONE;
+        return NodeContext.DONE;
     }
 
     private static void gone(Peer peer, String ref, String chatId) {
@@ -216,13 +214,13 @@ public final class CustomerSessions {
     public CompletionStage<Void> gone(Peer peer) {
         String chatId = delivery.detachCustomer(peer);
         if (chatId == null) {
-            return DONE;
+            return NodeContext.DONE;
         }
         if (!ctx.shared()) {
             return closing.customerLeft(chatId);
         }
         return ctx.thenAtOnce(ctx.bus().releaseAsync(Delivery.customerKey(chatId)),
-                stillHere -> stillHere ? closing.customerLeft(chatId) : DONE); // else back on another node already
+                stillHere -> stillHere ? closing.customerLeft(chatId) : NodeContext.DONE); // else back on another node already
     }
 
     /**

@@ -58,6 +58,22 @@ final class RedisReads {
     }
 
     /**
+     * As {@link #hashes}, without waiting: for a few keys (queue heads), sent together; the stage
+     * completes on the client's thread once every reply is in.
+     */
+    static java.util.concurrent.CompletionStage<List<Map<String, String>>> hashesAsync(
+            io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands<String, String> async, java.util.Collection<String> keys) {
+        List<java.util.concurrent.CompletableFuture<Map<String, String>>> replies = new ArrayList<>(keys.size());
+        return failUnavailable(() -> {
+            for (String k : keys) {
+                replies.add(async.hgetall(k).toCompletableFuture());
+            }
+            return java.util.concurrent.CompletableFuture.allOf(replies.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .thenApply(all -> replies.stream().map(java.util.concurrent.CompletableFuture::join).toList());
+        });
+    }
+
+    /**
      * Runs a script over many agents ({@code ids} appended to {@code args}), in calls of at most
      * {@link #AGENTS_PER_SCRIPT} agents sent together: the same work and one wait, but Redis runs other
      * clients' commands between them, where one script over thousands of agents would stall every node's

@@ -70,20 +70,16 @@ final class WaitingChats {
             if (heads.missing.isEmpty()) {
                 return CompletableFuture.completedFuture(heads.complete(List.of()));
             }
-            List<CompletableFuture<Map<String, String>>> hashes = new ArrayList<>(heads.missing.size());
-            for (String id : heads.missing) {
-                hashes.add(async.hgetall(chatKey.apply(id)).toCompletableFuture());
-            }
-            return RedisReads.failUnavailable(() -> CompletableFuture.allOf(hashes.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            return RedisReads.hashesAsync(async, heads.missing.stream().map(chatKey).toList()).thenApply(hashes -> {
                 List<ChatRecord> fresh = new ArrayList<>(hashes.size());
-                for (CompletableFuture<Map<String, String>> h : hashes) {
-                    ChatRecord r = RedisRecords.chatOf(h.join());
+                for (Map<String, String> h : hashes) {
+                    ChatRecord r = RedisRecords.chatOf(h);
                     if (r != null) {
                         fresh.add(r);
                     }
                 }
                 return heads.complete(fresh);
-            }));
+            });
         });
     }
 
